@@ -1,0 +1,36 @@
+/**
+ * The report's idempotency key: one job attempt of one run has exactly one report,
+ * so retries and re-sends replace it rather than add another.
+ */
+import { createHash } from 'node:crypto';
+
+/** The parts of a run that name one job attempt. */
+export interface JobAttemptIdentity {
+  organizationUrl: string;
+  projectId: string;
+  hub: 'build' | 'release';
+  runId: number;
+  jobId: string;
+  jobAttempt: number;
+}
+
+/**
+ * Normalises an organisation URL so that `https://dev.azure.com/Contoso` and
+ * `https://dev.azure.com/contoso/` name the same organisation.
+ */
+export function normalizeOrganizationUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+/** Returns the key as 64 lowercase hex digits (SHA-256 of the identifying parts). */
+export function computeIdempotencyKey(id: JobAttemptIdentity): string {
+  const parts = [
+    normalizeOrganizationUrl(id.organizationUrl),
+    id.projectId.toLowerCase(),
+    id.hub,
+    String(id.runId),
+    id.jobId.toLowerCase(),
+    String(id.jobAttempt),
+  ];
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}

@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Starts, on loopback only, the real services the tests use, reusing any that already answer:
+#   - a Docker engine (dockerd --bridge=none --iptables=false: host networking is left alone)
+#   - two registries (Debian's docker-registry, Distribution 2.8) on 127.0.0.1:5000 and 127.0.0.1:5001
+#   - PostgreSQL 15 (cluster 15/main) with a role and database for the tests
+# Usage: scripts/services.sh start    (idempotent; prints one line per service)
+# A service whose program is not installed is reported and left out: the tests that need it
+# then fail when CI=true and are skipped otherwise.
+set -u
+here=$(cd "$(dirname "$0")/.." && pwd)
+state="${CM_SERVICES_DIR:-/tmp/container-mapping-services}"
+mkdir -p "$state"
+
+say() { printf 'services: %s\n' "$*"; }
+
+docker_answers() { timeout 5 curl -fsS --unix-socket /var/run/docker.sock http://localhost/_ping >/dev/null 2>&1; }
+
+start_docker() {
+  if docker_answers; then say "docker: already answering on /var/run/docker.sock"; return 0; fi
+  if ! command -v dockerd >/dev/null; then say "docker: dockerd is not installed"; return 1; fi
+  if [ "$(id -u)" != 0 ]; then say "docker: not answering, and starting dockerd needs root"; return 1; fi
+  nohup dockerd --bridge=none --iptables=false --ip6tables=false --host=unix:///var/run/docker.sock \
+    >"$state/dockerd.log" 2>&1 &
+  for _ in $(seq 1 60); do docker_answers && { say "docker: started"; return 0; }; sleep 0.5; done
+  say "docker: dockerd did not answer within 30 s (see $state/dockerd.log)"; return 1
+}
+
+registry_answers() { timeout 3 curl -fsS "http://127.0.0.1:$1/v2/" >/dev/null 2>&1; }
+
+start_registry() {
+  local port=$1
+  if registry_answers "$port"; then say "registry: already answering on 127.0.0.1:$port"; return 0; fi
+  if ! command -v docker-registry >/dev/null; then say "registry: docker-registry is not installed"; return 1; fi
+  mkdir -p "$state/registry-$port"
+  cat >"$state/registry-$port.yml" <<YML
+version: 0.1
+log:
+  level: warn
+storage:
+  filesystem:
+    rootdirectory: $state/registry-$port
+  delete:
+    enabled: true
+http:
+  addr: 127.0.0.1:$port
+YML
+  nohup docker-registry serve "$state/registry-$port.yml" >"$state/registry-$port.log" 2>&1 &
+  for _ in $(seq 1 40); do registry_answers "$port" && { say "registry: started on 127.0.0.1:$port"; return 0; }; sleep 0.25; done
+  say "registry: did not answer on 127.0.0.1:$port (see $state/registry-$port.log)"; return 1
+}
+
+pg_answers() { PGPASSWORD=cm timeout 5 psql -h 127.0.0.1 -U cm -d cm_test -Atc 'select 1' >/dev/null 2>&1; }
+
+start_postgres() {
+  if pg_answers; then say "postgres: already answering on 127.0.0.1:5432"; return 0; fi
+  if ! command -v pg_ctlcluster >/dev/null; then say "postgres: PostgreSQL is not installed"; return 1; fi
+  if [ "$(id -u)" != 0 ]; then say "postgres: not answering, and starting it needs root"; return 1; fi
+  pg_ctlcluster 15 main start >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do runuser -u postgres -- psql -Atc 'select 1' >/dev/null 2>&1 && break; sleep 0.25; done
+  runuser -u postgres -- psql -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL' || true
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cm') THEN
+    CREATE ROLE cm LOGIN PASSWORD 'cm' CREATEDB;
+  END IF;
+END $$;
+SQL
+  runuser -u postgres -- psql -Atc "select 1 from pg_database where datname='cm_test'" | grep -q 1 \
+    || runuser -u postgres -- createdb -O cm cm_test
+  if pg_answers; then say "postgres: started, database cm_test on 127.0.0.1:5432"; return 0; fi
+  say "postgres: not answering on 127.0.0.1:5432"; return 1
+}
+
+case "${1:-start}" in
+  start)
+    rc=0
+    start_docker || rc=1
+    start_registry 5000 || rc=1
+    start_registry 5001 || rc=1
+    start_postgres || rc=1
+    exit $rc
+    ;;
+  *) echo "usage: $0 start" >&2; exit 2 ;;
+esac
