@@ -4,8 +4,8 @@
 #   - two registries (Debian's docker-registry, Distribution 2.8) on 127.0.0.1:5000 and 127.0.0.1:5001
 #   - PostgreSQL 15 (cluster 15/main) with a role and database for the tests
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
-# A service whose program is not installed is reported and left out: the tests that need it
-# then fail when CI=true and are skipped otherwise.
+# Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql).
+# A service that cannot be started is reported; the tests that need it then fail with that reason.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
 state="${CM_SERVICES_DIR:-/tmp/container-mapping-services}"
@@ -70,9 +70,25 @@ SQL
   say "postgres: not answering on 127.0.0.1:5432"; return 1
 }
 
+install_missing() {
+  local missing=()
+  command -v dockerd >/dev/null || missing+=(docker.io)
+  command -v docker-registry >/dev/null || missing+=(docker-registry)
+  command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
+  command -v curl >/dev/null || missing+=(curl)
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    say "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})"; return 1
+  fi
+  say "installing ${missing[*]}"
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$state/apt.log" 2>&1 \
+    || { say "apt-get install failed (see $state/apt.log)"; return 1; }
+}
+
 case "${1:-start}" in
   start)
     rc=0
+    install_missing || rc=1
     start_docker || rc=1
     start_registry 5000 || rc=1
     start_registry 5001 || rc=1

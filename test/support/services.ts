@@ -1,0 +1,55 @@
+/**
+ * Where the tests find the real services that `scripts/services.sh start` (run by `npm test`
+ * and `.ci/run`) starts on loopback, and a guard that makes a test fail, never skip,
+ * when one is missing.
+ */
+import { request } from 'node:http';
+
+/** The two registries: two different registry hosts, so a test can push one image to both. */
+export const REGISTRY = process.env.CM_TEST_REGISTRY ?? '127.0.0.1:5000';
+export const SECOND_REGISTRY = process.env.CM_TEST_REGISTRY_2 ?? '127.0.0.1:5001';
+/** PostgreSQL 15 with a database the tests may change freely. */
+export const POSTGRES_URL = process.env.CM_TEST_DATABASE_URL ?? 'postgres://cm:cm@127.0.0.1:5432/cm_test';
+/** The Docker engine's socket. */
+export const DOCKER_SOCKET = process.env.CM_TEST_DOCKER_SOCKET ?? '/var/run/docker.sock';
+
+function get(options: { socketPath?: string; host?: string; port?: number; path: string }): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request({ ...options, method: 'GET', timeout: 3000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(0));
+    req.end();
+  });
+}
+
+/** Throws a clear error unless the Docker engine answers `/_ping`. */
+export async function requireDocker(): Promise<void> {
+  if ((await get({ socketPath: DOCKER_SOCKET, path: '/_ping' })) !== 200) {
+    throw new Error(`this test needs a Docker engine on ${DOCKER_SOCKET}: run scripts/services.sh start (as root)`);
+  }
+}
+
+/** Throws a clear error unless the registry at `host:port` answers `/v2/`. */
+export async function requireRegistry(registry: string = REGISTRY): Promise<void> {
+  const [host, port] = registry.split(':');
+  if ((await get({ host: host ?? '127.0.0.1', port: Number(port ?? 5000), path: '/v2/' })) !== 200) {
+    throw new Error(`this test needs a registry on ${registry}: run scripts/services.sh start`);
+  }
+}
+
+/** Throws a clear error unless PostgreSQL accepts a connection at POSTGRES_URL. */
+export async function requirePostgres(): Promise<void> {
+  const { Client } = await import('pg');
+  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (err) {
+    throw new Error(`this test needs PostgreSQL at ${POSTGRES_URL}: run scripts/services.sh start (${(err as Error).message})`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
