@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Builds the Azure DevOps extension (.vsix) an organisation installs:
-//   typecheck → bundle the task (npm run build:tasks) → stage exactly what ships → tfx extension create.
+//   typecheck → bundle the task (scripts/build-tasks.mjs) → stage exactly what ships → tfx extension create.
 //
 //   npm run package -- --publisher contoso --service-url https://mapping.contoso.com --version 1.0.7
 //
@@ -117,13 +117,14 @@ function taskFolders(manifest) {
 }
 
 function bundleTasks(settings) {
-  const pkg = readJson(join(root, 'package.json'));
-  if (!pkg.scripts?.['build:tasks'] || !existsSync(join(root, 'scripts', 'build-tasks.mjs'))) {
-    throw new Error('the task bundler is missing: package.json needs the script "build:tasks" (scripts/build-tasks.mjs), which writes build/tasks/<TaskFolder>/');
+  // The same program `npm run build:tasks` runs, called directly: no npm start-up on every package.
+  const bundler = join(root, 'scripts', 'build-tasks.mjs');
+  if (!existsSync(bundler)) {
+    throw new Error('the task bundler scripts/build-tasks.mjs is missing: it writes build/tasks/<TaskFolder>/ (index.js, task.json, defaults.json)');
   }
-  const args = ['run', 'build:tasks', '--silent'];
-  if (settings.serviceUrl !== undefined) args.push('--', '--service-url', settings.serviceUrl);
-  run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, 'npm run build:tasks');
+  const args = [bundler];
+  if (settings.serviceUrl !== undefined) args.push('--service-url', settings.serviceUrl);
+  run(process.execPath, args, 'the task bundler (scripts/build-tasks.mjs)');
 }
 
 /** Copies one built task into the staging folder, with its icon, version and baked defaults. */
@@ -228,9 +229,9 @@ function main() {
     console.log('package: typecheck (tsc -p .)');
     run(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', '.', '--noEmit'], 'tsc -p .');
   }
-  console.log('package: bundle the task (npm run build:tasks)');
+  console.log('package: bundle the task (scripts/build-tasks.mjs)');
   bundleTasks(settings);
-  console.log(`package: stage ${relative(root, settings.stagingDir) || settings.stagingDir}`);
+  console.log(`package: stage ${settings.stagingDir}`);
   stage(settings, manifest);
   const staged = listFiles(settings.stagingDir);
   console.log(`package: tfx extension create (${staged.length} files)`);
