@@ -79,6 +79,14 @@ function validate(options, manifest) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--service-url must be http(s), not ${url.protocol}`);
     if (url.username || url.password) throw new UsageError('--service-url must not carry credentials: use the ContainerMapping.Token variable');
   }
+  // The task's version is MAJOR (its own).MINOR.PATCH (the extension's): with equal majors it
+  // only ever grows when the extension's does, so agents never run a stale cached task.
+  for (const folder of taskFolders(manifest)) {
+    const taskMajor = readJson(join(root, folder, 'task.json')).version.Major;
+    if (Number(version.split('.')[0]) !== taskMajor) {
+      throw new UsageError(`--version ${version}: the extension's major version must be the task's (${taskMajor}), so that the task's version only ever grows`);
+    }
+  }
   return {
     publisher,
     extensionId,
@@ -141,11 +149,7 @@ function stageTask(settings, folder) {
   copyFileSync(join(root, 'images', 'task-icon.png'), join(target, 'icon.png'));
 
   const taskJson = readJson(join(target, 'task.json'));
-  const [major, minor, patch] = settings.version.split('.').map(Number);
-  if (major !== taskJson.version.Major) {
-    throw new Error(`--version ${settings.version}: the extension's major version must equal the task's (${taskJson.version.Major}), ` +
-      'so that the task version (which agents cache) only ever grows');
-  }
+  const [, minor, patch] = settings.version.split('.').map(Number);
   taskJson.version = { Major: taskJson.version.Major, Minor: minor, Patch: patch };
   writeFileSync(join(target, 'task.json'), `${JSON.stringify(taskJson, null, 2)}\n`);
 
