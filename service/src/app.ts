@@ -1,0 +1,79 @@
+/**
+ * Builds the service: Fastify, the store, authentication, routes, metrics and the one error
+ * handler. Tests and the end-to-end suite boot it in-process with `buildApp`.
+ */
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Authenticator } from './auth/authenticator';
+import { DEFAULT_CONFIG, type ServiceConfig } from './config';
+import { ServiceMetrics } from './metrics/registry';
+import { errorHandler, toProblemError } from './plugins/errorHandler';
+import type { AppInstance, RouteDependencies } from './plugins/types';
+import { registerHealthRoutes } from './routes/health/index';
+import { registerImageRoutes } from './routes/images/index';
+import { registerOpenApiRoute } from './routes/openapi';
+import { registerReportRoutes } from './routes/reports/index';
+import { registerRunRoutes } from './routes/runs/index';
+import { openStore } from './store/openStore';
+import type { Store } from './store/store';
+
+/** The service's version, reported in the OpenAPI document. */
+export const SERVICE_VERSION = '0.1.0';
+
+/** How to build the app. */
+export interface BuildAppOptions {
+  /** Settings over the defaults (already validated when they come from `loadConfig`). */
+  config?: Partial<ServiceConfig>;
+  /** A store to use instead of opening `config.databaseUrl`; the caller keeps ownership. */
+  store?: Store;
+  /** Fastify's logger option; default: pino at `config.logLevel`, Authorization redacted. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The built app, with what tests may look at. */
+export type MappingApp = AppInstance & { store: Store; metrics: ServiceMetrics; serviceConfig: ServiceConfig };
+
+/** Builds (but does not start) the service. Closing the app closes the store it opened. */
+export async function buildApp(options: BuildAppOptions = {}): Promise<MappingApp> {
+  const config: ServiceConfig = { ...DEFAULT_CONFIG, ...options.config };
+  const ownsStore = options.store === undefined;
+  const store = options.store ?? (await openStore(config.databaseUrl));
+  if (ownsStore && config.migrateOnStart) await store.migrate();
+
+  const app = Fastify({
+    bodyLimit: config.bodyLimit,
+    logger: options.logger ?? {
+      level: config.logLevel,
+      redact: ['req.headers.authorization', 'req.headers.cookie'],
+    },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    forceCloseConnections: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const metrics = new ServiceMetrics();
+  const deps: RouteDependencies = { config, store, auth: new Authenticator(config), metrics };
+  app.decorate('store', store);
+  app.decorate('metrics', metrics);
+  app.decorate('serviceConfig', config);
+
+  app.setErrorHandler(errorHandler(metrics));
+  app.setNotFoundHandler((request, reply) => {
+    const problem = toProblemError({ statusCode: 404, message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    return reply.code(404).type('application/problem+json').send(problem.toProblem());
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.requestDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+  if (ownsStore) app.addHook('onClose', async () => store.close());
+
+  registerReportRoutes(app, deps);
+  registerImageRoutes(app, deps);
+  registerRunRoutes(app, deps);
+  registerHealthRoutes(app, deps);
+  registerOpenApiRoute(app, SERVICE_VERSION);
+  return app as unknown as MappingApp;
+}

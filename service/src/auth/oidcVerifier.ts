@@ -1,0 +1,84 @@
+/**
+ * Verifies Azure DevOps pipeline OIDC tokens: the issuer picks the organisation, whose JWKS
+ * checks the signature; then audience, expiry and the pipeline claims are required.
+ */
+import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import type { ResolvedOrganization } from '../config';
+import { unauthenticated } from '../errors';
+import type { AzureDevOpsPipelineClaims } from './azureDevOpsClaims';
+import type { PipelinePrincipal } from './principal';
+
+/** Asymmetric algorithms only: `none` and shared-secret HMAC are refused. */
+const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
+const REQUIRED_CLAIMS = ['org_id', 'prj_id', 'def_id', 'run_id'] as const;
+
+/** Verifies tokens for the configured organisations. */
+export class OidcVerifier {
+  private readonly byIssuer = new Map<string, { org: ResolvedOrganization; keys: JWTVerifyGetKey }>();
+
+  constructor(organizations: ResolvedOrganization[]) {
+    for (const org of organizations) {
+      const keys = createRemoteJWKSet(new URL(org.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+      this.byIssuer.set(org.issuer, { org, keys });
+    }
+  }
+
+  /** True when at least one organisation is configured. */
+  get enabled(): boolean {
+    return this.byIssuer.size > 0;
+  }
+
+  /**
+   * @throws ProblemError 401 naming what failed (never echoing the token).
+   */
+  async verify(token: string): Promise<PipelinePrincipal> {
+    let alg: string | undefined;
+    let issuer: unknown;
+    try {
+      alg = decodeProtectedHeader(token).alg;
+      issuer = decodeJwt(token).iss;
+    } catch {
+      throw unauthenticated('the bearer token is not a well-formed JWT');
+    }
+    if (alg === undefined || !ALLOWED_ALGORITHMS.includes(alg)) {
+      throw unauthenticated(`token algorithm "${alg ?? 'missing'}" is not accepted (asymmetric signatures only)`);
+    }
+    const entry = typeof issuer === 'string' ? this.byIssuer.get(issuer) : undefined;
+    if (!entry) throw unauthenticated(`token issuer "${String(issuer)}" is not a configured organisation`);
+    let payload: Record<string, unknown>;
+    try {
+      const verified = await jwtVerify(token, entry.keys, {
+        issuer: entry.org.issuer,
+        audience: entry.org.audience,
+        algorithms: ALLOWED_ALGORITHMS,
+        requiredClaims: ['exp'],
+        clockTolerance: 5,
+      });
+      payload = verified.payload as Record<string, unknown>;
+    } catch (err) {
+      throw unauthenticated(`token rejected: ${describeJoseError(err)}`);
+    }
+    for (const claim of REQUIRED_CLAIMS) {
+      if (typeof payload[claim] !== 'string' && typeof payload[claim] !== 'number') {
+        throw unauthenticated(`token has no "${claim}" claim: it is not an Azure DevOps pipeline job token`);
+      }
+    }
+    if (String(payload.org_id).toLowerCase() !== entry.org.id) {
+      throw unauthenticated('token org_id does not match its issuer');
+    }
+    const claims = { ...payload } as unknown as AzureDevOpsPipelineClaims;
+    for (const claim of REQUIRED_CLAIMS) claims[claim] = String(payload[claim]);
+    return { kind: 'pipeline', organization: entry.org, claims };
+  }
+}
+
+function describeJoseError(err: unknown): string {
+  if (err instanceof errors.JWTExpired) return 'the token has expired';
+  if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" is not valid (${err.reason})`;
+  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
+  if (err instanceof errors.JWKSNoMatchingKey) return 'no key in the organisation\'s JWKS matches the token';
+  if (err instanceof errors.JWKSTimeout) return 'the organisation\'s JWKS did not answer in time';
+  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
+  if (err instanceof errors.JOSEError) return err.code;
+  return 'the token could not be verified';
+}

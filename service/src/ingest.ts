@@ -1,0 +1,50 @@
+/**
+ * Ingestion, independent of HTTP: validate a report, hold it against the principal that
+ * sent it, store it. The `POST /api/v1/reports` route and the `backfill` command both call it.
+ */
+import type { Report } from '../../common/report';
+import { authorizeReport } from './auth/authorizeReport';
+import { describePrincipal, type Principal } from './auth/principal';
+import { forbidden, unauthenticated } from './errors';
+import type { IngestResult, Store } from './store/store';
+import { validateReport } from './validation';
+
+/** What ingestion needs from the running service. */
+export interface IngestDependencies {
+  store: Store;
+  ambiguityWindowMs: number;
+}
+
+/** What the caller learns about an ingested report. */
+export interface IngestOutcome extends IngestResult {
+  idempotencyKey: string;
+}
+
+/** @throws ProblemError 401/403 unless the principal may send reports at all. */
+export function requireIngestScope(principal: Principal): void {
+  if (principal.kind === 'pipeline') return;
+  if (principal.kind === 'token' && principal.token.scopes.includes('ingest')) return;
+  if (principal.kind === 'anonymous') throw unauthenticated('sending reports needs an Azure DevOps OIDC token or an ingest token');
+  throw forbidden('this token may not send reports: it needs the ingest scope');
+}
+
+/**
+ * Ingests one parsed (not yet validated) report for a verified principal.
+ * @throws ProblemError 400 (invalid report), 401/403 (principal may not send it).
+ */
+export async function ingestReport(
+  deps: IngestDependencies,
+  principal: Principal,
+  body: unknown,
+  receivedAt: Date = new Date(),
+): Promise<IngestOutcome> {
+  requireIngestScope(principal);
+  const report: Report = validateReport(body);
+  authorizeReport(principal, report);
+  const result = await deps.store.ingest(report, {
+    principal: describePrincipal(principal),
+    receivedAt,
+    ambiguityWindowMs: deps.ambiguityWindowMs,
+  });
+  return { ...result, idempotencyKey: report.idempotencyKey };
+}

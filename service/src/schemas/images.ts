@@ -1,0 +1,120 @@
+/**
+ * The query results' wire format: one TypeBox schema per shape, used for the TypeScript
+ * types, the response documentation and the OpenAPI document.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+/** `exclusive`: one run pushed it; `ambiguous`: other runs reported the same push (shared Docker daemon). */
+export const AttributionSchema = Type.Union([Type.Literal('exclusive'), Type.Literal('ambiguous')]);
+
+/** One push of one image by one job of one run: the unit every query answers with. */
+export const ImagePushSchema = Type.Object(
+  {
+    digest: Type.String(),
+    registry: Type.String(),
+    repository: Type.String(),
+    tag: Nullable(Type.String()),
+    /** `registry/repository[:tag]@digest` */
+    reference: Type.String(),
+    pushedAt: Type.String({ format: 'date-time' }),
+    origin: Type.String(),
+    imageId: Nullable(Type.String()),
+    os: Nullable(Type.String()),
+    architecture: Nullable(Type.String()),
+    attribution: AttributionSchema,
+    /** Why the attribution is ambiguous; null when exclusive. */
+    attributionReason: Nullable(Type.String()),
+    organization: Type.Object({ url: Type.String(), name: Type.String() }),
+    project: Type.Object({ id: Type.String(), name: Type.String() }),
+    pipeline: Type.Object({ id: Type.Integer(), name: Type.String(), hub: Type.String() }),
+    run: Type.Object({ id: Type.Integer(), number: Type.String(), url: Nullable(Type.String()) }),
+    job: Type.Object({ id: Type.String(), name: Nullable(Type.String()), attempt: Type.Integer(), stage: Nullable(Type.String()) }),
+    sourceRepository: Type.Object({
+      provider: Nullable(Type.String()),
+      url: Nullable(Type.String()),
+      name: Nullable(Type.String()),
+      id: Nullable(Type.String()),
+    }),
+    commit: Nullable(Type.String()),
+    branch: Nullable(Type.String()),
+    agent: Type.Object({ name: Nullable(Type.String()), os: Nullable(Type.String()), selfHosted: Nullable(Type.Boolean()) }),
+    reportedAt: Type.String({ format: 'date-time' }),
+  },
+  { $id: 'ImagePush' },
+);
+
+/** Every name an image was pushed as. */
+export const ImageReferenceSummarySchema = Type.Object({
+  registry: Type.String(),
+  repository: Type.String(),
+  tag: Nullable(Type.String()),
+  firstPushedAt: Type.String({ format: 'date-time' }),
+  lastPushedAt: Type.String({ format: 'date-time' }),
+});
+
+/** `GET /api/v1/images/{digest}`. */
+export const ImageDetailSchema = Type.Object(
+  {
+    digest: Type.String(),
+    /** `ambiguous` when any push of this image is. */
+    attribution: AttributionSchema,
+    references: Type.Array(ImageReferenceSummarySchema),
+    pushes: Type.Array(ImagePushSchema),
+  },
+  { $id: 'ImageDetail' },
+);
+
+/** A page of pushes; pass `nextCursor` back as `cursor` for the next page (null: no more). */
+export const ImagePushPageSchema = Type.Object(
+  {
+    items: Type.Array(ImagePushSchema),
+    nextCursor: Nullable(Type.String()),
+  },
+  { $id: 'ImagePushPage' },
+);
+
+const Filter = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description }));
+
+/** Paging parameters every list takes. */
+export const PageQuerySchema = Type.Object({
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 200, description: 'nextCursor of the previous page' })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500, default: 50 })),
+});
+
+/** `GET /api/v1/images` query string. */
+export const ImageListQuerySchema = Type.Object(
+  {
+    registry: Filter('registry host, e.g. docker.io or localhost:5000'),
+    repository: Filter('repository path, e.g. team/web-api'),
+    tag: Filter('tag'),
+    organization: Filter('organisation name or URL'),
+    project: Filter('project id or name'),
+    pipeline: Filter('pipeline (definition) id or name'),
+    sourceRepository: Filter('source repository URL or name'),
+    commit: Filter('full commit SHA'),
+    since: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or after' })),
+    until: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or before' })),
+    ...PageQuerySchema.properties,
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /api/v1/runs/{runId}` query string. */
+export const RunQuerySchema = Type.Object(
+  {
+    organization: Filter('organisation name or URL (run ids are unique per organisation)'),
+    project: Filter('project id or name'),
+    hub: Type.Optional(Type.Union([Type.Literal('build'), Type.Literal('release')], { description: 'default build' })),
+    ...PageQuerySchema.properties,
+  },
+  { additionalProperties: false },
+);
+
+export type Attribution = Static<typeof AttributionSchema>;
+export type ImagePush = Static<typeof ImagePushSchema>;
+export type ImageDetail = Static<typeof ImageDetailSchema>;
+export type ImagePushPage = Static<typeof ImagePushPageSchema>;
+export type ImageListQuery = Static<typeof ImageListQuerySchema>;
+export type RunQuery = Static<typeof RunQuerySchema>;

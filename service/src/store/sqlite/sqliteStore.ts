@@ -1,0 +1,118 @@
+/**
+ * The embedded store: one SQLite file in WAL mode, written by one transaction per report.
+ * better-sqlite3 is synchronous, so each method runs to completion on the event loop.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Report } from '../../../../common/report';
+import { decideAttribution } from '../attribution';
+import { loadMigrations } from '../migrations';
+import { toPage } from '../page';
+import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
+import { UPSERT_REPORT_SQL, attributionCandidatesQuery, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
+import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
+import type { ImageDetail, ImagePushPage } from '../../schemas/images';
+
+type Bindable = string | number | bigint | null;
+const bind = (values: Array<string | number | boolean | null>): Bindable[] =>
+  values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+
+/** Opens (and creates) the SQLite database at `file`. */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Database.Statement>();
+
+  constructor(readonly file: string) {
+    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+  }
+
+  /** The underlying connection, for the benchmark's driver baseline. */
+  get connection(): Database.Database {
+    return this.db;
+  }
+
+  async migrate(): Promise<string[]> {
+    this.db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+      version TEXT PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)`);
+    const applied = new Set(this.db.prepare('SELECT version FROM schema_migrations').pluck().all() as string[]);
+    const done: string[] = [];
+    for (const m of loadMigrations('sqlite')) {
+      if (applied.has(m.version)) continue;
+      this.db.transaction(() => {
+        this.db.exec(m.sql);
+        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
+      }).immediate();
+      done.push(m.version);
+    }
+    return done;
+  }
+
+  async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
+    const run = this.db.transaction((): IngestResult => {
+      const existing = this.stmt('SELECT id FROM reports WHERE idempotency_key = ?').pluck().get(report.idempotencyKey) as number | undefined;
+      const oldDigests = existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
+      if (existing !== undefined) this.stmt('DELETE FROM pushes WHERE report_id = ?').run(existing);
+      const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context))) as { id: number };
+      const pushes = pushValues(report, row.id);
+      if (pushes.length > 0) this.insertStatement(pushes.length).run(...bind(pushes.flat()));
+      const digests = [...new Set([...oldDigests, ...report.images.map((i) => i.digest)])];
+      let ambiguous = 0;
+      if (digests.length > 0) {
+        const q = attributionCandidatesQuery(digests);
+        const candidates = (this.stmt(q.sql).all(...q.params) as Record<string, unknown>[]).map(toCandidate);
+        const update = this.stmt('UPDATE pushes SET attribution = ?, attribution_reason = ? WHERE id = ?');
+        for (const change of decideAttribution(candidates, context.ambiguityWindowMs)) {
+          update.run(change.attribution, change.attributionReason, change.id);
+        }
+        ambiguous = this.stmt("SELECT count(*) FROM pushes WHERE report_id = ? AND attribution = 'ambiguous'").pluck().get(row.id) as number;
+      }
+      return { reportId: row.id, created: existing === undefined, images: pushes.length, ambiguous };
+    });
+    return run.immediate();
+  }
+
+  private insertStatement(rows: number): Database.Statement {
+    return this.stmt(insertPushesSql(rows));
+  }
+
+  /** Prepared statements, kept: preparing costs more than running these small queries. */
+  private stmt(sql: string): Database.Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      if (this.statements.size < 500) this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async getImage(digest: string): Promise<ImageDetail | null> {
+    const q = imageQuery(digest);
+    const rows = this.stmt(q.sql).all(...q.params) as PushRow[];
+    return rows.length === 0 ? null : toImageDetail(digest, rows.map(toImagePush));
+  }
+
+  async listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage> {
+    const q = pushListQuery(filter, page);
+    return toPage(this.stmt(q.sql).all(...q.params) as PushRow[], page.limit);
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async counts(): Promise<StoreCounts> {
+    const get = (table: string) => this.db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
+    return { reports: get('reports'), pushes: get('pushes') };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,85 @@
+/**
+ * The one storage interface of the service. Two implementations (SQLite, PostgreSQL) pass
+ * the same contract tests; everything above it is database-agnostic.
+ */
+import type { Report } from '../../../common/report';
+import type { ImageDetail, ImagePushPage } from '../schemas/images';
+
+/** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
+export interface PushFilter {
+  registry?: string;
+  repository?: string;
+  tag?: string;
+  /** Organisation name (`contoso`) or URL. */
+  organization?: string;
+  /** Project id or name. */
+  project?: string;
+  /** Pipeline definition id or name. */
+  pipeline?: string;
+  /** Source repository URL or name. */
+  sourceRepository?: string;
+  commit?: string;
+  hub?: 'build' | 'release';
+  runId?: number;
+  /** Epoch milliseconds, inclusive. */
+  sinceMs?: number;
+  /** Epoch milliseconds, inclusive. */
+  untilMs?: number;
+}
+
+/** Where a page starts and how long it is. */
+export interface PageRequest {
+  cursor?: string;
+  limit: number;
+}
+
+/** What the store needs to know about one ingestion besides the report. */
+export interface IngestContext {
+  /** Who sent it, as a short label kept with the report (never a token). */
+  principal: string;
+  receivedAt: Date;
+  /** Pushes of the same image by different runs closer than this are ambiguous. */
+  ambiguityWindowMs: number;
+}
+
+/** What one ingestion did. */
+export interface IngestResult {
+  reportId: number;
+  /** false when the report replaced an earlier send of the same job attempt. */
+  created: boolean;
+  images: number;
+  /** Pushes of this report marked ambiguous. */
+  ambiguous: number;
+}
+
+/** Row counts, for readiness checks and for tests that prove nothing changed. */
+export interface StoreCounts {
+  reports: number;
+  pushes: number;
+}
+
+/** Storage of reports and their pushes. */
+export interface Store {
+  /** Which implementation: `sqlite` or `postgres`. */
+  readonly kind: 'sqlite' | 'postgres';
+  /** Applies the versioned migrations not yet applied. Returns the versions it applied. */
+  migrate(): Promise<string[]>;
+  /** Stores a valid report in one transaction, replacing an earlier send with the same idempotency key. */
+  ingest(report: Report, context: IngestContext): Promise<IngestResult>;
+  /** Every push of one digest (normalised), or null when none is stored. */
+  getImage(digest: string): Promise<ImageDetail | null>;
+  /** Pushes matching the filter, newest first. */
+  listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage>;
+  /** Throws unless the database answers. */
+  ping(): Promise<void>;
+  counts(): Promise<StoreCounts>;
+  close(): Promise<void>;
+}
+
+/** Thrown for a cursor the store did not issue. */
+export class InvalidCursorError extends Error {
+  constructor() {
+    super('cursor is not one this service issued');
+    this.name = 'InvalidCursorError';
+  }
+}

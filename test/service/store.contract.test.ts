@@ -1,0 +1,132 @@
+/**
+ * The Store contract: one suite, run against SQLite and PostgreSQL.
+ */
+import assert from 'node:assert/strict';
+import type { Store } from '../../service/src/store/store';
+import { DATABASES, type TestDatabase } from './support/stores';
+import { digestOf, image, makeReport } from './support/reports';
+
+const context = (principal = 'test') => ({ principal, receivedAt: new Date('2026-03-01T10:05:00Z'), ambiguityWindowMs: 1500 });
+
+for (const kind of DATABASES) {
+  describe(`Store contract on ${kind.name}`, () => {
+    let db: TestDatabase;
+    let store: Store;
+
+    beforeEach(async () => {
+      db = await kind.create();
+      store = await db.open();
+    });
+    afterEach(async () => db.destroy());
+
+    it('applies the migrations once and finds nothing to do the second time', async () => {
+      assert.deepEqual(await store.migrate(), []);
+      assert.deepEqual(await store.counts(), { reports: 0, pushes: 0 });
+    });
+
+    it('returns an ingested image by digest with its run, source and push details', async () => {
+      const result = await store.ingest(makeReport(), context());
+      assert.equal(result.created, true);
+      assert.equal(result.images, 1);
+      const found = await store.getImage(digestOf('web-api'));
+      assert.ok(found);
+      assert.equal(found.attribution, 'exclusive');
+      assert.equal(found.pushes.length, 1);
+      const push = found.pushes[0]!;
+      assert.equal(push.reference, `127.0.0.1:5000/team/web-api:1.0.0@${digestOf('web-api')}`);
+      assert.deepEqual(push.run, { id: 12, number: '20260301.1', url: 'https://dev.azure.com/contoso/Shop/_build/results?buildId=12' });
+      assert.deepEqual(push.pipeline, { id: 7, name: 'web-api CI', hub: 'build' });
+      assert.equal(push.organization.name, 'contoso');
+      assert.equal(push.commit, '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c');
+      assert.equal(push.agent.selfHosted, false);
+      assert.equal(push.pushedAt, '2026-03-01T10:00:00.000Z');
+      assert.deepEqual(found.references, [{ registry: '127.0.0.1:5000', repository: 'team/web-api', tag: '1.0.0', firstPushedAt: push.pushedAt, lastPushedAt: push.pushedAt }]);
+    });
+
+    it('returns null for a digest nobody reported', async () => {
+      assert.equal(await store.getImage(digestOf('nobody')), null);
+    });
+
+    it('replaces an earlier send of the same job attempt instead of adding to it', async () => {
+      await store.ingest(makeReport({ images: [image(), image({ tag: 'latest' })] }), context());
+      const again = await store.ingest(makeReport({ images: [image({ tag: '1.0.1' })] }), context());
+      assert.equal(again.created, false);
+      assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(found?.pushes.map((p) => p.tag), ['1.0.1']);
+    });
+
+    it('keeps a second attempt of the same job as its own report', async () => {
+      await store.ingest(makeReport(), context());
+      await store.ingest(makeReport({ pipeline: { jobAttempt: 2 } }), context());
+      assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
+      assert.equal((await store.getImage(digestOf('web-api')))?.attribution, 'exclusive');
+    });
+
+    it('stores a report that lists the same push twice once', async () => {
+      await store.ingest(makeReport({ images: [image(), image({ pushedAt: '2026-03-01T10:00:01.000Z' })] }), context());
+      assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
+    });
+
+    it('marks the same push reported by two runs within the window ambiguous on both sides', async () => {
+      await store.ingest(makeReport(), context());
+      const second = await store.ingest(
+        makeReport({ pipeline: { runId: 13, definitionId: 8, definitionName: 'other' }, images: [image({ pushedAt: '2026-03-01T10:00:00.800Z' })] }),
+        context(),
+      );
+      assert.equal(second.ambiguous, 1);
+      const found = await store.getImage(digestOf('web-api'));
+      assert.equal(found?.attribution, 'ambiguous');
+      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+      const byRun = new Map(found?.pushes.map((p) => [p.run.id, p.attributionReason]));
+      assert.match(byRun.get(12) ?? '', /run 13/);
+      assert.match(byRun.get(13) ?? '', /run 12/);
+    });
+
+    it('does not mark pushes of the same image by two runs minutes apart ambiguous', async () => {
+      await store.ingest(makeReport(), context());
+      await store.ingest(makeReport({ pipeline: { runId: 13 }, images: [image({ pushedAt: '2026-03-01T10:05:00.000Z' })] }), context());
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['exclusive', 'exclusive']);
+    });
+
+    it('clears the ambiguity when the rival run re-sends its report without that push', async () => {
+      await store.ingest(makeReport(), context());
+      await store.ingest(makeReport({ pipeline: { runId: 13 } }), context());
+      await store.ingest(makeReport({ pipeline: { runId: 13 }, images: [] }), context());
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(found?.pushes.map((p) => [p.run.id, p.attribution, p.attributionReason]), [[12, 'exclusive', null]]);
+    });
+
+    it('pages through pushes newest first with cursors, without repeats or gaps', async () => {
+      for (let i = 0; i < 7; i++) {
+        await store.ingest(
+          makeReport({ pipeline: { runId: 100 + i }, images: [image({ digest: digestOf(`p${i}`), pushedAt: `2026-03-01T10:0${i}:00.000Z` })] }),
+          context(),
+        );
+      }
+      const seen: number[] = [];
+      let cursor: string | undefined;
+      let pages = 0;
+      do {
+        const page = await store.listPushes({}, { limit: 3, ...(cursor ? { cursor } : {}) });
+        seen.push(...page.items.map((p) => p.run.id));
+        cursor = page.nextCursor ?? undefined;
+        pages++;
+      } while (cursor);
+      assert.equal(pages, 3);
+      assert.deepEqual(seen, [106, 105, 104, 103, 102, 101, 100]);
+    });
+
+    it('rolls a failing report back completely', async () => {
+      await store.ingest(makeReport(), context());
+      const broken = makeReport({ pipeline: { runId: 99 }, images: [image({ digest: 'sha256:not-a-digest' })] });
+      await assert.rejects(store.ingest(broken, context()));
+      assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
+    });
+
+    it('answers a ping', async () => {
+      await store.ping();
+    });
+  });
+}
