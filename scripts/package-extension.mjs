@@ -98,8 +98,8 @@ function validate(options, manifest) {
   };
 }
 
-function run(command, args, what) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: process.env });
+function run(command, args, what, env = process.env) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env });
   if (result.error) throw new Error(`${what}: ${result.error.message}`);
   if (result.status !== 0) throw new Error(`${what} failed (exit ${result.status ?? result.signal})`);
 }
@@ -182,6 +182,15 @@ function stage(settings, manifest) {
   }
 }
 
+/**
+ * The environment for tfx: `extension create` only reads and writes local files, and should any
+ * version of it try the network, its requests go to a closed loopback port and fail at once.
+ */
+function offline() {
+  const closed = 'http://127.0.0.1:9';
+  return { ...process.env, HTTP_PROXY: closed, HTTPS_PROXY: closed, http_proxy: closed, https_proxy: closed, NO_PROXY: '', no_proxy: '' };
+}
+
 function createVsix(settings) {
   mkdirSync(settings.outputPath, { recursive: true });
   const vsixPath = join(settings.outputPath, `${settings.publisher}.${settings.extensionId}-${settings.version}.vsix`);
@@ -197,7 +206,7 @@ function createVsix(settings) {
     '--overrides-file', overridesPath,
     '--output-path', vsixPath,
     '--no-prompt', '--no-color',
-  ], 'tfx extension create');
+  ], 'tfx extension create', offline());
   rmSync(overridesPath, { force: true });
   if (!existsSync(vsixPath)) throw new Error(`tfx extension create wrote no ${vsixPath}`);
   return vsixPath;
