@@ -20,7 +20,7 @@
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative, resolve, sep } from 'node:path';
+import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -79,6 +79,15 @@ function validate(options, manifest) {
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--service-url must be http(s), not ${url.protocol}`);
     if (url.username || url.password) throw new UsageError('--service-url must not carry credentials: use the ContainerMapping.Token variable');
   }
+  // The staging folder is emptied first: never let that be the repository, the bundler's output, or anything outside build/ in the repository.
+  const stagingDir = resolve(root, options['--staging-dir'] ?? join('build', 'extension'));
+  const fromRoot = relative(root, stagingDir);
+  const insideRoot = !fromRoot.startsWith('..') && !isAbsolute(fromRoot);
+  const holds = (dir) => !relative(stagingDir, dir).startsWith('..');
+  const bundles = join(root, 'build', 'tasks');
+  if (holds(root) || holds(bundles) || !relative(bundles, stagingDir).startsWith('..') || (insideRoot && !fromRoot.startsWith(`build${sep}`))) {
+    throw new UsageError(`--staging-dir ${stagingDir} would be emptied: choose a folder under build/ or outside the repository`);
+  }
   // The task's version is MAJOR (its own).MINOR.PATCH (the extension's): with equal majors it
   // only ever grows when the extension's does, so agents never run a stale cached task.
   for (const folder of taskFolders(manifest)) {
@@ -93,7 +102,7 @@ function validate(options, manifest) {
     version,
     serviceUrl,
     outputPath: resolve(root, options['--output-path'] ?? 'dist'),
-    stagingDir: resolve(root, options['--staging-dir'] ?? join('build', 'extension')),
+    stagingDir,
     typecheck: options.typecheck,
   };
 }

@@ -30,6 +30,8 @@ describe('npm run package (scripts/package-extension.mjs) options', function () 
     ['a publisher ID the Marketplace would refuse', ['--publisher', 'has space'], /not a Marketplace publisher ID/],
     ['an option it does not know', ['--servce-url', 'https://mapping.example'], /unknown option --servce-url/],
     ['an option without its value', ['--version'], /--version needs a value/],
+    ['a staging folder that would empty the repository', ['--staging-dir', '.'], /would be emptied/],
+    ['a staging folder that would empty the bundler’s output', ['--staging-dir', 'build/tasks'], /would be emptied/],
   ];
   for (const [what, args, message] of refusals) {
     it(`refuses ${what}, with exit code 2 and a message naming it`, () => {
