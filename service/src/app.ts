@@ -2,7 +2,7 @@
  * Builds the service: Fastify, the store, authentication, routes, metrics and the one error
  * handler. Tests and the end-to-end suite boot it in-process with `buildApp`.
  */
-import Fastify, { type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Authenticator } from './auth/authenticator';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
@@ -47,7 +47,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
       redact: ['req.headers.authorization', 'req.headers.cookie'],
     },
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
-    disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace',
+    // One line per request only at debug: at info, logs stay about the service, not its traffic.
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 

@@ -6,6 +6,7 @@ import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
 import { computeIdempotencyKey } from '../../common/idempotency';
+import { InvalidImageReferenceError, parseImageReference } from '../../common/imageReference';
 import { invalidInput, type FieldError } from './errors';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -42,6 +43,10 @@ export function validateReport(body: unknown): Report {
     const where = first?.pointer === '' ? 'the body' : `${first?.pointer ?? 'the body'}`;
     throw invalidInput(`the report does not match schema version 1: ${where} ${first?.detail ?? 'is invalid'}`, fields);
   }
+  const references = referenceErrors(body);
+  if (references.length > 0) {
+    throw invalidInput(`${references[0]?.pointer ?? ''} ${references[0]?.detail ?? ''}`, references);
+  }
   const expected = computeIdempotencyKey(body.pipeline);
   if (body.idempotencyKey !== expected) {
     throw invalidInput(
@@ -61,4 +66,25 @@ function dedupe(fields: FieldError[]): FieldError[] {
     seen.add(key);
     return true;
   }).slice(0, 20);
+}
+
+/**
+ * The schema only bounds the lengths of registry, repository and tag; Docker's grammar
+ * decides the rest. Each must already be in normalised form, as the task sends it.
+ */
+function referenceErrors(report: Report): FieldError[] {
+  const out: FieldError[] = [];
+  report.images.forEach((image, i) => {
+    const text = `${image.registry}/${image.repository}${image.tag === undefined ? '' : `:${image.tag}`}`;
+    try {
+      const ref = parseImageReference(text);
+      if (ref.registry !== image.registry) out.push({ pointer: `/images/${i}/registry`, detail: `is not a normalised registry host (expected ${ref.registry})` });
+      else if (ref.repository !== image.repository) out.push({ pointer: `/images/${i}/repository`, detail: `is not a normalised repository (expected ${ref.repository})` });
+    } catch (err) {
+      const reason = err instanceof InvalidImageReferenceError ? err.message.replace(/^invalid image reference "[^"]*": /, '') : 'is invalid';
+      const field = /tag/.test(reason) ? 'tag' : /registry/.test(reason) ? 'registry' : 'repository';
+      out.push({ pointer: `/images/${i}/${field}`, detail: `is not a valid image reference part: ${reason}` });
+    }
+  });
+  return out.slice(0, 20);
 }

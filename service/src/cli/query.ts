@@ -1,0 +1,111 @@
+/**
+ * `container-mapping query image <digest>`, `query images [filters]`, `query run <runId>`:
+ * asks a running service (default http://localhost:8080) or, with --database, the store directly.
+ */
+import { parseArgs } from 'node:util';
+import { normalizeDigest } from '../../../common/imageReference';
+import type { ImageDetail, ImagePushPage } from '../schemas/images';
+import { openStore } from '../store/openStore';
+import { toPushFilter } from '../routes/images/index';
+import { UsageError, type Command, type CommandIo } from './command';
+import { formatImage, formatPushes } from './table';
+
+const FILTERS = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'source-repository', 'commit', 'since', 'until'] as const;
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  database: { type: 'string' },
+  json: { type: 'boolean' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+  hub: { type: 'string' },
+  ...Object.fromEntries(FILTERS.map((f) => [f, { type: 'string' }])),
+} as const;
+
+type Values = Record<string, string | boolean | undefined>;
+const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
+async function fetchJson(values: Values, io: CommandIo, path: string, query: Record<string, string>): Promise<unknown | null> {
+  const base = (typeof values.url === 'string' ? values.url : io.env.CM_URL) ?? 'http://localhost:8080';
+  const url = new URL(path, base);
+  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+  const token = typeof values.token === 'string' ? values.token : io.env.CM_TOKEN;
+  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+  if (response.status === 404) return null;
+  const body = (await response.json()) as { detail?: string };
+  if (!response.ok) throw new Error(`the service answered ${response.status}: ${body.detail ?? 'no detail'}`);
+  return body;
+}
+
+function queryOf(values: Values): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const key of [...FILTERS, 'limit', 'cursor', 'hub']) {
+    const v = values[key];
+    if (typeof v === 'string') out[camel(key)] = v;
+  }
+  return out;
+}
+
+async function getImage(values: Values, io: CommandIo, digest: string): Promise<ImageDetail | null> {
+  if (typeof values.database === 'string') {
+    const store = await openStore(values.database);
+    try {
+      return await store.getImage(digest);
+    } finally {
+      await store.close();
+    }
+  }
+  return (await fetchJson(values, io, `/api/v1/images/${digest}`, {})) as ImageDetail | null;
+}
+
+async function listImages(values: Values, io: CommandIo, path: string, runId?: number): Promise<ImagePushPage> {
+  const query = queryOf(values);
+  if (typeof values.database === 'string') {
+    const store = await openStore(values.database);
+    try {
+      const filter = toPushFilter(query);
+      if (runId !== undefined) Object.assign(filter, { runId, hub: query.hub ?? 'build' });
+      return await store.listPushes(filter, { limit: Number(query.limit ?? 50), ...(query.cursor ? { cursor: query.cursor } : {}) });
+    } finally {
+      await store.close();
+    }
+  }
+  return (await fetchJson(values, io, path, query)) as ImagePushPage;
+}
+
+export const queryCommand: Command = {
+  summary: 'look up images by digest, filters or run',
+  usage:
+    'query image <digest> | query images [--registry R] [--repository R] [--tag T] [--organization O] [--project P] ' +
+    '[--pipeline P] [--source-repository S] [--commit C] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
+    'query run <runId> [--organization O] [--project P] [--hub build|release]; ' +
+    'common: [--url http://localhost:8080] [--token T (or CM_TOKEN)] [--database URL (read the store directly)] [--json]',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+    const [what, target] = positionals;
+    const print = (data: unknown, text: string) => io.out(values.json ? JSON.stringify(data, null, 2) : text);
+    if (what === 'image') {
+      const digest = normalizeDigest(target ?? '');
+      if (!digest) throw new UsageError('query image needs a digest: sha256: and 64 hex digits');
+      const image = await getImage(values, io, digest);
+      if (!image) {
+        io.err(`no image with digest ${digest} has been reported`);
+        return 1;
+      }
+      print(image, formatImage(image));
+      return 0;
+    }
+    if (what === 'images' || what === 'run') {
+      let runId: number | undefined;
+      if (what === 'run') {
+        if (!target || !/^\d+$/.test(target)) throw new UsageError('query run needs a run id');
+        runId = Number(target);
+      }
+      const page = await listImages(values, io, runId === undefined ? '/api/v1/images' : `/api/v1/runs/${runId}`, runId);
+      print(page, formatPushes(page.items) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
+      return 0;
+    }
+    throw new UsageError('query needs image, images or run');
+  },
+};

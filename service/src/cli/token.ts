@@ -1,0 +1,35 @@
+/** `container-mapping token create|hash`: makes static tokens and the config entries that hold their hashes. */
+import { parseArgs } from 'node:util';
+import { generateToken, hashToken } from '../auth/staticTokens';
+import type { StaticTokenConfig } from '../config';
+import { UsageError, type Command } from './command';
+
+export const tokenCommand: Command = {
+  summary: 'create a static token, or hash one',
+  usage: 'token create --name NAME --scope ingest|read|ingest,read [--organization ORG] [--project PROJECT] | token hash TOKEN',
+  async run(args, io) {
+    const [action, ...rest] = args;
+    if (action === 'hash') {
+      const token = rest[0];
+      if (!token) throw new UsageError('token hash needs the token');
+      io.out(hashToken(token));
+      return 0;
+    }
+    if (action !== 'create') throw new UsageError('token needs create or hash');
+    const { values } = parseArgs({
+      args: rest,
+      options: { name: { type: 'string' }, scope: { type: 'string' }, organization: { type: 'string' }, project: { type: 'string' } },
+      strict: true,
+    });
+    if (!values.name) throw new UsageError('--name is required');
+    const scopes = (values.scope ?? '').split(',').filter(Boolean);
+    if (scopes.length === 0 || scopes.some((s) => s !== 'ingest' && s !== 'read')) throw new UsageError('--scope must be ingest, read or ingest,read');
+    const token = generateToken();
+    const entry: StaticTokenConfig = { name: values.name, sha256: hashToken(token), scopes: scopes as StaticTokenConfig['scopes'] };
+    if (values.organization) entry.organization = values.organization;
+    if (values.project) entry.project = values.project;
+    io.out(`token (shown once, store it as a secret): ${token}`);
+    io.out(`add to "tokens" in the config file: ${JSON.stringify(entry)}`);
+    return 0;
+  },
+};
