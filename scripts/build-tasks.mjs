@@ -1,0 +1,67 @@
+#!/usr/bin/env node
+// Bundles each task under tasks/ into build/tasks/<Task>/ for packaging:
+//   index.js    the entry named in task.json: the cheap first look (node built-ins only)
+//   collect.js  the collector, required lazily by index.js when there is something to report
+//   task.json   copied
+//   defaults.json  { "serviceUrl": "<--service-url or empty>" }
+// Usage: node scripts/build-tasks.mjs [--service-url <url>]
+import { build } from 'esbuild';
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function option(name) {
+  const i = process.argv.indexOf(name);
+  if (i < 0) return undefined;
+  const value = process.argv[i + 1];
+  if (value === undefined || value.startsWith('--')) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+const serviceUrl = option('--service-url') ?? '';
+if (serviceUrl && !/^https?:\/\/[^\s]+$/.test(serviceUrl)) {
+  console.error(`build-tasks: --service-url must be an http(s) URL, got "${serviceUrl}"`);
+  process.exit(2);
+}
+
+const tasksDir = join(root, 'tasks');
+const tasks = readdirSync(tasksDir).filter((name) => {
+  const dir = join(tasksDir, name);
+  return statSync(dir).isDirectory() && readdirSync(dir).includes('task.json');
+});
+
+for (const name of tasks) {
+  const source = join(tasksDir, name);
+  const out = join(root, 'build', 'tasks', name);
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const task = JSON.parse(readFileSync(join(source, 'task.json'), 'utf8'));
+  const version = `${task.version.Major}.${task.version.Minor}.${task.version.Patch}`;
+  const entries = ['index', 'collect'].filter((entry) => readdirSync(source).includes(`${entry}.ts`));
+  await build({
+    entryPoints: entries.map((entry) => join(source, `${entry}.ts`)),
+    outdir: out,
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    format: 'cjs',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'warning',
+    define: { __TASK_VERSION__: JSON.stringify(version) },
+    // dockerode's optional transports: ssh:// engines are not supported by the task
+    // (see tasks/README.md), and BuildKit sessions (grpc) are never opened. Left out,
+    // they cost nothing at start-up.
+    alias: {
+      ssh2: join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
+      '@grpc/grpc-js': join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
+      '@grpc/proto-loader': join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
+    },
+  });
+  copyFileSync(join(source, 'task.json'), join(out, 'task.json'));
+  writeFileSync(join(out, 'defaults.json'), `${JSON.stringify({ serviceUrl }, null, 2)}\n`);
+  const files = readdirSync(out).map((f) => `${f} (${Math.round(statSync(join(out, f)).size / 1024)} KiB)`);
+  console.log(`build-tasks: ${name} ${version} → build/tasks/${name}: ${files.join(', ')}`);
+}

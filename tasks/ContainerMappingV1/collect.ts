@@ -1,0 +1,183 @@
+/**
+ * The full collection, loaded only when the first look found something to report:
+ * the job's window, the pushed images and their digests, the report, its delivery
+ * (or its attachment to the run when it cannot be delivered).
+ */
+import * as tl from 'azure-pipelines-task-lib/task';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PushedImage, Report, ReportWarning, ReportWindow } from '../../common/report';
+import type { Probe } from './probe';
+import type { RunContext } from './settings';
+import { mayBeTruncated, parseAgentTime, pushEvents } from './events';
+import { planPushes, resolvePushes } from './pushes';
+import { imagesFromMetadata, type MetadataFile } from './buildx';
+import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
+import { createOidcToken, jobStartTime, type PipelineApiOptions } from './pipelineApi';
+import { deliverReport } from './deliver';
+import { dockerInspector } from './dockerImages';
+import { info, warn } from './output';
+import { TASK_NAME, TASK_VERSION } from './version';
+
+/** The attachment type the service's backfill reads (common/report.ts REPORT_ATTACHMENT_TYPE). */
+export const REPORT_ATTACHMENT_TYPE = 'containerMappingReport';
+
+const API_TIMEOUT_MS = 5000;
+const INSPECT_TIMEOUT_MS = 5000;
+const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
+
+function timeLeft(probe: Probe, capMs: number): number {
+  return Math.max(200, Math.min(capMs, probe.deadlineMs - Date.now() - 500));
+}
+
+/** The job's window: its timeline start, else the pipeline's start. */
+async function jobWindow(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe, warnings: ReportWarning[]): Promise<ReportWindow | undefined> {
+  const run = context.run;
+  const until = new Date(probe.untilMs).toISOString();
+  if (api && hubOf(run) === 'build' && run.projectId && run.buildId !== undefined && run.jobId) {
+    const start = await jobStartTime({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS) }, run.projectId, run.buildId, run.jobId);
+    if (start.ok) return { since: start.value, until, sinceSource: 'timeline' };
+    warnings.push({ code: 'timeline-unavailable', message: `The job's start time could not be read from the timeline (${start.reason}); the pipeline's start time is used.` });
+  }
+  const pipelineStart = parseAgentTime(run.pipelineStartTime);
+  if (pipelineStart === undefined) return undefined;
+  return { since: new Date(pipelineStart).toISOString(), until, sinceSource: 'pipelineStartTime' };
+}
+
+function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
+  const files: MetadataFile[] = [];
+  for (const path of paths) {
+    try {
+      files.push({ name: path, text: readFileSync(path, 'utf8').slice(0, 1024 * 1024), modifiedMs: statSync(path).mtimeMs });
+    } catch {
+      // A file that vanished between the listing and now was not ours to report.
+    }
+  }
+  return files;
+}
+
+/** Chooses the bearer token: the job's OIDC token, else the static `ContainerMapping.Token`. */
+async function serviceToken(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe): Promise<{ token?: string; note?: string }> {
+  const run = context.run;
+  let note: string | undefined;
+  if (api && run.projectId && run.hostType && run.planId && run.jobId) {
+    const oidc = await createOidcToken({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS) }, run.projectId, run.hostType, run.planId, run.jobId);
+    if (oidc.ok) {
+      tl.setSecret(oidc.value);
+      return { token: oidc.value };
+    }
+    note = `no OIDC token (${oidc.reason})`;
+  }
+  if (context.staticToken) return { token: context.staticToken };
+  return { note: note ?? 'no OIDC token and no ContainerMapping.Token' };
+}
+
+function safeName(text: string): string {
+  return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
+}
+
+/** Writes the report beside the job's temp files and attaches it to the run. */
+function attachReport(report: Report, context: RunContext): string | undefined {
+  const name = `containerMapping-${safeName(report.pipeline.jobId)}-${report.pipeline.jobAttempt}.json`;
+  const folder = context.run.agentTempDirectory ?? tmpdir();
+  try {
+    mkdirSync(folder, { recursive: true });
+    const path = join(folder, name);
+    writeFileSync(path, JSON.stringify(report));
+    tl.addAttachment(REPORT_ATTACHMENT_TYPE, name, path);
+    return path;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs the full collection for a probe that found work. Never throws to the caller on expected failures. */
+export async function collect(probe: Probe): Promise<void> {
+  const context = probe.context;
+  if (context.staticToken) tl.setSecret(context.staticToken);
+  if (context.jobToken) tl.setSecret(context.jobToken);
+  const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
+    ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS }
+    : undefined;
+
+  const warnings: ReportWarning[] = [];
+  if (probe.engineProblem) warnings.push({ code: 'engine-unavailable', message: `Docker engine: ${probe.engineProblem}.` });
+  const window = await jobWindow(context, api, probe, warnings);
+  if (!window) {
+    info('Nothing reported: the job\'s start time is unknown (no timeline and no System.PipelineStartTime).');
+    return;
+  }
+  const sinceMs = Date.parse(window.since);
+
+  const pushes = pushEvents(probe.events, sinceMs);
+  const truncated = probe.eventsRead && mayBeTruncated(probe.events, sinceMs);
+  if (truncated) {
+    warnings.push({ code: 'events-truncated', message: 'The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job\'s start: pushes early in the job may be missing.' });
+  }
+  let images: PushedImage[] = [];
+  if (pushes.length > 0) {
+    const plan = planPushes(probe.events, pushes);
+    warnings.push(...plan.warnings);
+    const resolved = await resolvePushes(plan.pushes, dockerInspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS)));
+    images = resolved.images;
+    warnings.push(...resolved.warnings);
+  }
+  const buildx = imagesFromMetadata(readMetadataFiles(probe.metadataFiles));
+  images.push(...buildx.images);
+  warnings.push(...buildx.warnings);
+
+  if (images.length === 0 && !truncated && warnings.every((w) => w.code === 'engine-unavailable' || w.code === 'timeline-unavailable')) {
+    info('Nothing to report: no image was pushed in this job.');
+    return;
+  }
+
+  let report: Report;
+  try {
+    const collector: Report['collector'] = { name: TASK_NAME, version: TASK_VERSION };
+    if (probe.engine?.serverVersion) collector.dockerServerVersion = probe.engine.serverVersion;
+    if (probe.engine?.apiVersion) collector.dockerApiVersion = probe.engine.apiVersion;
+    report = buildReport(context.run, { collector, window, images, warnings });
+  } catch (err) {
+    if (err instanceof IncompleteRunError) {
+      info(`Nothing reported: ${err.message}.`);
+      return;
+    }
+    throw err;
+  }
+
+  const runNumber = report.pipeline.runNumber;
+  const summary = images.length === 0
+    ? `No pushed image found in run ${runNumber}`
+    : `Mapped ${images.length} pushed image${images.length === 1 ? '' : 's'} to run ${runNumber}: ${images.slice(0, 5).map(describeImage).join(', ')}${images.length > 5 ? `, and ${images.length - 5} more` : ''}`;
+
+  let problem: string;
+  if (!context.serviceUrl) {
+    problem = 'no service URL is configured (ContainerMapping.ServiceUrl)';
+  } else {
+    const { token, note } = await serviceToken(context, api, probe);
+    const result = await deliverReport({
+      serviceUrl: context.serviceUrl,
+      token,
+      body: JSON.stringify(report),
+      attemptTimeoutMs: DELIVERY_ATTEMPT_TIMEOUT_MS,
+      deadlineMs: probe.deadlineMs - 1000,
+    });
+    if (result.delivered) {
+      info(`${summary}.`);
+      for (const w of report.warnings) info(`Note: ${w.message}`);
+      return;
+    }
+    problem = `${result.problem ?? 'not delivered'}${token ? '' : `; ${note}`}`;
+  }
+
+  info(`${summary}.`);
+  for (const w of report.warnings) info(`Note: ${w.message}`);
+  const path = attachReport(report, context);
+  if (path) {
+    warn(`Container mapping: the report was not delivered (${problem}); it is attached to this run for the service to collect.`);
+  } else {
+    warn(`Container mapping: the report was not delivered (${problem}) and could not be attached.`);
+    if (images.length > 0) tl.setResult(tl.TaskResult.SucceededWithIssues, 'pushed images could not be reported', true);
+  }
+}

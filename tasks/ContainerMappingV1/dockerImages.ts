@@ -1,0 +1,38 @@
+/**
+ * Image lookups through dockerode (loaded only when something was pushed), bounded in time.
+ */
+import Docker from 'dockerode';
+import type { DockerEndpoint } from './dockerHost';
+import { connectionOptions } from './engine';
+import type { InspectImage } from './pushes';
+
+/** dockerode options for an endpoint. */
+function dockerOptions(endpoint: DockerEndpoint, timeoutMs: number): Docker.DockerOptions {
+  const c = connectionOptions(endpoint);
+  if (c.socketPath) return { socketPath: c.socketPath, timeout: timeoutMs };
+  const tls = c as { ca?: Buffer; cert?: Buffer; key?: Buffer };
+  const options: Docker.DockerOptions = { host: String(c.host), port: Number(c.port), protocol: c.tls ? 'https' : 'http', timeout: timeoutMs };
+  if (tls.ca) options.ca = tls.ca;
+  if (tls.cert) options.cert = tls.cert;
+  if (tls.key) options.key = tls.key;
+  return options;
+}
+
+/** An `InspectImage` over the engine at `endpoint`. */
+export function dockerInspector(endpoint: DockerEndpoint, timeoutMs: number): InspectImage {
+  const docker = new Docker(dockerOptions(endpoint, timeoutMs));
+  return async (nameOrId) => {
+    try {
+      const info = await docker.getImage(nameOrId).inspect();
+      const result: Awaited<ReturnType<InspectImage>> = { id: info.Id, repoDigests: info.RepoDigests ?? [] };
+      if (info.Os) result.os = info.Os;
+      if (info.Architecture) result.architecture = info.Architecture;
+      if (info.Created) result.created = info.Created;
+      if (info.Config?.Labels) result.labels = info.Config.Labels;
+      return result;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw err;
+    }
+  };
+}

@@ -1,0 +1,121 @@
+/**
+ * The cheap first look, run in every job before anything heavy is loaded: is the step
+ * opted out, is there an engine, did anything get pushed since the pipeline started,
+ * are there buildx metadata files? Only node built-ins are used here.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { environmentSource, readRunContext, type PackageDefaults, type RunContext } from './settings';
+import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
+import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
+import { eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
+
+/** How long the engine gets to answer `/_ping`: a healthy one answers in milliseconds. */
+export const PING_TIMEOUT_MS = 2000;
+/** How long the engine gets to answer `/events`. */
+export const EVENTS_TIMEOUT_MS = 8000;
+
+/** Everything the first look learnt, handed to the full collection when there is work to do. */
+export interface Probe {
+  context: RunContext;
+  endpoint: DockerEndpoint;
+  /** Set when `/_ping` answered. */
+  engine?: EngineIdentity;
+  /** Why there is no engine, or why its events could not be read. */
+  engineProblem?: string;
+  /** Every event since `probeSinceMs` (when the engine answered). */
+  events: EngineEvent[];
+  eventsRead: boolean;
+  /** The start of what was asked: the pipeline's start time, or 0 when unknown. */
+  probeSinceMs: number;
+  untilMs: number;
+  /** buildx metadata files found (full paths). */
+  metadataFiles: string[];
+  /** Epoch ms by which the step must have finished. */
+  deadlineMs: number;
+}
+
+/** The verdict of the first look. */
+export type ProbeVerdict =
+  | { kind: 'disabled' }
+  | { kind: 'nothing'; message: string }
+  | { kind: 'work'; probe: Probe };
+
+/** Reads `defaults.json` beside the bundle; missing or broken means no defaults. */
+export function readPackageDefaults(directory: string): PackageDefaults {
+  try {
+    const json: unknown = JSON.parse(readFileSync(join(directory, 'defaults.json'), 'utf8'));
+    if (typeof json === 'object' && json !== null && 'serviceUrl' in json && typeof json.serviceUrl === 'string') {
+      return { serviceUrl: json.serviceUrl };
+    }
+  } catch {
+    // No baked-in defaults: the URL must come from an input or a variable.
+  }
+  return {};
+}
+
+function listMetadataFiles(folder: string | undefined): string[] {
+  if (!folder) return [];
+  try {
+    return readdirSync(folder)
+      .filter((name) => name.toLowerCase().endsWith('.json'))
+      .sort()
+      .map((name) => join(folder, name));
+  } catch {
+    return [];
+  }
+}
+
+/** Reads the run's settings from the environment (no secrets there: the collector re-reads through task-lib). */
+export function readContextFromEnvironment(env: NodeJS.ProcessEnv, bundleDirectory: string): RunContext {
+  return readRunContext(environmentSource(env), readPackageDefaults(bundleDirectory));
+}
+
+/** Takes the first look. Never throws. */
+export async function probe(context: RunContext, env: NodeJS.ProcessEnv, startedMs: number): Promise<ProbeVerdict> {
+  if (context.disabled) return { kind: 'disabled' };
+
+  const endpoint = resolveDockerEndpoint({ explicit: context.dockerHost, env, platform: process.platform, homeDirectory: homedir() });
+  const metadataFiles = listMetadataFiles(context.metadataFolder);
+  const probeSinceMs = parseAgentTime(context.run.pipelineStartTime) ?? 0;
+  const result: Probe = {
+    context,
+    endpoint,
+    events: [],
+    eventsRead: false,
+    probeSinceMs,
+    untilMs: Date.now(),
+    metadataFiles,
+    deadlineMs: startedMs + context.timeLimitMs,
+  };
+
+  if (endpoint.kind === 'unsupported') {
+    result.engineProblem = `Docker host ${endpoint.display}: ${endpoint.reason}`;
+  } else {
+    try {
+      const budget = () => Math.max(100, result.deadlineMs - Date.now() - 500);
+      const ping = await engineGet(endpoint, '/_ping', Math.min(PING_TIMEOUT_MS, budget()));
+      if (ping.status !== 200) throw new Error(`/_ping answered ${ping.status}`);
+      result.engine = identityFromHeaders(ping.headers);
+      // "now" with sub-second precision: a rounded-up `until` would hold the request open.
+      result.untilMs = Date.now();
+      const answer = await engineGet(endpoint, eventsPath(probeSinceMs, result.untilMs), Math.min(EVENTS_TIMEOUT_MS, budget()));
+      if (answer.status !== 200) throw new Error(`/events answered ${answer.status}`);
+      result.events = parseEvents(answer.body).events;
+      result.eventsRead = true;
+    } catch (err) {
+      result.engineProblem = `${result.engine ? 'the engine' : 'no Docker engine'} at ${endpoint.display} ${result.engine ? 'did not list its events' : 'answered'} (${(err as Error).message})`;
+    }
+  }
+
+  const pushed = pushEvents(result.events, probeSinceMs).length > 0;
+  const truncated = result.eventsRead && mayBeTruncated(result.events, probeSinceMs);
+  if (!pushed && !truncated && metadataFiles.length === 0) {
+    const message = result.engineProblem !== undefined
+      ? `Nothing to report: ${result.engineProblem}.`
+      : 'Nothing to report: no image was pushed in this job.';
+    return { kind: 'nothing', message };
+  }
+  return { kind: 'work', probe: result };
+}

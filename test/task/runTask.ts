@@ -1,0 +1,164 @@
+/**
+ * Runs the bundled task the way the agent does: `node <task>/index.js` in a fresh process
+ * whose environment holds only what the agent sets (inputs, variables, the job's connection).
+ */
+import { execFile, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomUUID } from 'node:crypto';
+
+const ROOT = resolve(__dirname, '..', '..');
+export const TASK_NAME = 'ContainerMappingV1';
+
+let built: Promise<string> | undefined;
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((ok, fail) => {
+    execFile(command, args, { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`${command} ${args.join(' ')} failed: ${stderr || err.message}`));
+      else ok(stdout);
+    });
+  });
+}
+
+/**
+ * The folder holding the task's `index.js`: extracted from the `.vsix` when the packaging
+ * script exists (`npm run package`), else the bundle in build/tasks. Built once per process.
+ */
+export function taskDirectory(): Promise<string> {
+  built ??= (async () => {
+    if (existsSync(join(ROOT, 'scripts', 'package-extension.mjs'))) {
+      const out = mkdtempSync(join(tmpdir(), 'cm-vsix-'));
+      await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--output-path', out]);
+      const vsix = readdirSync(out).find((f) => f.endsWith('.vsix'));
+      if (!vsix) throw new Error(`npm run package wrote no .vsix into ${out}`);
+      const { default: AdmZip } = await import('adm-zip');
+      const extracted = join(out, 'extracted');
+      new AdmZip(join(out, vsix)).extractAllTo(extracted, true);
+      const dir = findTask(extracted);
+      if (!dir) throw new Error(`the .vsix holds no ${TASK_NAME}/index.js`);
+      return dir;
+    }
+    await run(process.execPath, [join(ROOT, 'scripts', 'build-tasks.mjs')]);
+    return join(ROOT, 'build', 'tasks', TASK_NAME);
+  })();
+  return built;
+}
+
+function findTask(dir: string): string | undefined {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (!entry.isDirectory()) continue;
+    const path = join(dir, entry.name);
+    if (existsSync(join(path, 'index.js')) && existsSync(join(path, 'task.json')) && path.includes(TASK_NAME)) return path;
+    const found = findTask(path);
+    if (found) return found;
+  }
+  return undefined;
+}
+
+/** The identity of one simulated job. */
+export interface SimulatedJob {
+  collectionUri: string;
+  projectId: string;
+  planId: string;
+  jobId: string;
+  buildId: number;
+  accessToken: string;
+  tempDirectory: string;
+}
+
+/** A fresh job: new ids, a new temp directory, a new job access token. */
+export function newJob(collectionUri: string): SimulatedJob {
+  return {
+    collectionUri,
+    projectId: randomUUID(),
+    planId: randomUUID(),
+    jobId: randomUUID(),
+    buildId: 1000 + Math.floor(Math.random() * 100000),
+    accessToken: `job-token-${randomUUID()}`,
+    tempDirectory: mkdtempSync(join(tmpdir(), 'cm-agent-temp-')),
+  };
+}
+
+/** The agent's spelling of System.PipelineStartTime: `2026-11-28 17:22:01+00:00`. */
+export function agentTime(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+}
+
+/** The environment the agent gives the task in a build job. */
+export function agentEnvironment(job: SimulatedJob, pipelineStartMs: number, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: process.env.HOME ?? '/root',
+    SYSTEM_COLLECTIONURI: job.collectionUri,
+    SYSTEM_TEAMFOUNDATIONCOLLECTIONURI: job.collectionUri,
+    SYSTEM_TEAMPROJECTID: job.projectId,
+    SYSTEM_TEAMPROJECT: 'Fabrikam Fiber',
+    SYSTEM_HOSTTYPE: 'build',
+    SYSTEM_PLANID: job.planId,
+    SYSTEM_JOBID: job.jobId,
+    SYSTEM_JOBNAME: 'Build',
+    SYSTEM_JOBDISPLAYNAME: 'Build image',
+    SYSTEM_JOBATTEMPT: '1',
+    SYSTEM_STAGENAME: 'Build',
+    SYSTEM_STAGEDISPLAYNAME: 'Build',
+    SYSTEM_PIPELINESTARTTIME: agentTime(pipelineStartMs),
+    SYSTEM_DEFINITIONID: '17',
+    BUILD_DEFINITIONNAME: 'web-api CI',
+    BUILD_BUILDID: String(job.buildId),
+    BUILD_BUILDNUMBER: `20261128.${job.buildId}`,
+    BUILD_REASON: 'IndividualCI',
+    BUILD_REPOSITORY_PROVIDER: 'TfsGit',
+    BUILD_REPOSITORY_URI: 'https://dev.azure.com/contoso/Fabrikam%20Fiber/_git/web-api',
+    BUILD_REPOSITORY_NAME: 'web-api',
+    BUILD_REPOSITORY_ID: '0a2c7b1e-8f1d-4c2b-9a55-3e3f0c1d2e4f',
+    BUILD_SOURCEVERSION: '3f2a9c0e5b1d4a7f8e6c2b0a9d8e7f6a5b4c3d2e',
+    BUILD_SOURCEBRANCH: 'refs/heads/main',
+    AGENT_NAME: 'Hosted Agent',
+    AGENT_OS: 'Linux',
+    AGENT_CLOUDID: 'cloud-1',
+    AGENT_TEMPDIRECTORY: job.tempDirectory,
+    ENDPOINT_URL_SYSTEMVSSCONNECTION: job.collectionUri,
+    ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ parameters: { AccessToken: job.accessToken }, scheme: 'OAuth' }),
+    ...extra,
+  };
+}
+
+/** How one run of the task ended. */
+export interface TaskRun {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stdout: string;
+  stderr: string;
+  elapsedMs: number;
+}
+
+/** Spawns `node index.js` in `directory` with exactly `env`; kills it after `killAfterMs`. */
+export function runTask(directory: string, env: Record<string, string>, killAfterMs = 60000): Promise<TaskRun> {
+  return new Promise((ok, fail) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, [join(directory, 'index.js')], { cwd: env.AGENT_TEMPDIRECTORY ?? directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
+    child.on('error', (err) => {
+      clearTimeout(timer);
+      fail(err);
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      ok({ code, signal, stdout, stderr, elapsedMs: Date.now() - started });
+    });
+  });
+}
+
+/** Resolves at the next whole second and returns it (System.PipelineStartTime has whole seconds). */
+export async function nextWholeSecond(): Promise<number> {
+  const now = Date.now();
+  const next = Math.ceil((now + 1) / 1000) * 1000;
+  await new Promise((r) => setTimeout(r, next - now));
+  return next;
+}

@@ -1,0 +1,338 @@
+/**
+ * The bundled task, run as the agent runs it, against the real Docker engine, the two real
+ * registries, the Azure DevOps stand-in and a local report receiver.
+ */
+import { strict as assert } from 'node:assert';
+import { createServer, type Server } from 'node:net';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { ReportSchema, type Report } from '../../common/report';
+import { computeIdempotencyKey } from '../../common/idempotency';
+import { DOCKER_SOCKET, REGISTRY, SECOND_REGISTRY, requireDocker, requireRegistry } from '../support/services';
+import { AzureDevOpsStandIn } from '../support/azureDevOps';
+import { buildScratchImage, pushImage, registryDigest, removeImages, tagImage, uniqueRepository } from '../support/docker';
+import { ReportReceiver } from './receiver';
+import { agentEnvironment, newJob, nextWholeSecond, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validateReport = ajv.compile(ReportSchema);
+
+const DOCKER_HOST = `unix://${DOCKER_SOCKET}`;
+
+/** The one report the receiver got, checked against the shared schema. */
+function onlyReport(receiver: ReportReceiver): Report {
+  assert.equal(receiver.received.length, 1, `expected one POST, got ${receiver.received.length}`);
+  const body = receiver.received[0]?.body;
+  assert.ok(validateReport(body), `report does not match the schema: ${ajv.errorsText(validateReport.errors)}`);
+  return body as Report;
+}
+
+/** Images in the report that belong to this test's repositories. */
+function imagesIn(report: Report, repositories: string[]) {
+  return report.images.filter((i) => repositories.includes(i.repository));
+}
+
+/** Asserts the run ended Succeeded: exit 0 and no `task.complete` other than Succeeded. */
+function assertSucceeded(run: TaskRun): void {
+  assert.equal(run.code, 0, `exit code ${run.code}; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
+  assert.doesNotMatch(run.stdout, /##vso\[task\.complete result=(Failed|Cancelled)/);
+  assert.doesNotMatch(run.stdout, /##vso\[task\.issue type=error/);
+}
+
+/** Asserts a secret shows up only inside `##vso[task.setsecret]` commands, which the agent consumes. */
+function assertNeverPrinted(run: TaskRun, secret: string): void {
+  const visible = run.stdout.split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n');
+  assert.ok(!visible.includes(secret), 'a token was printed to stdout');
+  assert.ok(!run.stderr.includes(secret), 'a token was printed to stderr');
+}
+
+/** A unix socket that accepts connections and never answers; optionally answers only /_ping. */
+function hungDaemon(path: string, answerPing: boolean): Promise<Server> {
+  const server = createServer((socket) => {
+    socket.on('error', () => undefined);
+    socket.on('data', (data) => {
+      if (answerPing && data.toString('latin1').startsWith('GET /_ping')) {
+        socket.write('HTTP/1.1 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24 (linux)\r\nContent-Length: 2\r\nConnection: close\r\n\r\nOK');
+        socket.end();
+      }
+    });
+  });
+  return new Promise((resolve) => server.listen(path, () => resolve(server)));
+}
+
+describe('The injected task, run as the agent runs it', function () {
+  let dir: string;
+  let devops: AzureDevOpsStandIn;
+  let receiver: ReportReceiver;
+  let job: SimulatedJob;
+  const cleanup: string[] = [];
+
+  before(async function () {
+    await requireDocker();
+    await requireRegistry(REGISTRY);
+    await requireRegistry(SECOND_REGISTRY);
+    dir = await taskDirectory();
+  });
+
+  beforeEach(async function () {
+    devops = await AzureDevOpsStandIn.start();
+    receiver = await ReportReceiver.start();
+    job = newJob(devops.url);
+  });
+
+  afterEach(async function () {
+    await devops.close();
+    await receiver.close();
+    rmSync(job.tempDirectory, { recursive: true, force: true });
+  });
+
+  after(async function () {
+    await removeImages(cleanup);
+  });
+
+  /** Starts a job now: pipeline start at the next whole second, the job's timeline record a little later. */
+  async function startJob(): Promise<{ pipelineStart: number; jobStart: number }> {
+    const pipelineStart = await nextWholeSecond();
+    const jobStart = Date.now();
+    devops.setTimeline(job.buildId, [{ id: randomUUID(), startTime: new Date(pipelineStart).toISOString() }, { id: job.jobId, startTime: new Date(jobStart).toISOString() }]);
+    return { pipelineStart, jobStart };
+  }
+
+  function env(pipelineStart: number, extra: Record<string, string> = {}): Record<string, string> {
+    return agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: DOCKER_HOST, INPUT_SERVICEURL: receiver.url, ...extra });
+  }
+
+  async function build(reference: string, content: string, labels: Record<string, string> = {}): Promise<string> {
+    cleanup.push(reference);
+    return buildScratchImage(reference, content, labels);
+  }
+
+  it('ends Succeeded in a line, without loading task-lib, when no Docker engine answers', async function () {
+    const { pipelineStart } = await startJob();
+    const run = await runTask(dir, env(pipelineStart, { INPUT_DOCKERHOST: `unix://${join(tmpdir(), `no-docker-${randomUUID()}.sock`)}` }));
+    assertSucceeded(run);
+    assert.match(run.stdout, /Nothing to report: no Docker engine at unix:\/\/.* answered \(ENOENT\)/);
+    assert.doesNotMatch(run.stdout, /##vso\[task\.debug\]/, 'task-lib was loaded');
+    assert.equal(receiver.received.length, 0);
+    assert.equal(devops.requests.length, 0);
+  });
+
+  it('reports nothing when the engine answers but nothing was pushed in the pipeline', async function () {
+    const { pipelineStart } = await startJob();
+    const run = await runTask(dir, env(pipelineStart));
+    assertSucceeded(run);
+    assert.match(run.stdout, /Nothing to report: no image was pushed in this job/);
+    assert.equal(receiver.received.length, 0);
+    assert.equal(devops.requests.length, 0);
+  });
+
+  it('reports three pushes (one image under two tags, two registries) with the registries\' digests, authenticated by the job\'s OIDC token', async function () {
+    const repoA = uniqueRepository('three-a');
+    const repoB = uniqueRepository('three-b');
+    const { pipelineStart } = await startJob();
+    const first = `${REGISTRY}/${repoA}:1.4.2`;
+    const imageId = await build(first, `three ${randomUUID()}`, { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/web-api', 'com.example.private': 'x' });
+    const second = `${REGISTRY}/${repoA}:latest`;
+    const third = `${SECOND_REGISTRY}/${repoB}:1.4.2`;
+    await tagImage(first, second);
+    await tagImage(first, third);
+    cleanup.push(second, third);
+    await pushImage(first);
+    await pushImage(second);
+    await pushImage(third);
+    const staticToken = `static-${randomUUID()}`;
+
+    const run = await runTask(dir, env(pipelineStart, { SECRET_CONTAINERMAPPING_TOKEN: staticToken }));
+    assertSucceeded(run);
+
+    const report = onlyReport(receiver);
+    const mine = imagesIn(report, [repoA, repoB]);
+    assert.equal(mine.length, 3, JSON.stringify(report.images, null, 2));
+    for (const image of mine) {
+      assert.equal(image.digest, await registryDigest(image.registry, image.repository, image.tag ?? ''), `${image.registry}/${image.repository}:${image.tag}`);
+      assert.equal(image.imageId, imageId);
+      assert.equal(image.origin, 'docker-events');
+      assert.equal(image.os, 'linux');
+      assert.deepEqual(image.labels, { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/web-api' });
+    }
+    assert.deepEqual(mine.map((i) => `${i.registry}/${i.repository}:${i.tag}`).sort(), [first, second, third].sort());
+    assert.equal(report.window.sinceSource, 'timeline');
+    assert.equal(report.pipeline.runId, job.buildId);
+    assert.equal(report.source.commit, '3f2a9c0e5b1d4a7f8e6c2b0a9d8e7f6a5b4c3d2e');
+    assert.equal(report.agent.selfHosted, false);
+    assert.equal(report.idempotencyKey, computeIdempotencyKey({ organizationUrl: job.collectionUri, projectId: job.projectId, hub: 'build', runId: job.buildId, jobId: job.jobId, jobAttempt: 1 }));
+    assert.equal(report.collector.dockerApiVersion, '1.41');
+
+    // Authentication: the job's token asked for an OIDC token for this very job, and that token was sent.
+    const oidc = devops.requestsTo('oidc');
+    assert.equal(oidc.length, 1);
+    assert.equal(oidc[0]?.authorization, `Bearer ${job.accessToken}`);
+    assert.equal(oidc[0]?.path, `/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`);
+    assert.equal(devops.requestsTo('timeline')[0]?.authorization, `Bearer ${job.accessToken}`);
+    assert.equal(receiver.received[0]?.authorization, `Bearer ${devops.mintedTokens[0]}`);
+    assert.equal(receiver.received[0]?.path, '/api/v1/reports');
+    assert.match(receiver.received[0]?.contentType ?? '', /^application\/json/);
+
+    // One group, a line naming the run and the digests; no token anywhere in the output.
+    assert.match(run.stdout, /##\[group\]Container mapping\n/);
+    assert.match(run.stdout, new RegExp(`Mapped \\d+ pushed images to run 20261128\\.${job.buildId}: .*${repoA.replace('/', '\\/')}:1\\.4\\.2 → sha256:`));
+    assert.match(run.stdout, /##\[endgroup\]\n$/);
+    for (const secret of [job.accessToken, staticToken, devops.mintedTokens[0] ?? 'none']) assertNeverPrinted(run, secret);
+  });
+
+  it('reports each image a tag held when it was pushed twice in the job', async function () {
+    const repo = uniqueRepository('twice');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    const firstId = await build(reference, `first ${randomUUID()}`);
+    await pushImage(reference);
+    const firstDigest = await registryDigest(REGISTRY, repo, '1');
+    const secondId = await build(reference, `second ${randomUUID()}`);
+    await pushImage(reference);
+    const secondDigest = await registryDigest(REGISTRY, repo, '1');
+    cleanup.push(firstId, secondId);
+    assert.notEqual(firstDigest, secondDigest);
+
+    const run = await runTask(dir, env(pipelineStart));
+    assertSucceeded(run);
+    const mine = imagesIn(onlyReport(receiver), [repo]);
+    assert.deepEqual(mine.map((i) => [i.digest, i.imageId]), [[firstDigest, firstId], [secondDigest, secondId]]);
+    // The first digest is still the registry's manifest for that push.
+    assert.equal(await registryDigest(REGISTRY, repo, firstDigest), firstDigest);
+  });
+
+  it('leaves out a push made before the job started', async function () {
+    const repo = uniqueRepository('window');
+    const pipelineStart = await nextWholeSecond();
+    const before = `${REGISTRY}/${repo}:before`;
+    await build(before, `before ${randomUUID()}`);
+    await pushImage(before);
+    await new Promise((r) => setTimeout(r, 50));
+    const jobStart = Date.now();
+    devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(jobStart).toISOString() }]);
+    const during = `${REGISTRY}/${repo}:during`;
+    await build(during, `during ${randomUUID()}`);
+    await pushImage(during);
+
+    const run = await runTask(dir, env(pipelineStart));
+    assertSucceeded(run);
+    const report = onlyReport(receiver);
+    assert.deepEqual(imagesIn(report, [repo]).map((i) => i.tag), ['during']);
+    assert.equal(report.window.since, new Date(jobStart).toISOString());
+  });
+
+  it('does nothing when the pipeline opted out with ContainerMapping.Disabled at run time', async function () {
+    const repo = uniqueRepository('optout');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `optout ${randomUUID()}`);
+    await pushImage(reference);
+
+    const run = await runTask(dir, env(pipelineStart, { CONTAINERMAPPING_DISABLED: 'true' }));
+    assertSucceeded(run);
+    assert.match(run.stdout, /turned off for this pipeline/);
+    assert.equal(receiver.received.length, 0);
+    assert.equal(devops.requests.length, 0);
+  });
+
+  it('attaches the report to the run, and succeeds, when the service is down', async function () {
+    const repo = uniqueRepository('down');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `down ${randomUUID()}`);
+    await pushImage(reference);
+    const closed = await ReportReceiver.start();
+    const downUrl = closed.url;
+    await closed.close();
+
+    const run = await runTask(dir, env(pipelineStart, { INPUT_SERVICEURL: downUrl }));
+    assertSucceeded(run);
+    const command = /##vso\[task\.addattachment type=containerMappingReport;name=([^;\]]+);?\](.+)/.exec(run.stdout);
+    assert.ok(command, `no attachment command in:\n${run.stdout}`);
+    assert.equal(command[1], `containerMapping-${job.jobId}-1.json`);
+    const path = command[2]?.trim() ?? '';
+    assert.ok(path.startsWith(job.tempDirectory), 'the report is written under Agent.TempDirectory');
+    const attached = JSON.parse(readFileSync(path, 'utf8')) as unknown;
+    assert.ok(validateReport(attached), ajv.errorsText(validateReport.errors));
+    assert.deepEqual(imagesIn(attached as Report, [repo]).map((i) => i.tag), ['1']);
+    assert.match(run.stdout, /##vso\[task\.logissue type=warning\].*not delivered.*attached/);
+  });
+
+  it('sends the report again after the service answers 500, and is done when it answers 200', async function () {
+    await receiver.close();
+    receiver = await ReportReceiver.start([500, 200]);
+    const repo = uniqueRepository('retry');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `retry ${randomUUID()}`);
+    await pushImage(reference);
+
+    const run = await runTask(dir, env(pipelineStart));
+    assertSucceeded(run);
+    assert.equal(receiver.received.length, 2);
+    const [a, b] = receiver.received.map((r) => r.body as Report);
+    assert.equal(a?.idempotencyKey, b?.idempotencyKey);
+    assert.doesNotMatch(run.stdout, /task\.addattachment/);
+  });
+
+  it('falls back to System.PipelineStartTime and the static token when Azure DevOps refuses', async function () {
+    const repo = uniqueRepository('fallback');
+    const { pipelineStart } = await startJob();
+    devops.fail('timeline', 500);
+    devops.fail('oidc', 'refuse');
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `fallback ${randomUUID()}`);
+    await pushImage(reference);
+    const staticToken = `static-${randomUUID()}`;
+
+    const run = await runTask(dir, env(pipelineStart, { SECRET_CONTAINERMAPPING_TOKEN: staticToken }));
+    assertSucceeded(run);
+    const report = onlyReport(receiver);
+    assert.equal(report.window.sinceSource, 'pipelineStartTime');
+    assert.equal(report.window.since, new Date(pipelineStart).toISOString());
+    assert.ok(report.warnings.some((w) => w.code === 'timeline-unavailable'));
+    assert.equal(receiver.received[0]?.authorization, `Bearer ${staticToken}`);
+    assertNeverPrinted(run, staticToken);
+    assertNeverPrinted(run, job.accessToken);
+  });
+
+  it('reports images from buildx metadata files, marked as such', async function () {
+    const { pipelineStart } = await startJob();
+    const folder = join(job.tempDirectory, 'container-mapping');
+    mkdirSync(folder);
+    const digest = `sha256:${'ab'.repeat(32)}`;
+    writeFileSync(join(folder, 'web.json'), JSON.stringify({ 'containerimage.digest': digest, 'image.name': 'contoso.azurecr.io/web-api:1.4.2,contoso.azurecr.io/web-api:latest' }));
+
+    const run = await runTask(dir, env(pipelineStart, { INPUT_DOCKERHOST: `unix://${join(tmpdir(), `no-docker-${randomUUID()}.sock`)}` }));
+    assertSucceeded(run);
+    const report = onlyReport(receiver);
+    assert.deepEqual(report.images.map((i) => [i.registry, i.repository, i.tag, i.digest, i.origin]), [
+      ['contoso.azurecr.io', 'web-api', '1.4.2', digest, 'buildx-metadata'],
+      ['contoso.azurecr.io', 'web-api', 'latest', digest, 'buildx-metadata'],
+    ]);
+  });
+
+  for (const answerPing of [false, true]) {
+    it(`finishes Succeeded within its time limit when the daemon ${answerPing ? 'answers /_ping but never lists events' : 'accepts connections and never answers'}`, async function () {
+      const socket = join(tmpdir(), `hung-${randomUUID()}.sock`);
+      const server = await hungDaemon(socket, answerPing);
+      try {
+        const { pipelineStart } = await startJob();
+        const run = await runTask(dir, env(pipelineStart, { INPUT_DOCKERHOST: `unix://${socket}`, INPUT_TIMELIMITSECONDS: '4' }), 20000);
+        assertSucceeded(run);
+        assert.equal(run.signal, null);
+        assert.ok(run.elapsedMs < 4000 + 1500, `took ${run.elapsedMs} ms with a 4 s limit`);
+        assert.match(run.stdout, /no answer within|time limit/);
+        assert.equal(receiver.received.length, 0);
+      } finally {
+        server.close();
+        if (existsSync(socket)) rmSync(socket);
+      }
+    });
+  }
+});
