@@ -2,8 +2,7 @@
  * The Docker Engine API over node:http (or node:https for TLS), with a hard deadline per
  * request. Deliberately tiny: it runs before anything heavy is loaded, in every job.
  */
-import { request as httpRequest, type IncomingHttpHeaders, type RequestOptions } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { IncomingHttpHeaders, RequestOptions } from 'node:http';
 import { readFileSync } from 'node:fs';
 import type { DockerEndpoint } from './dockerHost';
 
@@ -69,7 +68,11 @@ export function engineGet(endpoint: DockerEndpoint, path: string, timeoutMs: num
       return;
     }
     const { tls, ...rest } = options;
-    const send = tls ? httpsRequest : httpRequest;
+    // node:http is loaded only when there is a socket to talk to, node:https only for a TLS engine:
+    // each costs milliseconds, in every job of the organisation.
+    /* eslint-disable @typescript-eslint/no-require-imports -- deliberately lazy, see above */
+    const send = tls ? (require('node:https') as typeof import('node:https')).request : (require('node:http') as typeof import('node:http')).request;
+    /* eslint-enable @typescript-eslint/no-require-imports */
     const req = send({ ...rest, path, method: 'GET', headers: { Host: 'docker' }, agent: false });
     const timer = setTimeout(() => req.destroy(new EngineUnavailableError(`no answer within ${timeoutMs} ms`)), timeoutMs);
     req.on('error', (err) => {

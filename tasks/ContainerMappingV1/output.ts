@@ -1,7 +1,18 @@
 /**
- * The step's log: one collapsible group with a few plain lines. Written straight to stdout
- * so the cheap paths need no task-lib.
+ * The step's log: one collapsible group with a few plain lines. Written straight to file
+ * descriptor 1: the cheap paths need no task-lib, and not even `process.stdout` (whose
+ * stream machinery costs milliseconds to set up on a pipe).
  */
+import { writeSync } from 'node:fs';
+
+function write(text: string): void {
+  try {
+    writeSync(1, text);
+  } catch {
+    // A non-blocking pipe that is full (EAGAIN): let the stream queue it.
+    process.stdout.write(text);
+  }
+}
 
 // Shared through globalThis: index.js and the lazily loaded collect.js each bundle a copy of
 // this module, and there must still be exactly one group.
@@ -11,13 +22,13 @@ const state = ((globalThis as { __containerMappingOutput?: { open: boolean } }).
 export function startGroup(title = 'Container mapping'): void {
   if (state.open) return;
   state.open = true;
-  process.stdout.write(`##[group]${title}\n`);
+  write(`##[group]${title}\n`);
 }
 
 /** Writes one plain line inside the group. Lines never start with `##` so they cannot be read as commands. */
 export function info(line: string): void {
   startGroup();
-  process.stdout.write(`${line.replace(/^#+/, '').replace(/\r?\n/g, ' ')}\n`);
+  write(`${line.replace(/^#+/, '').replace(/\r?\n/g, ' ')}\n`);
 }
 
 /** Escapes a logging command's data the way the agent unescapes it. */
@@ -28,12 +39,12 @@ export function escapeCommandData(text: string): string {
 /** Writes a warning (`task.logissue`: shown in the job's summary, never fails the job). */
 export function warn(line: string): void {
   startGroup();
-  process.stdout.write(`##vso[task.logissue type=warning]${escapeCommandData(line)}\n`);
+  write(`##vso[task.logissue type=warning]${escapeCommandData(line)}\n`);
 }
 
 /** Closes the group, when one is open. */
 export function endGroup(): void {
   if (!state.open) return;
   state.open = false;
-  process.stdout.write('##[endgroup]\n');
+  write('##[endgroup]\n');
 }

@@ -3,7 +3,7 @@
  * opted out, is there an engine, did anything get pushed since the pipeline started,
  * are there buildx metadata files? Only node built-ins are used here.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { environmentSource, readRunContext, type PackageDefaults, type RunContext } from './settings';
@@ -92,6 +92,9 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
 
   if (endpoint.kind === 'unsupported') {
     result.engineProblem = `Docker host ${endpoint.display}: ${endpoint.reason}`;
+  } else if (endpoint.kind === 'unix' && !existsSync(endpoint.socketPath)) {
+    // The commonest case of all, decided without loading node:http.
+    result.engineProblem = `no Docker engine at ${endpoint.display} answered (ENOENT)`;
   } else {
     try {
       const budget = () => Math.max(100, result.deadlineMs - Date.now() - 500);

@@ -30,7 +30,8 @@ export function taskDirectory(): Promise<string> {
   built ??= (async () => {
     if (existsSync(join(ROOT, 'scripts', 'package-extension.mjs'))) {
       const out = mkdtempSync(join(tmpdir(), 'cm-vsix-'));
-      await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--output-path', out]);
+      // The tests typecheck separately; a staging folder of our own keeps parallel runs apart.
+      await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--no-typecheck', '--output-path', out, '--staging-dir', join(out, 'staging')]);
       const vsix = readdirSync(out).find((f) => f.endsWith('.vsix'));
       if (!vsix) throw new Error(`npm run package wrote no .vsix into ${out}`);
       const { default: AdmZip } = await import('adm-zip');

@@ -1,0 +1,154 @@
+/**
+ * `npm run bench:task`: whole-process wall time and peak memory of the packaged task, beside
+ * `node -e 0` spawned the same way with the same environment in the same run (the floor).
+ *
+ * Scenarios: no Docker engine; an engine and no push; an engine and 10 pushes (reported to a
+ * local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token).
+ * Runs are interleaved (floor, then each scenario) so drift hits all alike; the first rounds
+ * are a warm-up. Medians are printed as a table and written to bench/results/.
+ */
+import { spawn } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../../test/support/services';
+import { AzureDevOpsStandIn } from '../../test/support/azureDevOps';
+import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../../test/support/docker';
+import { ReportReceiver } from '../../test/task/receiver';
+import { agentEnvironment, newJob, nextWholeSecond, taskDirectory } from '../../test/task/runTask';
+
+const RUNS = Number(process.env.BENCH_RUNS ?? 15);
+const WARMUP = 3;
+const TIME = '/usr/bin/time';
+
+interface Sample {
+  wallMs: number;
+  maxRssKiB: number;
+}
+
+/** Spawns `node <args>` under /usr/bin/time; wall time measured here, peak RSS from time(1). */
+function measure(args: string[], env: Record<string, string>): Promise<Sample> {
+  return new Promise((ok, fail) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(TIME, ['-f', 'CMBENCH %M', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const rss = /CMBENCH (\d+)/.exec(stderr);
+      if (code !== 0 || !rss) fail(new Error(`run failed (${code}): ${stderr.slice(-500)}`));
+      else ok({ wallMs, maxRssKiB: Number(rss[1]) });
+    });
+  });
+}
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[mid] ?? 0) : ((s[mid - 1] ?? 0) + (s[mid] ?? 0)) / 2;
+}
+
+interface Scenario {
+  name: string;
+  budgetOverFloorMs: number;
+  env: Record<string, string>;
+  check?: () => void;
+}
+
+async function main(): Promise<void> {
+  await requireDocker();
+  await requireRegistry(REGISTRY);
+  const dir = await taskDirectory();
+  const index = join(dir, 'index.js');
+  const devops = await AzureDevOpsStandIn.start();
+  const receiver = await ReportReceiver.start();
+  const images: string[] = [];
+  try {
+    // An engine with no push since the pipeline started.
+    const quietJob = newJob(devops.url);
+    const quietStart = await nextWholeSecond();
+    // An engine with 10 pushes in the job.
+    const busyJob = newJob(devops.url);
+    const busyStart = await nextWholeSecond();
+    devops.setTimeline(busyJob.buildId, [{ id: busyJob.jobId, startTime: new Date(busyStart).toISOString() }]);
+    const repo = uniqueRepository('bench');
+    for (let i = 0; i < 10; i++) {
+      const ref = `${REGISTRY}/${repo}:${i}`;
+      images.push(ref);
+      await buildScratchImage(ref, `bench ${i} ${randomUUID()}`);
+      await pushImage(ref);
+    }
+    const noEngineJob = newJob(devops.url);
+    // The quiet job's window must not see the pushes above: its pipeline "starts" after them.
+    const quietStartAfterPushes = await nextWholeSecond();
+    void quietStart;
+
+    const base = { INPUT_SERVICEURL: receiver.url };
+    const scenarios: Scenario[] = [
+      { name: 'no engine', budgetOverFloorMs: 15, env: agentEnvironment(noEngineJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${join(tmpdir(), `absent-${randomUUID()}.sock`)}` }) },
+      { name: 'engine, no pushes', budgetOverFloorMs: 50, env: agentEnvironment(quietJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }) },
+      { name: 'engine, 10 pushes', budgetOverFloorMs: 300, env: agentEnvironment(busyJob, busyStart, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }) },
+    ];
+    // The floor gets the same environment (the largest of them); neither inherits NODE_OPTIONS or NODE_EXTRA_CA_CERTS.
+    const floorEnv = scenarios[2]?.env ?? {};
+
+    const floor: Sample[] = [];
+    const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+    const before = receiver.received.length;
+    for (let round = 0; round < WARMUP + RUNS; round++) {
+      const f = await measure(['-e', '0'], floorEnv);
+      if (round >= WARMUP) floor.push(f);
+      for (const s of scenarios) {
+        const sample = await measure([index], s.env);
+        if (round >= WARMUP) samples.get(s.name)?.push(sample);
+      }
+    }
+    const reports = receiver.received.length - before;
+    const tenPerReport = receiver.received.slice(before).every((r) => ((r.body as { images?: unknown[] }).images ?? []).length === 10);
+    if (reports !== WARMUP + RUNS || !tenPerReport) throw new Error(`expected ${WARMUP + RUNS} reports of 10 images each, got ${reports}`);
+
+    const floorWall = median(floor.map((s) => s.wallMs));
+    const floorRss = median(floor.map((s) => s.maxRssKiB));
+    const rows = scenarios.map((s) => {
+      const list = samples.get(s.name) ?? [];
+      const wall = median(list.map((x) => x.wallMs));
+      const rss = median(list.map((x) => x.maxRssKiB));
+      return {
+        scenario: s.name,
+        medianWallMs: +wall.toFixed(1),
+        overFloorMs: +(wall - floorWall).toFixed(1),
+        ratioToFloor: +(wall / floorWall).toFixed(2),
+        budgetOverFloorMs: s.budgetOverFloorMs,
+        withinBudget: wall - floorWall <= s.budgetOverFloorMs,
+        medianPeakRssMiB: +(rss / 1024).toFixed(1),
+        peakRssOverFloorMiB: +((rss - floorRss) / 1024).toFixed(1),
+      };
+    });
+
+    console.log(`\nContainer mapping task: median of ${RUNS} runs after ${WARMUP} warm-up rounds (node ${process.version}, ${dir})`);
+    console.log(`floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS\n`);
+    const header = ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'];
+    const lines = rows.map((r) => [r.scenario, r.medianWallMs, `+${r.overFloorMs}`, `${r.ratioToFloor}x`, `+${r.budgetOverFloorMs}`, r.withinBudget ? 'yes' : 'NO', r.medianPeakRssMiB, `+${r.peakRssOverFloorMiB}`].map(String));
+    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+    const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+    console.log(fmt(header));
+    for (const l of lines) console.log(fmt(l));
+
+    const out = resolve(__dirname, '..', 'results');
+    mkdirSync(out, { recursive: true });
+    const file = join(out, `task-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows }, null, 2)}\n`);
+    console.log(`\nwritten to ${file}`);
+  } finally {
+    await devops.close();
+    await receiver.close();
+    await removeImages(images);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
