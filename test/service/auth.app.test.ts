@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { generateKeyPair, SignJWT } from 'jose';
 import { issuerFor, mintAzureDevOpsToken } from '../../service/src/auth/azureDevOpsClaims';
 import { hashToken } from '../../service/src/auth/staticTokens';
-import { DATABASES } from './support/stores';
+import { DATABASES, SQLITE } from './support/stores';
 import { INGEST_TOKEN, READ_TOKEN, startTestService, type TestService } from './support/app';
 import { claimsForReport } from './support/oidc';
 import { ORG_ID, makeReport } from './support/reports';
@@ -132,7 +132,6 @@ for (const kind of DATABASES) {
 
 describe('Reading when configured open', () => {
   it('serves the read API without a token', async () => {
-    const { SQLITE } = await import('./support/stores');
     const svc = await startTestService(SQLITE, { readOpen: true });
     try {
       assert.equal((await svc.app.inject('/api/v1/images')).statusCode, 200);

@@ -39,12 +39,16 @@ for (const kind of DATABASES) {
       assert.equal(got.json().parameter, 'digest');
     });
 
-    it('replaces, never duplicates, a re-sent report and says so', async () => {
+    it('replaces, never duplicates, a re-sent report and says whether it changed', async () => {
       assert.equal((await svc.send(makeReport())).statusCode, 201);
-      const again = await svc.send(makeReport());
-      assert.equal(again.statusCode, 200);
-      assert.equal(again.json().status, 'replaced');
+      const same = await svc.send(makeReport());
+      assert.equal(same.statusCode, 200);
+      assert.equal(same.json().status, 'unchanged');
+      const changed = await svc.send(makeReport({ images: [image({ tag: '1.0.1' })] }));
+      assert.equal(changed.json().status, 'replaced');
       assert.deepEqual(await svc.app.store.counts(), { reports: 1, pushes: 1 });
+      const tags = (await svc.read(`/api/v1/images/${digestOf('web-api')}`)).json<ImageDetail>().pushes.map((p) => p.tag);
+      assert.deepEqual(tags, ['1.0.1']);
     });
 
     it('narrows the image list by every filter', async () => {

@@ -51,9 +51,16 @@ for (const kind of DATABASES) {
       await store.ingest(makeReport({ images: [image(), image({ tag: 'latest' })] }), context());
       const again = await store.ingest(makeReport({ images: [image({ tag: '1.0.1' })] }), context());
       assert.equal(again.created, false);
+      assert.equal(again.unchanged, false);
       assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
       const found = await store.getImage(digestOf('web-api'));
       assert.deepEqual(found?.pushes.map((p) => p.tag), ['1.0.1']);
+    });
+
+    it('reports an identical re-send as unchanged and writes nothing', async () => {
+      const first = await store.ingest(makeReport(), context());
+      const again = await store.ingest(makeReport(), context('someone else'));
+      assert.deepEqual(again, { reportId: first.reportId, created: false, unchanged: true, images: 1, ambiguous: 0 });
     });
 
     it('keeps a second attempt of the same job as its own report', async () => {

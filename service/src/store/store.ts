@@ -47,6 +47,8 @@ export interface IngestResult {
   reportId: number;
   /** false when the report replaced an earlier send of the same job attempt. */
   created: boolean;
+  /** true when the same job attempt's identical report was already stored: nothing was written. */
+  unchanged: boolean;
   images: number;
   /** Pushes of this report marked ambiguous. */
   ambiguous: number;

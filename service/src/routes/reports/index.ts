@@ -7,8 +7,11 @@ import type { AppInstance, RouteDependencies } from '../../plugins/types';
 /** The answer to an accepted report. */
 export const IngestResponseSchema = Type.Object({
   idempotencyKey: Type.String(),
-  /** `created` the first time; `replaced` when an earlier send of the same job attempt was replaced. */
-  status: Type.Union([Type.Literal('created'), Type.Literal('replaced')]),
+  /**
+   * `created` the first time; `replaced` when it replaced a different earlier send of the same
+   * job attempt; `unchanged` when the identical report was already stored.
+   */
+  status: Type.Union([Type.Literal('created'), Type.Literal('replaced'), Type.Literal('unchanged')]),
   images: Type.Integer(),
   ambiguous: Type.Integer(),
 });
@@ -17,11 +20,12 @@ export function registerReportRoutes(app: AppInstance, deps: RouteDependencies):
   app.post(REPORTS_PATH, async (request, reply) => {
     const principal = await deps.auth.authenticate(request.headers.authorization);
     const outcome = await ingestReport({ store: deps.store, ambiguityWindowMs: deps.config.ambiguityWindowMs }, principal, request.body);
-    deps.metrics.reportsIngested.inc({ result: outcome.created ? 'created' : 'replaced' });
+    const status = outcome.created ? 'created' : outcome.unchanged ? 'unchanged' : 'replaced';
+    deps.metrics.reportsIngested.inc({ result: status });
     deps.metrics.imagesIngested.inc({}, outcome.images);
     return reply.code(outcome.created ? 201 : 200).send({
       idempotencyKey: outcome.idempotencyKey,
-      status: outcome.created ? 'created' : 'replaced',
+      status,
       images: outcome.images,
       ambiguous: outcome.ambiguous,
     });

@@ -80,6 +80,15 @@ export class PostgresStore implements Store {
   }
 
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
+    const json = JSON.stringify(report);
+    const stored = await this.pool.query<{ id: number; images: number; ambiguous: number }>(
+      `SELECT r.id, (SELECT count(*)::int FROM pushes p WHERE p.report_id = r.id) AS images,
+              (SELECT count(*)::int FROM pushes p WHERE p.report_id = r.id AND p.attribution = 'ambiguous') AS ambiguous
+         FROM reports r WHERE r.idempotency_key = $1 AND r.report_json = $2`,
+      [report.idempotencyKey, json],
+    );
+    const same = stored.rows[0];
+    if (same) return { reportId: same.id, created: false, unchanged: true, images: same.images, ambiguous: same.ambiguous };
     return this.transaction(async (c) => {
       // The upsert takes the report row's lock: a concurrent re-send waits here, then replaces.
       const upserted = await c.query<{ id: number; created: boolean }>(
@@ -106,7 +115,7 @@ export class PostgresStore implements Store {
         const counted = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pushes WHERE report_id = $1 AND attribution = 'ambiguous'", [row.id]);
         ambiguous = counted.rows[0]?.n ?? 0;
       }
-      return { reportId: row.id, created: row.created, images: pushes.length, ambiguous };
+      return { reportId: row.id, created: row.created, unchanged: false, images: pushes.length, ambiguous };
     });
   }
 

@@ -56,7 +56,10 @@ export class SqliteStore implements Store {
 
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
     const run = this.db.transaction((): IngestResult => {
-      const existing = this.stmt('SELECT id FROM reports WHERE idempotency_key = ?').pluck().get(report.idempotencyKey) as number | undefined;
+      const json = JSON.stringify(report);
+      const stored = this.stmt('SELECT id, report_json FROM reports WHERE idempotency_key = ?').get(report.idempotencyKey) as { id: number; report_json: string } | undefined;
+      if (stored?.report_json === json) return this.unchangedResult(stored.id);
+      const existing = stored?.id;
       const oldDigests = existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
       if (existing !== undefined) this.stmt('DELETE FROM pushes WHERE report_id = ?').run(existing);
       const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context))) as { id: number };
@@ -73,9 +76,14 @@ export class SqliteStore implements Store {
         }
         ambiguous = this.stmt("SELECT count(*) FROM pushes WHERE report_id = ? AND attribution = 'ambiguous'").pluck().get(row.id) as number;
       }
-      return { reportId: row.id, created: existing === undefined, images: pushes.length, ambiguous };
+      return { reportId: row.id, created: existing === undefined, unchanged: false, images: pushes.length, ambiguous };
     });
     return run.immediate();
+  }
+
+  private unchangedResult(reportId: number): IngestResult {
+    const row = this.stmt("SELECT count(*) AS images, coalesce(sum(attribution = 'ambiguous'), 0) AS ambiguous FROM pushes WHERE report_id = ?").get(reportId) as { images: number; ambiguous: number };
+    return { reportId, created: false, unchanged: true, images: row.images, ambiguous: row.ambiguous };
   }
 
   private insertStatement(rows: number): Database.Statement {
