@@ -18,10 +18,9 @@ import { createOidcToken, jobStartTime, type PipelineApiOptions } from './pipeli
 import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
+import { attachmentName, REPORT_ATTACHMENT_TYPE } from './attachment';
 import { TASK_NAME, TASK_VERSION } from './version';
 
-/** The attachment type the service's backfill reads (common/report.ts REPORT_ATTACHMENT_TYPE). */
-export const REPORT_ATTACHMENT_TYPE = 'containerMappingReport';
 
 const API_TIMEOUT_MS = 5000;
 const INSPECT_TIMEOUT_MS = 5000;
@@ -73,13 +72,9 @@ async function serviceToken(context: RunContext, api: PipelineApiOptions | undef
   return { note: note ?? 'no OIDC token and no ContainerMapping.Token' };
 }
 
-function safeName(text: string): string {
-  return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100);
-}
-
 /** Writes the report beside the job's temp files and attaches it to the run. */
 function attachReport(report: Report, context: RunContext): string | undefined {
-  const name = `containerMapping-${safeName(report.pipeline.jobId)}-${report.pipeline.jobAttempt}.json`;
+  const name = attachmentName(report.pipeline.jobId, report.pipeline.jobAttempt);
   const folder = context.run.agentTempDirectory ?? tmpdir();
   try {
     mkdirSync(folder, { recursive: true });
