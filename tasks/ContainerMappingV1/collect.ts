@@ -87,6 +87,12 @@ function attachReport(report: Report, context: RunContext): string | undefined {
   }
 }
 
+/** A few lines at most: the report carries every warning. */
+function printNotes(warnings: readonly ReportWarning[]): void {
+  for (const w of warnings.slice(0, 3)) info(`Note: ${w.message}`);
+  if (warnings.length > 3) info(`Note: and ${warnings.length - 3} more in the report.`);
+}
+
 /** Runs the full collection for a probe that found work. Never throws to the caller on expected failures. */
 export async function collect(probe: Probe): Promise<void> {
   const context = probe.context;
@@ -160,14 +166,14 @@ export async function collect(probe: Probe): Promise<void> {
     });
     if (result.delivered) {
       info(`${summary}.`);
-      for (const w of report.warnings) info(`Note: ${w.message}`);
+      printNotes(report.warnings);
       return;
     }
     problem = `${result.problem ?? 'not delivered'}${token ? '' : `; ${note}`}`;
   }
 
   info(`${summary}.`);
-  for (const w of report.warnings) info(`Note: ${w.message}`);
+  printNotes(report.warnings);
   const path = attachReport(report, context);
   if (path) {
     warn(`Container mapping: the report was not delivered (${problem}); it is attached to this run for the service to collect.`);
