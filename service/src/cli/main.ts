@@ -2,6 +2,7 @@
  * The `container-mapping` CLI: dispatches a subcommand from a small map, so adding one is
  * one line. Bad usage exits 2; a bad configuration or failed command exits 1 with its message.
  */
+import { backfillCommand } from '../backfill/command';
 import { ConfigError } from '../config';
 import { UsageError, type Command, type CommandIo } from './command';
 import { migrateCommand } from './migrate';
@@ -15,6 +16,7 @@ export const COMMANDS: Record<string, Command> = {
   migrate: migrateCommand,
   query: queryCommand,
   token: tokenCommand,
+  backfill: backfillCommand,
 };
 
 function usage(): string {
