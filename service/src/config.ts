@@ -44,6 +44,17 @@ export const StaticTokenConfigSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/** A project whose runs the scheduled backfill reads attachments from. */
+export const BackfillSourceSchema = Type.Object(
+  {
+    /** Organisation (collection) URL, e.g. https://dev.azure.com/contoso. */
+    organizationUrl: Type.String({ format: 'uri' }),
+    /** Project name or id. */
+    project: Type.String({ minLength: 1 }),
+  },
+  { additionalProperties: false },
+);
+
 const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
 
 export const ConfigSchema = Type.Object(
@@ -62,11 +73,18 @@ export const ConfigSchema = Type.Object(
     migrateOnStart: Type.Boolean(),
     organizations: Type.Array(OrganizationConfigSchema),
     tokens: Type.Array(StaticTokenConfigSchema),
+    /** Minutes between scheduled backfills inside `serve`; 0 (the default) turns it off. */
+    backfillIntervalMinutes: Type.Integer({ minimum: 0, maximum: 10_080 }),
+    /** How far back the first scheduled backfill looks, in hours. */
+    backfillLookbackHours: Type.Integer({ minimum: 1, maximum: 24 * 90 }),
+    /** Projects the scheduled backfill reads; the PAT comes from CM_BACKFILL_TOKEN. */
+    backfillSources: Type.Array(BackfillSourceSchema),
   },
   { additionalProperties: false },
 );
 
 export type OrganizationConfig = Static<typeof OrganizationConfigSchema>;
+export type BackfillSourceConfig = Static<typeof BackfillSourceSchema>;
 export type StaticTokenConfig = Static<typeof StaticTokenConfigSchema>;
 export type ServiceConfig = Static<typeof ConfigSchema>;
 
@@ -85,6 +103,9 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   migrateOnStart: true,
   organizations: [],
   tokens: [],
+  backfillIntervalMinutes: 0,
+  backfillLookbackHours: 24 * 7,
+  backfillSources: [],
 };
 
 /** Environment variables and the setting each one sets. */
@@ -99,6 +120,9 @@ export const ENVIRONMENT_VARIABLES: Record<string, keyof ServiceConfig> = {
   CM_MIGRATE_ON_START: 'migrateOnStart',
   CM_OIDC_ORGANIZATIONS: 'organizations',
   CM_TOKENS: 'tokens',
+  CM_BACKFILL_INTERVAL_MINUTES: 'backfillIntervalMinutes',
+  CM_BACKFILL_LOOKBACK_HOURS: 'backfillLookbackHours',
+  CM_BACKFILL_SOURCES: 'backfillSources',
 };
 
 /** A configuration that cannot be used; the message names every bad setting. */
