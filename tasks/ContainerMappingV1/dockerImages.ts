@@ -3,18 +3,18 @@
  */
 import Docker from 'dockerode';
 import type { DockerEndpoint } from './dockerHost';
-import { connectionOptions } from './engine';
+import { tlsMaterial } from './engine';
 import type { InspectImage } from './pushes';
 
 /** dockerode options for an endpoint. */
 function dockerOptions(endpoint: DockerEndpoint, timeoutMs: number): Docker.DockerOptions {
-  const c = connectionOptions(endpoint);
-  if (c.socketPath) return { socketPath: c.socketPath, timeout: timeoutMs };
-  const tls = c as { ca?: Buffer; cert?: Buffer; key?: Buffer };
-  const options: Docker.DockerOptions = { host: String(c.host), port: Number(c.port), protocol: c.tls ? 'https' : 'http', timeout: timeoutMs };
-  if (tls.ca) options.ca = tls.ca;
-  if (tls.cert) options.cert = tls.cert;
-  if (tls.key) options.key = tls.key;
+  if (endpoint.kind === 'unix' || endpoint.kind === 'npipe') return { socketPath: endpoint.socketPath, timeout: timeoutMs };
+  if (endpoint.kind !== 'tcp') throw new Error(endpoint.reason);
+  const tls = tlsMaterial(endpoint);
+  const options: Docker.DockerOptions = { host: endpoint.host, port: endpoint.port, protocol: tls ? 'https' : 'http', timeout: timeoutMs };
+  if (tls?.ca) options.ca = tls.ca;
+  if (tls?.cert) options.cert = tls.cert;
+  if (tls?.key) options.key = tls.key;
   return options;
 }
 

@@ -1,15 +1,20 @@
 /**
- * The Docker Engine API over node:http (or node:https for TLS), with a hard deadline per
- * request. Deliberately tiny: it runs before anything heavy is loaded, in every job.
+ * The Docker Engine API for the first look: one GET over a plain socket (node:net, or node:tls
+ * for a TLS engine) speaking HTTP/1.0, with a deadline for the first byte and one for the
+ * whole answer. Deliberately tiny: it runs in every job, before anything heavy is loaded.
+ *
+ * Why not node:http: measured here, node:http's load and first request cost ≈ 15 ms more
+ * than this (node:net loads in ≈ 2.5 ms; the engine answers a short `/events` in ≈ 4 ms).
+ * HTTP/1.0 keeps the answer simple: the engine closes the connection at its end.
  */
-import type { IncomingHttpHeaders, RequestOptions } from 'node:http';
+import type { Socket } from 'node:net';
 import { readFileSync } from 'node:fs';
 import type { DockerEndpoint } from './dockerHost';
 
-/** A complete engine answer. */
+/** A complete engine answer; header names are lowercase. */
 export interface EngineResponse {
   status: number;
-  headers: IncomingHttpHeaders;
+  headers: Record<string, string>;
   body: string;
 }
 
@@ -21,95 +26,147 @@ export class EngineUnavailableError extends Error {
   }
 }
 
-const MAX_BODY = 8 * 1024 * 1024;
+/** Deadlines for one request. */
+export interface EngineTimeouts {
+  /** Until the first byte of the answer. */
+  firstByteMs: number;
+  /** Until the end of the answer. */
+  totalMs: number;
+}
 
-/** Connection options for an endpoint (TLS files read here, at the edge). */
-export function connectionOptions(endpoint: DockerEndpoint): RequestOptions & { tls: boolean } {
+const MAX_ANSWER = 8 * 1024 * 1024;
+
+/** The TLS material of a tcp endpoint (files read here, at the edge). */
+export function tlsMaterial(endpoint: DockerEndpoint): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } | undefined {
+  if (endpoint.kind !== 'tcp' || !endpoint.tls) return undefined;
+  const file = (name: string) => {
+    try {
+      return readFileSync(`${endpoint.tls?.certPath}/${name}`);
+    } catch {
+      return undefined;
+    }
+  };
+  const material: { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } = { rejectUnauthorized: endpoint.tls.verify };
+  const ca = file('ca.pem');
+  const cert = file('cert.pem');
+  const key = file('key.pem');
+  if (ca) material.ca = ca;
+  if (cert) material.cert = cert;
+  if (key) material.key = key;
+  return material;
+}
+
+/* eslint-disable @typescript-eslint/no-require-imports -- node:net and node:tls are loaded only when needed: see the file's comment */
+function connect(endpoint: DockerEndpoint): Socket {
   switch (endpoint.kind) {
     case 'unix':
     case 'npipe':
-      return { socketPath: endpoint.socketPath, tls: false };
+      return (require('node:net') as typeof import('node:net')).connect(endpoint.socketPath);
     case 'tcp': {
-      if (!endpoint.tls) return { host: endpoint.host, port: endpoint.port, tls: false };
-      const file = (name: string) => {
-        try {
-          return readFileSync(`${endpoint.tls?.certPath}/${name}`);
-        } catch {
-          return undefined;
-        }
-      };
-      const options: RequestOptions & { tls: boolean; ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized?: boolean } = {
-        host: endpoint.host,
-        port: endpoint.port,
-        tls: true,
-        rejectUnauthorized: endpoint.tls.verify,
-      };
-      const ca = file('ca.pem');
-      const cert = file('cert.pem');
-      const key = file('key.pem');
-      if (ca) options.ca = ca;
-      if (cert) options.cert = cert;
-      if (key) options.key = key;
-      return options;
+      const tls = tlsMaterial(endpoint);
+      if (!tls) return (require('node:net') as typeof import('node:net')).connect({ host: endpoint.host, port: endpoint.port });
+      return (require('node:tls') as typeof import('node:tls')).connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host, ...tls });
     }
     default:
       throw new EngineUnavailableError(endpoint.reason);
   }
 }
+/* eslint-enable @typescript-eslint/no-require-imports */
 
-/** GETs `path` from the engine; rejects with `EngineUnavailableError` on any failure or after `timeoutMs`. */
-export function engineGet(endpoint: DockerEndpoint, path: string, timeoutMs: number): Promise<EngineResponse> {
+/** Decodes a `Transfer-Encoding: chunked` body; undefined when it is malformed. */
+export function decodeChunked(body: Buffer): Buffer | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  for (;;) {
+    const lineEnd = body.indexOf('\r\n', at);
+    if (lineEnd < 0) return undefined;
+    const size = parseInt(body.subarray(at, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
+    if (!Number.isFinite(size) || size < 0) return undefined;
+    if (size === 0) return Buffer.concat(parts);
+    const start = lineEnd + 2;
+    if (start + size > body.length) return undefined;
+    parts.push(body.subarray(start, start + size));
+    at = start + size + 2;
+  }
+}
+
+/** Parses a complete HTTP/1.x answer. Pure. */
+export function parseHttpResponse(raw: Buffer): EngineResponse {
+  const headerEnd = raw.indexOf('\r\n\r\n');
+  if (headerEnd < 0) throw new EngineUnavailableError('incomplete answer');
+  const lines = raw.subarray(0, headerEnd).toString('latin1').split('\r\n');
+  const status = /^HTTP\/\d\.\d (\d{3})/.exec(lines[0] ?? '');
+  if (!status) throw new EngineUnavailableError('not an HTTP answer');
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon > 0) headers[line.slice(0, colon).trim().toLowerCase()] = line.slice(colon + 1).trim();
+  }
+  let body: Buffer | undefined = raw.subarray(headerEnd + 4);
+  if (headers['transfer-encoding']?.toLowerCase() === 'chunked') {
+    body = decodeChunked(body);
+    if (!body) throw new EngineUnavailableError('malformed chunked answer');
+  }
+  return { status: Number(status[1]), headers, body: body.toString('utf8') };
+}
+
+/** GETs `path` from the engine; rejects with `EngineUnavailableError` on any failure or past a deadline. */
+export function engineGet(endpoint: DockerEndpoint, path: string, timeouts: EngineTimeouts): Promise<EngineResponse> {
   return new Promise((resolve, reject) => {
-    let options: RequestOptions & { tls: boolean };
+    let socket: Socket;
     try {
-      options = connectionOptions(endpoint);
+      socket = connect(endpoint);
     } catch (err) {
-      reject(err);
+      reject(err instanceof EngineUnavailableError ? err : new EngineUnavailableError((err as Error).message));
       return;
     }
-    const { tls, ...rest } = options;
-    // node:http is loaded only when there is a socket to talk to, node:https only for a TLS engine:
-    // each costs milliseconds, in every job of the organisation.
-    /* eslint-disable @typescript-eslint/no-require-imports -- deliberately lazy, see above */
-    const send = tls ? (require('node:https') as typeof import('node:https')).request : (require('node:http') as typeof import('node:http')).request;
-    /* eslint-enable @typescript-eslint/no-require-imports */
-    const req = send({ ...rest, path, method: 'GET', headers: { Host: 'docker' }, agent: false });
-    const timer = setTimeout(() => req.destroy(new EngineUnavailableError(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    req.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err instanceof EngineUnavailableError ? err : new EngineUnavailableError((err as NodeJS.ErrnoException).code ?? err.message));
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (err: Error | undefined) => {
+      if (done) return;
+      done = true;
+      clearTimeout(firstByte);
+      clearTimeout(total);
+      socket.destroy();
+      if (err) {
+        reject(err);
+        return;
+      }
+      try {
+        resolve(parseHttpResponse(Buffer.concat(chunks)));
+      } catch (parseError) {
+        reject(parseError as Error);
+      }
+    };
+    const firstByte = setTimeout(() => finish(new EngineUnavailableError(`no answer within ${timeouts.firstByteMs} ms`)), timeouts.firstByteMs);
+    const total = setTimeout(() => finish(new EngineUnavailableError(`answer not complete within ${timeouts.totalMs} ms`)), timeouts.totalMs);
+    socket.on('error', (err: NodeJS.ErrnoException) => finish(new EngineUnavailableError(err.code ?? err.message)));
+    socket.on('data', (chunk: Buffer) => {
+      clearTimeout(firstByte);
+      size += chunk.length;
+      if (size > MAX_ANSWER) finish(new EngineUnavailableError('answer too large'));
+      else chunks.push(chunk);
     });
-    req.on('response', (res) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      res.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > MAX_BODY) req.destroy(new EngineUnavailableError('answer too large'));
-        else chunks.push(chunk);
-      });
-      res.on('end', () => {
-        clearTimeout(timer);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-      });
-      res.on('error', () => undefined);
-    });
-    req.end();
+    socket.on('end', () => finish(undefined));
+    socket.on('close', () => finish(chunks.length > 0 ? undefined : new EngineUnavailableError('connection closed without an answer')));
+    // HTTP/1.0: no chunking expected, and the engine closes the connection when the answer is complete.
+    socket.write(`GET ${path} HTTP/1.0\r\nHost: docker\r\nUser-Agent: container-mapping-task\r\nAccept: application/json\r\n\r\n`);
   });
 }
 
-/** What `/_ping` tells about the engine. */
+/** What an answer's headers tell about the engine. */
 export interface EngineIdentity {
   apiVersion?: string;
   serverVersion?: string;
 }
 
-/** Reads the engine's versions from the `/_ping` headers (`Api-Version`, `Server: Docker/20.10.24 (linux)`). */
-export function identityFromHeaders(headers: IncomingHttpHeaders): EngineIdentity {
+/** Reads the engine's versions from any answer's headers (`Api-Version`, `Server: Docker/20.10.24 (linux)`). */
+export function identityFromHeaders(headers: Record<string, string>): EngineIdentity {
   const identity: EngineIdentity = {};
   const api = headers['api-version'];
-  if (typeof api === 'string' && api) identity.apiVersion = api.slice(0, 20);
-  const server = headers.server;
-  const match = typeof server === 'string' ? /Docker\/(\S+)/.exec(server) : null;
+  if (api) identity.apiVersion = api.slice(0, 20);
+  const match = headers.server ? /Docker\/(\S+)/.exec(headers.server) : null;
   if (match?.[1]) identity.serverVersion = match[1].slice(0, 100);
   return identity;
 }

@@ -11,16 +11,16 @@ import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
 import { eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
 
-/** How long the engine gets to answer `/_ping`: a healthy one answers in milliseconds. */
-export const PING_TIMEOUT_MS = 2000;
-/** How long the engine gets to answer `/events`. */
+/** How long the engine gets to start answering: a healthy one does in milliseconds. */
+export const FIRST_BYTE_TIMEOUT_MS = 2000;
+/** How long the engine gets to finish listing its events. */
 export const EVENTS_TIMEOUT_MS = 8000;
 
 /** Everything the first look learnt, handed to the full collection when there is work to do. */
 export interface Probe {
   context: RunContext;
   endpoint: DockerEndpoint;
-  /** Set when `/_ping` answered. */
+  /** Set when the engine answered. */
   engine?: EngineIdentity;
   /** Why there is no engine, or why its events could not be read. */
   engineProblem?: string;
@@ -93,17 +93,20 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
   if (endpoint.kind === 'unsupported') {
     result.engineProblem = `Docker host ${endpoint.display}: ${endpoint.reason}`;
   } else if (endpoint.kind === 'unix' && !existsSync(endpoint.socketPath)) {
-    // The commonest case of all, decided without loading node:http.
+    // The commonest case of all, decided without even loading node:net.
     result.engineProblem = `no Docker engine at ${endpoint.display} answered (ENOENT)`;
   } else {
     try {
       const budget = () => Math.max(100, result.deadlineMs - Date.now() - 500);
-      const ping = await engineGet(endpoint, '/_ping', Math.min(PING_TIMEOUT_MS, budget()));
-      if (ping.status !== 200) throw new Error(`/_ping answered ${ping.status}`);
-      result.engine = identityFromHeaders(ping.headers);
-      // "now" with sub-second precision: a rounded-up `until` would hold the request open.
+      // One request: any answer proves an engine, its headers name the versions, and its body
+      // holds the window's events. "now" with sub-second precision: a rounded-up `until`
+      // would make the engine hold the request open until then.
       result.untilMs = Date.now();
-      const answer = await engineGet(endpoint, eventsPath(probeSinceMs, result.untilMs), Math.min(EVENTS_TIMEOUT_MS, budget()));
+      const answer = await engineGet(endpoint, eventsPath(probeSinceMs, result.untilMs), {
+        firstByteMs: Math.min(FIRST_BYTE_TIMEOUT_MS, budget()),
+        totalMs: Math.min(EVENTS_TIMEOUT_MS, budget()),
+      });
+      result.engine = identityFromHeaders(answer.headers);
       if (answer.status !== 200) throw new Error(`/events answered ${answer.status}`);
       result.events = parseEvents(answer.body).events;
       result.eventsRead = true;
