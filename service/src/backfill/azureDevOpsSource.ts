@@ -27,11 +27,15 @@ export interface AzureDevOpsSourceOptions {
 
 /** Builds the source on a real Azure DevOps (or any server that answers its REST API). */
 export async function createAzureDevOpsSource(options: AzureDevOpsSourceOptions): Promise<ReportAttachmentSource> {
-  const azdev = await import('azure-devops-node-api');
-  const connection = new azdev.WebApi(options.organizationUrl, azdev.getPersonalAccessTokenHandler(options.token), {
+  const [{ BuildApi }, { PersonalAccessTokenCredentialHandler }] = await Promise.all([
+    import('azure-devops-node-api/BuildApi.js'),
+    import('azure-devops-node-api/handlers/personalaccesstoken.js'),
+  ]);
+  // The build area lives on the organisation URL itself (Azure DevOps Services and Server),
+  // so the client is built there directly rather than through a resource-area look-up.
+  const builds = new BuildApi(options.organizationUrl, [new PersonalAccessTokenCredentialHandler(options.token, false)], {
     socketTimeout: options.timeoutMs ?? 30_000,
   });
-  const builds = await connection.getBuildApi();
   return new AzureDevOpsSource(options.organizationUrl, options.project, builds);
 }
 

@@ -1,0 +1,206 @@
+/**
+ * What the end-to-end suite adds to the Azure DevOps stand-in (test/support/azureDevOps.ts):
+ *
+ * - the organisation's OIDC signing keys (`GET {collection}/.well-known/jwks`) and job tokens
+ *   signed with them, with the claims Azure DevOps puts in a pipeline job's token;
+ * - the build REST endpoints backfill reads (builds list, attachments list, attachment
+ *   content), answering in the documented shapes;
+ * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`.
+ */
+import { readFileSync } from 'node:fs';
+import type { ServerResponse } from 'node:http';
+import { exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
+import {
+  claimsFromPipelineEnvironment,
+  mintAzureDevOpsToken,
+} from '../../../service/src/auth/azureDevOpsClaims';
+import type { AzureDevOpsStandIn, OidcTokenRequest, RecordedRequest } from '../../support/azureDevOps';
+
+const BUILDS_LOCATION = {
+  id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf', area: 'build', resourceName: 'Builds',
+  routeTemplate: '{project}/_apis/{area}/{resource}/{buildId}', resourceVersion: 7, minVersion: '1.0', maxVersion: '7.2', releasedVersion: '7.1',
+};
+const ATTACHMENTS_LOCATION = {
+  id: 'f2192269-89fa-4f94-baf6-8fb128c55159', area: 'build', resourceName: 'attachments',
+  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{resource}/{type}', resourceVersion: 2, minVersion: '4.1', maxVersion: '7.2', releasedVersion: '7.1',
+};
+const ATTACHMENT_LOCATION = {
+  id: 'af5122d3-3438-485e-a25a-2dbbfde84ee6', area: 'build', resourceName: 'attachments',
+  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{timelineId}/{recordId}/{resource}/{type}/{name}', resourceVersion: 2, minVersion: '4.1', maxVersion: '7.2', releasedVersion: '7.1',
+};
+
+/** A build as the stand-in lists it. */
+export interface StandInBuild {
+  id: number;
+  buildNumber: string;
+  projectId: string;
+  projectName: string;
+  startTime: Date;
+  finishTime?: Date;
+}
+
+interface StoredAttachment {
+  buildId: number;
+  timelineId: string;
+  recordId: string;
+  type: string;
+  name: string;
+  content: Buffer;
+}
+
+function json(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+/** The organisation's side of the stand-in: keys, job tokens, builds and their attachments. */
+export class AzureDevOpsOrganization {
+  readonly builds = new Map<number, StandInBuild>();
+  readonly attachments: StoredAttachment[] = [];
+  /** The environment of each job, by job id: what its token's claims are made from. */
+  private readonly jobs = new Map<string, Record<string, string>>();
+
+  private constructor(
+    readonly standIn: AzureDevOpsStandIn,
+    /** System.CollectionId: the issuer is https://vstoken.dev.azure.com/{id}. */
+    readonly organizationId: string,
+    /** The personal access token backfill must present. */
+    readonly pat: string,
+    private readonly privateKey: KeyLike,
+    private readonly jwk: JWK,
+  ) {}
+
+  /** Adds the organisation's routes to a running stand-in. */
+  static async attach(standIn: AzureDevOpsStandIn, organizationId: string, pat: string): Promise<AzureDevOpsOrganization> {
+    const { publicKey, privateKey } = await generateKeyPair('RS256');
+    const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in-1', alg: 'RS256', use: 'sig' };
+    const org = new AzureDevOpsOrganization(standIn, organizationId, pat, privateKey, jwk);
+    standIn.setOidcMinter((request) => org.mint(request));
+    standIn.addRoute('jwks', 'GET', /^\/\.well-known\/jwks$/, (_req, _m, res) => json(res, 200, { keys: [org.jwk] }));
+    for (const location of [BUILDS_LOCATION, ATTACHMENTS_LOCATION, ATTACHMENT_LOCATION]) standIn.addResourceLocation(location);
+    standIn.addRoute('builds', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/?$/i, (req, m, res) => org.listBuilds(req, m, res));
+    standIn.addRoute('attachments', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/attachments\/([^/]+)$/i, (req, m, res) => org.listAttachments(req, m, res));
+    standIn.addRoute(
+      'attachment', 'GET',
+      /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/([0-9a-f-]{36})\/([0-9a-f-]{36})\/attachments\/([^/]+)\/([^/]+)$/i,
+      (req, m, res) => org.getAttachment(req, m, res),
+    );
+    return org;
+  }
+
+  /** Where the service finds the signing keys. */
+  get jwksUrl(): string {
+    return `${this.standIn.url}.well-known/jwks`;
+  }
+
+  /** Registers a job: its build, and the environment its token's claims come from. */
+  startJob(env: Record<string, string>, build: StandInBuild): void {
+    const jobId = env.SYSTEM_JOBID;
+    if (!jobId) throw new Error('the job environment has no SYSTEM_JOBID');
+    this.jobs.set(jobId.toLowerCase(), env);
+    this.builds.set(build.id, build);
+  }
+
+  /**
+   * Does what the agent does with `##vso[task.addattachment type=…;name=…]path` lines:
+   * uploads each file to the job's timeline record. Returns how many it uploaded.
+   */
+  uploadAttachments(taskStdout: string, env: Record<string, string>): number {
+    const buildId = Number(env.BUILD_BUILDID);
+    let uploaded = 0;
+    for (const line of taskStdout.split(/\r?\n/)) {
+      const m = /^##vso\[task\.addattachment ([^\]]*)\](.+)$/.exec(line.trim());
+      if (!m) continue;
+      const props = Object.fromEntries((m[1] ?? '').split(';').filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
+      if (!props.type || !props.name) continue;
+      this.attachments.push({
+        buildId, timelineId: env.SYSTEM_PLANID ?? '', recordId: env.SYSTEM_JOBID ?? '', type: props.type, name: props.name,
+        content: readFileSync(m[2] ?? ''),
+      });
+      uploaded++;
+    }
+    return uploaded;
+  }
+
+  private async mint(request: OidcTokenRequest): Promise<string> {
+    const env = this.jobs.get(request.jobId.toLowerCase());
+    if (!env) throw new Error(`stand-in: no job ${request.jobId}`);
+    return mintAzureDevOpsToken(claimsFromPipelineEnvironment({ ...env, SYSTEM_COLLECTIONID: this.organizationId }), {
+      privateKey: this.privateKey,
+      keyId: 'stand-in-1',
+    });
+  }
+
+  /** Build REST calls need the PAT (Basic auth, any user name). */
+  private authorized(req: RecordedRequest, res: ServerResponse): boolean {
+    const basic = /^Basic (.+)$/.exec(req.authorization ?? '')?.[1];
+    const password = basic ? Buffer.from(basic, 'base64').toString('utf8').split(':').slice(1).join(':') : undefined;
+    if (password === this.pat) return true;
+    json(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' });
+    return false;
+  }
+
+  private project(segment: string | undefined): (b: StandInBuild) => boolean {
+    const p = decodeURIComponent(segment ?? '').toLowerCase();
+    return (b) => b.projectName.toLowerCase() === p || b.projectId.toLowerCase() === p;
+  }
+
+  private listBuilds(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
+    if (!this.authorized(req, res)) return;
+    const minTime = req.query.minTime ? new Date(req.query.minTime) : undefined;
+    const top = Number(req.query.$top ?? 1000);
+    const time = (b: StandInBuild) => (b.finishTime ?? b.startTime).getTime();
+    const builds = [...this.builds.values()]
+      .filter(this.project(m[1]))
+      .filter((b) => !minTime || time(b) >= minTime.getTime())
+      .sort((a, b) => time(a) - time(b))
+      .slice(0, top)
+      .map((b) => ({
+        id: b.id,
+        buildNumber: b.buildNumber,
+        status: b.finishTime ? 'completed' : 'inProgress',
+        result: b.finishTime ? 'succeeded' : null,
+        queueTime: b.startTime.toISOString(),
+        startTime: b.startTime.toISOString(),
+        finishTime: b.finishTime?.toISOString() ?? null,
+        project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
+        url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
+      }));
+    json(res, 200, { count: builds.length, value: builds });
+  }
+
+  private listAttachments(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
+    if (!this.authorized(req, res)) return;
+    const build = this.builds.get(Number(m[2]));
+    if (!build || !this.project(m[1])(build)) {
+      json(res, 404, { message: `TF215015: The requested build ${m[2]} could not be found.` });
+      return;
+    }
+    const type = decodeURIComponent(m[3] ?? '');
+    const value = this.attachments
+      .filter((a) => a.buildId === build.id && a.type === type)
+      .map((a) => ({
+        name: a.name,
+        _links: {
+          self: { href: `${this.standIn.url}${build.projectId}/_apis/build/builds/${a.buildId}/${a.timelineId}/${a.recordId}/attachments/${a.type}/${encodeURIComponent(a.name)}` },
+        },
+      }));
+    json(res, 200, { count: value.length, value });
+  }
+
+  private getAttachment(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
+    if (!this.authorized(req, res)) return;
+    const [, , buildId, timelineId, recordId, type, name] = m;
+    const found = this.attachments.find(
+      (a) => a.buildId === Number(buildId) && a.timelineId === timelineId && a.recordId === recordId &&
+        a.type === decodeURIComponent(type ?? '') && a.name === decodeURIComponent(name ?? ''),
+    );
+    if (!found) {
+      json(res, 404, { message: 'attachment not found' });
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': found.content.length });
+    res.end(found.content);
+  }
+}
