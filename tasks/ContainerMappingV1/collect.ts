@@ -116,6 +116,9 @@ export async function collect(probe: Probe): Promise<void> {
   if (truncated) {
     warnings.push({ code: 'events-truncated', message: 'The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job\'s start: pushes early in the job may be missing.' });
   }
+  // Something to report is likely: ask for the service's token while the images are resolved.
+  const likely = pushes.length > 0 || truncated || probe.metadataFiles.length > 0;
+  const tokenRequest = context.serviceUrl && likely ? serviceToken(context, api, probe) : undefined;
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
     const plan = planPushes(probe.events, pushes);
@@ -156,7 +159,7 @@ export async function collect(probe: Probe): Promise<void> {
   if (!context.serviceUrl) {
     problem = 'no service URL is configured (ContainerMapping.ServiceUrl)';
   } else {
-    const { token, note } = await serviceToken(context, api, probe);
+    const { token, note } = (await tokenRequest) ?? {};
     const result = await deliverReport({
       serviceUrl: context.serviceUrl,
       token,

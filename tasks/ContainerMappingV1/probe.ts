@@ -111,7 +111,11 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
       result.events = parseEvents(answer.body).events;
       result.eventsRead = true;
     } catch (err) {
-      result.engineProblem = `${result.engine ? 'the engine' : 'no Docker engine'} at ${endpoint.display} ${result.engine ? 'did not list its events' : 'answered'} (${(err as Error).message})`;
+      const reason = (err as Error).message;
+      // A connection error code (ENOENT, ECONNREFUSED, …) means there is no engine; anything else, a troubled one.
+      result.engineProblem = /^E[A-Z]+$/.test(reason)
+        ? `no Docker engine at ${endpoint.display} answered (${reason})`
+        : `the Docker engine at ${endpoint.display} did not list its events (${reason})`;
     }
   }
 

@@ -150,8 +150,10 @@ export async function resolvePushes(plan: readonly PlannedPush[], inspect: Inspe
   const images: PushedImage[] = [];
   const warnings: ReportWarning[] = [];
   const seen = new Set<string>();
-  for (const push of plan) {
-    const image = await inspect(push.imageId ?? push.name);
+  // Inspect concurrently (the engine answers each in milliseconds), then decide in push order.
+  const inspected = await Promise.all(plan.map((push) => inspect(push.imageId ?? push.name)));
+  for (const [i, push] of plan.entries()) {
+    const image = inspected[i];
     if (!image) {
       warnings.push({ code: 'image-gone', message: `${push.name}: the pushed image is no longer on the agent, so its digest cannot be read.` });
       continue;
