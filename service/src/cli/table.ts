@@ -37,8 +37,14 @@ export function formatImage(image: ImageDetail): string {
   lines.push('', 'pushed by:');
   lines.push(formatTable(PUSH_HEADERS, image.pushes.map((p) => pushRow(p, false))));
   for (const p of image.pushes) {
-    if (p.run.url) lines.push(`  run ${p.run.id}: ${p.run.url}`);
-    if (p.attributionReason) lines.push(`  run ${p.run.id} is ambiguous: ${p.attributionReason}`);
+    lines.push('', `run ${p.run.id} (${p.run.number})${p.run.url ? `  ${p.run.url}` : ''}`);
+    const source = [p.sourceRepository.url ?? p.sourceRepository.name, p.branch, p.commit].filter((v): v is string => !!v);
+    if (source.length > 0) lines.push(`  source  ${source.join('  ')}`);
+    const job = [p.job.name ?? p.job.id, `attempt ${p.job.attempt}`, p.job.stage ? `stage ${p.job.stage}` : '', p.agent.name ? `agent ${p.agent.name}` : '']
+      .filter(Boolean)
+      .join(', ');
+    lines.push(`  job     ${job}`);
+    if (p.attributionReason) lines.push(`  ambiguous: ${p.attributionReason}`);
   }
   return lines.join('\n');
 }

@@ -1,0 +1,266 @@
+/**
+ * `npm run demo`: the whole product on one machine with a Docker engine, in about a minute.
+ *
+ * 1. starts the mapping service on SQLite (a throw-away database) with two static tokens;
+ * 2. starts a throw-away registry (Debian's docker-registry) on 127.0.0.1;
+ * 3. packages the extension with the service's URL baked in, and extracts the task;
+ * 4. builds a tiny FROM scratch image and pushes it through the engine;
+ * 5. runs the packaged task as the agent would after a pipeline job (a simulated build job of
+ *    https://dev.azure.com/contoso; no Azure DevOps call is made: without the job's connection
+ *    the task uses the pipeline's start time and the static token);
+ * 6. asks the service who built the pushed digest, with the CLI;
+ * and cleans up everything it started, also when a step fails.
+ *
+ * Everything listens on and talks to 127.0.0.1 only.
+ */
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import AdmZip from 'adm-zip';
+
+const ROOT = resolve(__dirname, '..');
+const CLI = join(ROOT, 'bin', 'container-mapping.js');
+const cleanups: Array<() => Promise<void> | void> = [];
+
+function say(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Runs a program (never through a shell) and resolves with its stdout. */
+function run(file: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<string> {
+  return new Promise((ok, fail) => {
+    execFile(file, args, { cwd: ROOT, env, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) =>
+      err ? fail(new Error(`${file} ${args.join(' ')}: ${stderr.trim() || err.message}`)) : ok(stdout),
+    );
+  });
+}
+
+function onPath(program: string): boolean {
+  return (process.env.PATH ?? '').split(':').some((dir) => existsSync(join(dir, program)));
+}
+
+function freePort(): Promise<number> {
+  return new Promise((ok, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => ok(typeof address === 'object' && address ? address.port : 0));
+    });
+  });
+}
+
+function httpStatus(options: { socketPath?: string; host?: string; port?: number; path: string }): Promise<number> {
+  return new Promise((ok) => {
+    const req = request({ ...options, timeout: 2000 }, (res) => {
+      res.resume();
+      ok(res.statusCode ?? 0);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => ok(0));
+    req.end();
+  });
+}
+
+async function waitFor(what: string, check: () => Promise<boolean>, ms = 15_000): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${what} did not answer within ${ms / 1000} s`);
+}
+
+function stopOnCleanup(child: ChildProcess): void {
+  cleanups.push(
+    () =>
+      new Promise<void>((ok) => {
+        if (child.exitCode !== null || child.signalCode !== null) return ok();
+        child.once('exit', () => ok());
+        child.kill('SIGTERM');
+      }),
+  );
+}
+
+/** What the demo needs on this machine; explains what is missing. */
+async function checkPrerequisites(): Promise<void> {
+  const missing: string[] = [];
+  const socket = '/var/run/docker.sock';
+  if (process.env.DOCKER_HOST && !process.env.DOCKER_HOST.startsWith('unix://')) {
+    missing.push(`DOCKER_HOST=${process.env.DOCKER_HOST}: the demo talks to a local unix socket only`);
+  } else {
+    const path = process.env.DOCKER_HOST?.slice('unix://'.length) ?? socket;
+    if ((await httpStatus({ socketPath: path, path: '/_ping' })) !== 200) {
+      missing.push(`a Docker engine answering on ${path} (Debian: apt-get install docker.io, then start dockerd; as root, scripts/services.sh start does both)`);
+    }
+  }
+  if (!onPath('docker')) missing.push('the docker CLI, to build and push the demo image (Debian: apt-get install docker.io)');
+  if (!onPath('docker-registry')) missing.push('a local registry: Debian\'s docker-registry (apt-get install docker-registry)');
+  if (missing.length > 0) throw new Error(`the demo needs:\n  - ${missing.join('\n  - ')}`);
+}
+
+async function startRegistry(work: string): Promise<string> {
+  const port = await freePort();
+  const config = join(work, 'registry.yml');
+  writeFileSync(
+    config,
+    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${join(work, 'registry')}`,
+      '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
+  );
+  const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
+  stopOnCleanup(child);
+  await waitFor('the registry', async () => (await httpStatus({ host: '127.0.0.1', port, path: '/v2/' })) === 200);
+  return `127.0.0.1:${port}`;
+}
+
+async function startService(work: string, ingestToken: string, readToken: string): Promise<string> {
+  await run(process.execPath, [join(ROOT, 'scripts', 'build-service.mjs')]);
+  const hash = (await run(process.execPath, [CLI, 'token', 'hash', ingestToken])).trim();
+  const readHash = (await run(process.execPath, [CLI, 'token', 'hash', readToken])).trim();
+  const port = await freePort();
+  const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      CM_DATABASE_URL: `sqlite:${join(work, 'mappings.db')}`,
+      CM_LOG_LEVEL: 'warn',
+      CM_TOKENS: JSON.stringify([
+        { name: 'demo-pipelines', sha256: hash, scopes: ['ingest'], organization: 'contoso' },
+        { name: 'demo-security-team', sha256: readHash, scopes: ['read'] },
+      ]),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  stopOnCleanup(child);
+  return new Promise((ok, fail) => {
+    let out = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      out += c.toString('utf8');
+      const m = /listening on (\S+)/.exec(out);
+      if (m?.[1]) ok(m[1]);
+    });
+    child.once('exit', (code) => fail(new Error(`the service exited with code ${code}`)));
+  });
+}
+
+async function packageTask(work: string, serviceUrl: string): Promise<string> {
+  const out = join(work, 'dist');
+  await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--service-url', serviceUrl, '--output-path', out, '--staging-dir', join(work, 'staging')]);
+  const vsix = readdirSync(out).find((f) => f.endsWith('.vsix'));
+  if (!vsix) throw new Error('npm run package wrote no .vsix');
+  say(`   packaged ${vsix} with the service URL ${serviceUrl} baked in`);
+  const extracted = join(work, 'vsix');
+  new AdmZip(join(out, vsix)).extractAllTo(extracted, true);
+  return join(extracted, 'tasks', 'ContainerMappingV1', 'index.js');
+}
+
+async function main(): Promise<void> {
+  await checkPrerequisites();
+  const work = mkdtempSync(join(tmpdir(), 'container-mapping-demo-'));
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  const ingestToken = randomBytes(24).toString('base64url');
+  const readToken = randomBytes(24).toString('base64url');
+
+  say('1. Starting the mapping service on SQLite …');
+  const serviceUrl = await startService(work, ingestToken, readToken);
+  say(`   ${serviceUrl}`);
+
+  say('2. Starting a throw-away registry …');
+  const registry = await startRegistry(work);
+  say(`   ${registry}`);
+
+  say('3. Packaging the extension …');
+  const entry = await packageTask(work, serviceUrl);
+
+  const pipelineStart = new Date(Math.floor(Date.now() / 1000) * 1000 - 1000);
+  const reference = `${registry}/demo/web-api:1.0.${Date.now() % 1000}`;
+  say(`4. Building and pushing ${reference} (FROM scratch) …`);
+  const context = join(work, 'image');
+  rmSync(context, { recursive: true, force: true });
+  mkdirSync(context, { recursive: true });
+  writeFileSync(join(context, 'hello.txt'), `hello from the container mapping demo ${randomUUID()}\n`);
+  writeFileSync(
+    join(context, 'Dockerfile'),
+    'FROM scratch\nCOPY hello.txt /hello.txt\nLABEL org.opencontainers.image.source="https://dev.azure.com/contoso/Shop/_git/web-api"\n',
+  );
+  const dockerEnv = { ...process.env, DOCKER_BUILDKIT: '0' };
+  await run('docker', ['build', '--quiet', '--tag', reference, context], dockerEnv);
+  cleanups.push(async () => void (await run('docker', ['image', 'rm', '--force', reference]).catch(() => '')));
+  await run('docker', ['push', '--quiet', reference], dockerEnv);
+
+  say('5. Running the packaged task as the agent does after the job …');
+  const agentTemp = join(work, 'agent-temp');
+  mkdirSync(agentTemp, { recursive: true });
+  const jobEnv: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    SYSTEM_COLLECTIONURI: 'https://dev.azure.com/contoso/',
+    SYSTEM_TEAMPROJECTID: '3b9e1f4a-7c2d-4e8f-9a1b-2c3d4e5f6a7b',
+    SYSTEM_TEAMPROJECT: 'Shop',
+    SYSTEM_HOSTTYPE: 'build',
+    SYSTEM_PLANID: randomUUID(),
+    SYSTEM_JOBID: randomUUID(),
+    SYSTEM_JOBNAME: 'Build',
+    SYSTEM_JOBDISPLAYNAME: 'Build image',
+    SYSTEM_JOBATTEMPT: '1',
+    SYSTEM_STAGENAME: 'Build',
+    SYSTEM_PIPELINESTARTTIME: `${pipelineStart.toISOString().slice(0, 19).replace('T', ' ')}+00:00`,
+    SYSTEM_DEFINITIONID: '7',
+    BUILD_DEFINITIONNAME: 'web-api CI',
+    BUILD_BUILDID: '1234',
+    BUILD_BUILDNUMBER: '20261128.3',
+    BUILD_REASON: 'IndividualCI',
+    BUILD_REPOSITORY_PROVIDER: 'TfsGit',
+    BUILD_REPOSITORY_URI: 'https://dev.azure.com/contoso/Shop/_git/web-api',
+    BUILD_REPOSITORY_NAME: 'web-api',
+    BUILD_SOURCEVERSION: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c',
+    BUILD_SOURCEBRANCH: 'refs/heads/main',
+    AGENT_NAME: 'demo-agent',
+    AGENT_OS: 'Linux',
+    AGENT_TEMPDIRECTORY: agentTemp,
+    // A secret variable reaches a task as SECRET_<NAME>; ContainerMapping.Token here.
+    SECRET_CONTAINERMAPPING_TOKEN: ingestToken,
+  };
+  const taskOut = await run(process.execPath, [entry], jobEnv);
+  // The agent consumes ##vso[…] commands (debug lines, secret registration) and shows the rest.
+  for (const line of taskOut.trimEnd().split('\n')) if (!line.startsWith('##vso[')) say(`   | ${line}`);
+
+  say('6. Asking the service who built it: container-mapping query images --repository demo/web-api');
+  const queryEnv = { ...process.env, CM_URL: serviceUrl, CM_TOKEN: readToken };
+  const list = await run(process.execPath, [CLI, 'query', 'images', '--registry', registry, '--repository', 'demo/web-api'], queryEnv);
+  for (const line of list.trimEnd().split('\n')) say(`   ${line}`);
+  const listed = JSON.parse(
+    await run(process.execPath, [CLI, 'query', 'images', '--registry', registry, '--repository', 'demo/web-api', '--json'], queryEnv),
+  ) as { items: Array<{ digest: string }> };
+  const digest = listed.items[0]?.digest;
+  if (!digest) throw new Error('the service has no mapping for the pushed image');
+  say(`\n   container-mapping query image ${digest}`);
+  const detail = await run(process.execPath, [CLI, 'query', 'image', digest], queryEnv);
+  for (const line of detail.trimEnd().split('\n')) say(`   ${line}`);
+}
+
+async function cleanUp(): Promise<void> {
+  for (const step of cleanups.reverse()) {
+    try {
+      await step();
+    } catch {
+      // Cleaning up is best effort; the next step still runs.
+    }
+  }
+}
+
+main().then(
+  async () => {
+    await cleanUp();
+    say('\nDemo finished; everything it started has been stopped and removed.');
+  },
+  async (err: unknown) => {
+    await cleanUp();
+    process.stderr.write(`demo: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);
