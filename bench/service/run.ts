@@ -2,14 +2,18 @@
  * `npm run bench:service`: ingestion throughput (3 images per report, 8 concurrent clients)
  * and digest lookup latency with 1,000,000 stored images, on SQLite and PostgreSQL, each beside
  * the same work straight through the driver in the same run. Writes bench/results/service-*.json.
+ *
+ * The service runs in a child process (`server.ts`); this process is the load generator and
+ * the driver baseline. `--images N` seeds fewer images for quick iterations (default 1,000,000);
+ * `--only sqlite|postgres` runs one database; `--profile DIR` CPU-profiles the service process.
  */
+import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { buildApp } from '../../service/src/app';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import { SqliteStore } from '../../service/src/store/sqlite/sqliteStore';
 import { PostgresStore } from '../../service/src/store/postgres/postgresStore';
@@ -19,7 +23,13 @@ import { digestOf, image, makeReport } from '../../test/service/support/reports'
 import { postgresDriver, sqliteDriver, type DriverRead, type DriverWrite } from './drivers';
 import { seedPostgres, seedSqlite, seededDigest } from './seed';
 
-const STORED_IMAGES = Number(process.env.CM_BENCH_IMAGES ?? 1_000_000);
+/** The value of `--name N` on the command line, if given. */
+function flag(name: string): string | undefined {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? undefined : process.argv[at + 1];
+}
+
+const STORED_IMAGES = Number(flag('images') ?? process.env.CM_BENCH_IMAGES ?? 1_000_000);
 const REPORTS = Number(process.env.CM_BENCH_REPORTS ?? 6000);
 const LOOKUPS = Number(process.env.CM_BENCH_LOOKUPS ?? 5000);
 const CLIENTS = 8;
@@ -75,7 +85,30 @@ interface Result {
   lookup: { serviceP50Ms: number; serviceP99Ms: number; driverP50Ms: number; driverP99Ms: number; p99Ratio: number };
 }
 
-async function benchOne(name: string, store: Store, seed: () => Promise<void>, makeDriver: () => { write: DriverWrite; read: DriverRead }): Promise<Result> {
+/** Starts the service in a child process on `databaseUrl`; resolves with its port and a way to stop it. */
+async function startService(databaseUrl: string): Promise<{ port: number; stop: () => Promise<void> }> {
+  const child: ChildProcess = fork(join(__dirname, 'server.ts'), [], {
+    // `--profile DIR` writes a V8 CPU profile of the service process to DIR.
+    execArgv: ['--import', 'tsx', ...(flag('profile') ? ['--cpu-prof', '--cpu-prof-dir', flag('profile') ?? ''] : [])],
+    env: { ...process.env, CM_BENCH_DATABASE_URL: databaseUrl, CM_BENCH_TOKEN_SHA256: hashToken(TOKEN) },
+    // The service's own log lines (pino, info) are written as in production, then dropped.
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`bench server exited with ${code}`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      child.send('close');
+      await exited;
+    },
+  };
+}
+
+async function benchOne(name: string, databaseUrl: string, store: Store, seed: () => Promise<void>, makeDriver: () => { write: DriverWrite; read: DriverRead }): Promise<Result> {
   await store.migrate();
   const driver = makeDriver();
   let t = Date.now();
@@ -84,9 +117,8 @@ async function benchOne(name: string, store: Store, seed: () => Promise<void>, m
   const counts = await store.counts();
   process.stdout.write(`${name}: seeded ${counts.pushes} images in ${seedSeconds.toFixed(1)} s\n`);
 
-  const app = await buildApp({ store, logger: false, config: { tokens: [{ name: 'bench', sha256: hashToken(TOKEN), scopes: ['ingest', 'read'] }] } });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const port = (app.server.address() as { port: number }).port;
+  const service = await startService(databaseUrl);
+  const port = service.port;
   const agent = new Agent({ keepAlive: true, maxSockets: CLIENTS });
   try {
     // Warm up both paths, then measure each with the same number of reports.
@@ -102,38 +134,38 @@ async function benchOne(name: string, store: Store, seed: () => Promise<void>, m
 
     const pick = (i: number) => seededDigest(1 + ((i * 7919 + 104729) % counts.pushes));
     t = Date.now();
-    const service = await latencies(LOOKUPS, async (i) => {
+    const served = await latencies(LOOKUPS, async (i) => {
       const status = await http(agent, port, 'GET', `/api/v1/images/${pick(i)}`);
       if (status !== 200) throw new Error(`lookup answered ${status}`);
     });
     const direct = await latencies(LOOKUPS, async (i) => {
       if ((await driver.read(pick(i + 1))) !== 1) throw new Error('driver lookup found nothing');
     });
-    const lookup = { serviceP50Ms: service.p50, serviceP99Ms: service.p99, driverP50Ms: direct.p50, driverP99Ms: direct.p99, p99Ratio: service.p99 / direct.p99 };
+    const lookup = { serviceP50Ms: served.p50, serviceP99Ms: served.p99, driverP50Ms: direct.p50, driverP99Ms: direct.p99, p99Ratio: served.p99 / direct.p99 };
     return { database: name, storedImages: counts.pushes, seedSeconds, ingest, lookup };
   } finally {
     agent.destroy();
-    await app.close();
+    await service.stop();
   }
 }
 
-async function main(): Promise<void> {
-  const reports = Math.ceil(STORED_IMAGES / 3);
-  const results: Result[] = [];
-
+async function benchSqlite(reports: number, results: Result[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cm-bench-'));
   const sqlite = new SqliteStore(join(dir, 'bench.db'));
   try {
-    results.push(await benchOne('SQLite', sqlite, async () => seedSqlite(sqlite.connection, reports), () => sqliteDriver(sqlite.connection)));
+    results.push(await benchOne('SQLite', `sqlite:${sqlite.file}`, sqlite, async () => seedSqlite(sqlite.connection, reports), () => sqliteDriver(sqlite.connection)));
   } finally {
     await sqlite.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
 
+async function benchPostgres(reports: number, results: Result[]): Promise<void> {
   const schema = `cm_bench_${randomBytes(4).toString('hex')}`;
-  const postgres = new PostgresStore(`${POSTGRES_URL}?schema=${schema}`, CLIENTS + 2);
+  const postgresUrl = `${POSTGRES_URL}?schema=${schema}`;
+  const postgres = new PostgresStore(postgresUrl, CLIENTS + 2);
   try {
-    results.push(await benchOne('PostgreSQL', postgres, () => seedPostgres(postgres.connection, reports), () => postgresDriver(postgres.connection)));
+    results.push(await benchOne('PostgreSQL', postgresUrl, postgres, () => seedPostgres(postgres.connection, reports), () => postgresDriver(postgres.connection)));
   } finally {
     await postgres.close();
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -141,6 +173,15 @@ async function main(): Promise<void> {
     await admin.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
     await admin.end();
   }
+}
+
+async function main(): Promise<void> {
+  const reports = Math.ceil(STORED_IMAGES / 3);
+  const results: Result[] = [];
+
+  const only = flag('only');
+  if (only !== 'postgres') await benchSqlite(reports, results);
+  if (only !== 'sqlite') await benchPostgres(reports, results);
 
   const f = (n: number, d = 0) => n.toFixed(d);
   process.stdout.write('\ndatabase     stored   ingest service/driver (reports/s)   ratio   lookup p50 service/driver (ms)   p99 service/driver (ms)   p99 ratio\n');
@@ -154,7 +195,7 @@ async function main(): Promise<void> {
   const out = join(__dirname, '..', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `service-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serviceProcess: 'child (bench/service/server.ts)', clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
   process.stdout.write(`\nresults: ${file}\n`);
 }
 

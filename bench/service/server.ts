@@ -1,0 +1,41 @@
+/**
+ * The service under test, in its own process: the benchmark forks this file so the service
+ * and the load generator share the machine the way a deployment and its clients do, instead
+ * of one event loop serving and sending at once.
+ *
+ * It boots `buildApp` as `container-mapping serve` would: the store opened from a database
+ * URL, the default logger (pino at `info`, no per-request lines), one static token. It tells
+ * the parent its port over IPC and closes when the parent says `close` or goes away.
+ */
+import { buildApp } from '../../service/src/app';
+import { openStore } from '../../service/src/store/openStore';
+
+/** What the parent passes in the environment. */
+const databaseUrl = process.env.CM_BENCH_DATABASE_URL;
+const tokenSha256 = process.env.CM_BENCH_TOKEN_SHA256;
+
+async function main(): Promise<void> {
+  if (!databaseUrl || !tokenSha256 || !process.send) throw new Error('bench server: run it through bench/service/run.ts');
+  const store = await openStore(databaseUrl);
+  const app = await buildApp({
+    store,
+    config: { databaseUrl, tokens: [{ name: 'bench', sha256: tokenSha256, scopes: ['ingest', 'read'] }] },
+  });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  const { port } = app.server.address() as { port: number };
+  const close = async () => {
+    await app.close();
+    await store.close();
+    process.exit(0);
+  };
+  process.on('message', (message) => {
+    if (message === 'close') void close();
+  });
+  process.on('disconnect', () => void close());
+  process.send({ port });
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench server failed: ${(err as Error).stack ?? String(err)}\n`);
+  process.exit(1);
+});
