@@ -2,60 +2,20 @@
  * Runs the bundled task the way the agent does: `node <task>/index.js` in a fresh process
  * whose environment holds only what the agent sets (inputs, variables, the job's connection).
  */
-import { execFile, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { buildAndExtractTask } from '../support/vsix';
 import { randomUUID } from 'node:crypto';
 
-const ROOT = resolve(__dirname, '..', '..');
-export const TASK_NAME = 'ContainerMappingV1';
-
-let built: Promise<string> | undefined;
-
-function run(command: string, args: string[]): Promise<string> {
-  return new Promise((ok, fail) => {
-    execFile(command, args, { cwd: ROOT, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) fail(new Error(`${command} ${args.join(' ')} failed: ${stderr || err.message}`));
-      else ok(stdout);
-    });
-  });
-}
 
 /**
- * The folder holding the task's `index.js`: extracted from the `.vsix` when the packaging
- * script exists (`npm run package`), else the bundle in build/tasks. Built once per process.
+ * The folder holding the task's `index.js`, extracted from the `.vsix` that `npm run package`
+ * builds (one build per test process, shared with every suite that runs the shipped task).
  */
-export function taskDirectory(): Promise<string> {
-  built ??= (async () => {
-    if (existsSync(join(ROOT, 'scripts', 'package-extension.mjs'))) {
-      const out = mkdtempSync(join(tmpdir(), 'cm-vsix-'));
-      // The tests typecheck separately; a staging folder of our own keeps parallel runs apart.
-      await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--no-typecheck', '--output-path', out, '--staging-dir', join(out, 'staging')]);
-      const vsix = readdirSync(out).find((f) => f.endsWith('.vsix'));
-      if (!vsix) throw new Error(`npm run package wrote no .vsix into ${out}`);
-      const { default: AdmZip } = await import('adm-zip');
-      const extracted = join(out, 'extracted');
-      new AdmZip(join(out, vsix)).extractAllTo(extracted, true);
-      const dir = findTask(extracted);
-      if (!dir) throw new Error(`the .vsix holds no ${TASK_NAME}/index.js`);
-      return dir;
-    }
-    await run(process.execPath, [join(ROOT, 'scripts', 'build-tasks.mjs')]);
-    return join(ROOT, 'build', 'tasks', TASK_NAME);
-  })();
-  return built;
-}
-
-function findTask(dir: string): string | undefined {
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (!entry.isDirectory()) continue;
-    const path = join(dir, entry.name);
-    if (existsSync(join(path, 'index.js')) && existsSync(join(path, 'task.json')) && path.includes(TASK_NAME)) return path;
-    const found = findTask(path);
-    if (found) return found;
-  }
-  return undefined;
+export async function taskDirectory(): Promise<string> {
+  return (await buildAndExtractTask()).taskDir;
 }
 
 /** The identity of one simulated job. */

@@ -14,7 +14,7 @@ import {
   claimsFromPipelineEnvironment,
   mintAzureDevOpsToken,
 } from '../../../service/src/auth/azureDevOpsClaims';
-import type { AzureDevOpsStandIn, OidcTokenRequest, RecordedRequest } from '../../support/azureDevOps';
+import { json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
 
 const BUILDS_LOCATION = {
   id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf', area: 'build', resourceName: 'Builds',
@@ -48,11 +48,6 @@ interface StoredAttachment {
   content: Buffer;
 }
 
-function json(res: ServerResponse, status: number, body: unknown): void {
-  const text = JSON.stringify(body);
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
-}
 
 /** The organisation's side of the stand-in: keys, job tokens, builds and their attachments. */
 export class AzureDevOpsOrganization {
