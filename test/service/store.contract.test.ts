@@ -90,6 +90,19 @@ for (const kind of DATABASES) {
       assert.match(byRun.get(13) ?? '', /run 12/);
     });
 
+    it('counts only the report\'s own ambiguous pushes, also on an unchanged re-send', async () => {
+      await store.ingest(makeReport(), context());
+      const mixed = makeReport({
+        pipeline: { runId: 13 },
+        images: [image({ pushedAt: '2026-03-01T10:00:00.500Z' }), image({ digest: digestOf('worker'), repository: 'shop/worker' })],
+      });
+      const first = await store.ingest(mixed, context());
+      assert.equal(first.images, 2);
+      assert.equal(first.ambiguous, 1);
+      const again = await store.ingest(mixed, context());
+      assert.deepEqual([again.unchanged, again.images, again.ambiguous], [true, 2, 1]);
+    });
+
     it('does not mark pushes of the same image by two runs minutes apart ambiguous', async () => {
       await store.ingest(makeReport(), context());
       await store.ingest(makeReport({ pipeline: { runId: 13 }, images: [image({ pushedAt: '2026-03-01T10:05:00.000Z' })] }), context());

@@ -8,6 +8,8 @@ import type { Attribution } from '../schemas/images';
 /** One stored push, as the attribution rule needs to see it. */
 export interface AttributionCandidate {
   id: number;
+  /** The report the push belongs to. */
+  reportId: number;
   digest: string;
   registry: string;
   repository: string;
@@ -60,4 +62,13 @@ function ambiguous(push: AttributionCandidate, rivals: AttributionCandidate[]): 
       `the same push was also reported by ${named}, ${gapMs} ms apart: ` +
       'agents sharing one Docker daemon see each other\'s pushes, so either run may have built it',
   };
+}
+
+/**
+ * How many pushes of report `reportId` are ambiguous once `changes` are applied: the
+ * candidates hold every push of the report (they share its digests), so no query is needed.
+ */
+export function countAmbiguous(candidates: AttributionCandidate[], changes: AttributionChange[], reportId: number): number {
+  const changed = new Map(changes.map((c) => [c.id, c.attribution]));
+  return candidates.filter((c) => c.reportId === reportId && (changed.get(c.id) ?? c.attribution) === 'ambiguous').length;
 }

@@ -46,8 +46,8 @@ export function runKey(report: Report): string {
   return `${normalizeOrganizationUrl(p.organizationUrl)}|${p.projectId.toLowerCase()}|${p.hub}|${p.runId}`;
 }
 
-/** Values for `REPORT_COLUMNS`. */
-export function reportValues(report: Report, context: IngestContext): Value[] {
+/** Values for `REPORT_COLUMNS`; `json` is `JSON.stringify(report)` when the caller already has it. */
+export function reportValues(report: Report, context: IngestContext, json: string = JSON.stringify(report)): Value[] {
   const p = report.pipeline;
   const s = report.source;
   return [
@@ -56,7 +56,7 @@ export function reportValues(report: Report, context: IngestContext): Value[] {
     p.runUrl ?? null, p.jobId, p.jobName ?? null, p.jobAttempt, p.stage ?? null, s.provider ?? null, s.url ?? null,
     s.name ?? null, s.id ?? null, s.commit?.toLowerCase() ?? null, s.branch ?? null, report.agent.name ?? null,
     report.agent.os ?? null, report.agent.selfHosted ?? null, context.principal, context.receivedAt.getTime(),
-    JSON.stringify(report),
+    json,
   ];
 }
 

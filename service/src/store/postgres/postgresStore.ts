@@ -5,11 +5,11 @@
  */
 import pg from 'pg';
 import type { Report } from '../../../../common/report';
-import { decideAttribution } from '../attribution';
+import { countAmbiguous, decideAttribution } from '../attribution';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
-import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
-import { UPSERT_REPORT_SQL, attributionCandidatesQuery, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
+import { PUSH_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
+import { ATTRIBUTION_CANDIDATES_SELECT, UPSERT_REPORT_SQL, imageQuery, pushListQuery, toCandidate } from '../sql/queries';
 import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
@@ -19,6 +19,36 @@ export function numberPlaceholders(sql: string): string {
   let n = 0;
   return sql.replace(/\?/g, () => `$${++n}`);
 }
+
+/** The upsert, skipped (no row returned) when the stored report is identical. */
+const UPSERT_IF_CHANGED_SQL = numberPlaceholders(
+  `${UPSERT_REPORT_SQL} WHERE reports.report_json IS DISTINCT FROM excluded.report_json RETURNING id, (xmax = 0) AS created`,
+);
+
+/**
+ * Replaces the report's pushes and takes the advisory lock of every digest they had or have,
+ * in sorted order (no deadlocks): one lock per digest serialises the ambiguity decision.
+ * $1 is the report id, $2… one array per push column after `report_id`.
+ */
+const WRITE_PUSHES_SQL = `
+  WITH deleted AS (DELETE FROM pushes WHERE report_id = $1::bigint RETURNING digest),
+  inserted AS (
+    INSERT INTO pushes (${PUSH_COLUMNS.join(', ')})
+    SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
+                             $10::text[], $11::bigint[], $12::text[])
+    RETURNING digest),
+  digests AS (SELECT digest FROM deleted UNION SELECT digest FROM inserted),
+  locked AS (
+    SELECT pg_advisory_xact_lock(hashtextextended(digest, 0)) FROM (SELECT digest FROM digests ORDER BY digest) AS sorted)
+  SELECT (SELECT count(*) FROM locked) AS locks, array(SELECT digest FROM digests ORDER BY digest) AS digests`;
+
+/** Every push of the given digests (an array in $1), with what the attribution rule needs. */
+const CANDIDATES_SQL = `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest = ANY($1::text[])`;
+
+/** Sets the attribution of several pushes: $1 ids, $2 attributions, $3 reasons. */
+const UPDATE_ATTRIBUTION_SQL = `
+  UPDATE pushes AS p SET attribution = v.attribution, attribution_reason = v.reason
+    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, attribution, reason) WHERE p.id = v.id`;
 
 const INT8 = 20;
 const types = {
@@ -79,44 +109,53 @@ export class PostgresStore implements Store {
     });
   }
 
+  /**
+   * Five round trips for a new report (BEGIN, upsert, write, candidates, COMMIT), one more
+   * only when an attribution changes; each a named statement, parsed and planned once per
+   * connection. The steps stay separate statements where a fresh snapshot matters: the write
+   * runs after the upsert holds the report row's lock, so it sees (and deletes) the pushes of
+   * a concurrent re-send that committed meanwhile; the candidates are read after the digest
+   * locks are held, so they see every rival push committed before.
+   */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
     const json = JSON.stringify(report);
-    const stored = await this.pool.query<{ id: number; images: number; ambiguous: number }>(
-      `SELECT r.id, (SELECT count(*)::int FROM pushes p WHERE p.report_id = r.id) AS images,
-              (SELECT count(*)::int FROM pushes p WHERE p.report_id = r.id AND p.attribution = 'ambiguous') AS ambiguous
-         FROM reports r WHERE r.idempotency_key = $1 AND r.report_json = $2`,
-      [report.idempotencyKey, json],
-    );
-    const same = stored.rows[0];
-    if (same) return { reportId: same.id, created: false, unchanged: true, images: same.images, ambiguous: same.ambiguous };
     return this.transaction(async (c) => {
       // The upsert takes the report row's lock: a concurrent re-send waits here, then replaces.
-      const upserted = await c.query<{ id: number; created: boolean }>(
-        numberPlaceholders(`${UPSERT_REPORT_SQL} RETURNING id, (xmax = 0) AS created`),
-        reportValues(report, context),
-      );
+      // An identical stored report is left alone (and no row comes back).
+      const upserted = await c.query<{ id: number; created: boolean }>({ name: 'cm-ingest-upsert', text: UPSERT_IF_CHANGED_SQL, values: reportValues(report, context, json) });
       const row = upserted.rows[0];
-      if (!row) throw new Error('upsert returned no row');
-      const old = await c.query<{ digest: string }>('DELETE FROM pushes WHERE report_id = $1 RETURNING digest', [row.id]);
-      const digests = [...new Set([...old.rows.map((r) => r.digest), ...report.images.map((i) => i.digest)])].sort();
+      if (!row) return this.unchangedResult(c, report.idempotencyKey);
       const pushes = pushValues(report, row.id);
-      if (pushes.length > 0) await c.query(numberPlaceholders(insertPushesSql(pushes.length)), pushes.flat());
+      const columns = PUSH_COLUMNS.slice(1).map((_, i) => pushes.map((p) => p[i + 1] ?? null));
+      const written = await c.query<{ digests: string[] }>({ name: 'cm-ingest-write', text: WRITE_PUSHES_SQL, values: [row.id, ...columns] });
+      const digests = written.rows[0]?.digests ?? [];
       let ambiguous = 0;
       if (digests.length > 0) {
-        await c.query(
-          'SELECT pg_advisory_xact_lock(hashtextextended(d, 0)) FROM (SELECT unnest($1::text[]) AS d ORDER BY 1) AS sorted',
-          [digests],
-        );
-        const q = attributionCandidatesQuery(digests);
-        const candidates = (await c.query(numberPlaceholders(q.sql), q.params)).rows.map(toCandidate);
-        for (const change of decideAttribution(candidates, context.ambiguityWindowMs)) {
-          await c.query('UPDATE pushes SET attribution = $1, attribution_reason = $2 WHERE id = $3', [change.attribution, change.attributionReason, change.id]);
+        const found = await c.query({ name: 'cm-ingest-candidates', text: CANDIDATES_SQL, values: [digests] });
+        const candidates = found.rows.map(toCandidate);
+        const changes = decideAttribution(candidates, context.ambiguityWindowMs);
+        if (changes.length > 0) {
+          await c.query({
+            name: 'cm-ingest-attribution',
+            text: UPDATE_ATTRIBUTION_SQL,
+            values: [changes.map((ch) => ch.id), changes.map((ch) => ch.attribution), changes.map((ch) => ch.attributionReason)],
+          });
         }
-        const counted = await c.query<{ n: number }>("SELECT count(*)::int AS n FROM pushes WHERE report_id = $1 AND attribution = 'ambiguous'", [row.id]);
-        ambiguous = counted.rows[0]?.n ?? 0;
+        ambiguous = countAmbiguous(candidates, changes, row.id);
       }
       return { reportId: row.id, created: row.created, unchanged: false, images: pushes.length, ambiguous };
     });
+  }
+
+  private async unchangedResult(c: pg.PoolClient, idempotencyKey: string): Promise<IngestResult> {
+    const { rows } = await c.query<{ id: number; images: number; ambiguous: number }>(
+      `SELECT r.id, count(p.id)::int AS images, count(p.id) FILTER (WHERE p.attribution = 'ambiguous')::int AS ambiguous
+         FROM reports r LEFT JOIN pushes p ON p.report_id = r.id WHERE r.idempotency_key = $1 GROUP BY r.id`,
+      [idempotencyKey],
+    );
+    const same = rows[0];
+    if (!same) throw new Error('the unchanged report is gone');
+    return { reportId: same.id, created: false, unchanged: true, images: same.images, ambiguous: same.ambiguous };
   }
 
   async getImage(digest: string): Promise<ImageDetail | null> {

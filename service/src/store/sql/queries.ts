@@ -30,21 +30,22 @@ export function insertPushesSql(rows: number): string {
   return `INSERT INTO pushes (${PUSH_COLUMNS.join(', ')}) VALUES ${Array.from({ length: rows }, () => row).join(', ')}`;
 }
 
+/** What the attribution rule needs of each push, without the `WHERE` that picks them. */
+export const ATTRIBUTION_CANDIDATES_SELECT = `
+  SELECT p.id, p.report_id, p.digest, p.registry, p.repository, p.tag, p.pushed_at_ms, p.run_key, p.attribution,
+         p.attribution_reason, r.organization_name, r.project_name, r.run_id, r.definition_name
+    FROM pushes p JOIN reports r ON r.id = p.report_id`;
+
 /** Every push of the given digests, with what the attribution rule needs. */
 export function attributionCandidatesQuery(digests: string[]): Query {
-  return {
-    sql: `SELECT p.id, p.digest, p.registry, p.repository, p.tag, p.pushed_at_ms, p.run_key, p.attribution,
-                 p.attribution_reason, r.organization_name, r.project_name, r.run_id, r.definition_name
-            FROM pushes p JOIN reports r ON r.id = p.report_id
-           WHERE p.digest IN (${placeholders(digests.length)})`,
-    params: digests,
-  };
+  return { sql: `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest IN (${placeholders(digests.length)})`, params: digests };
 }
 
 /** Maps a row of `attributionCandidatesQuery`. */
 export function toCandidate(row: Record<string, unknown>): AttributionCandidate {
   return {
     id: Number(row.id),
+    reportId: Number(row.report_id),
     digest: String(row.digest),
     registry: String(row.registry),
     repository: String(row.repository),

@@ -6,7 +6,7 @@ import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Report } from '../../../../common/report';
-import { decideAttribution } from '../attribution';
+import { countAmbiguous, decideAttribution } from '../attribution';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
@@ -23,14 +23,22 @@ export class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
   private readonly db: Database.Database;
   private readonly statements = new Map<string, Database.Statement>();
+  /** `ingestOnce` wrapped in a transaction once, rather than on every call. */
+  private readonly ingestTransaction: Database.Transaction<(report: Report, context: IngestContext, json: string) => IngestResult>;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
+    // WAL lets readers run beside the one writer. With WAL, synchronous=NORMAL syncs the WAL
+    // only at checkpoints, not at every commit: the database can never be corrupted, but a
+    // power loss or OS crash (not a crash of this process) can lose the last commits before
+    // the latest checkpoint — reports the service already acknowledged, which the task will not
+    // send again. FULL would close that window at the cost of one fsync per report.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
+    this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) => this.ingestOnce(report, context, json));
   }
 
   /** The underlying connection, for the benchmark's driver baseline. */
@@ -55,30 +63,32 @@ export class SqliteStore implements Store {
   }
 
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
-    const run = this.db.transaction((): IngestResult => {
-      const json = JSON.stringify(report);
-      const stored = this.stmt('SELECT id, report_json FROM reports WHERE idempotency_key = ?').get(report.idempotencyKey) as { id: number; report_json: string } | undefined;
-      if (stored?.report_json === json) return this.unchangedResult(stored.id);
-      const existing = stored?.id;
-      const oldDigests = existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
-      if (existing !== undefined) this.stmt('DELETE FROM pushes WHERE report_id = ?').run(existing);
-      const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context))) as { id: number };
-      const pushes = pushValues(report, row.id);
-      if (pushes.length > 0) this.insertStatement(pushes.length).run(...bind(pushes.flat()));
-      const digests = [...new Set([...oldDigests, ...report.images.map((i) => i.digest)])];
-      let ambiguous = 0;
-      if (digests.length > 0) {
-        const q = attributionCandidatesQuery(digests);
-        const candidates = (this.stmt(q.sql).all(...q.params) as Record<string, unknown>[]).map(toCandidate);
+    return this.ingestTransaction.immediate(report, context, JSON.stringify(report));
+  }
+
+  /** The body of `ingest`'s transaction. */
+  private ingestOnce(report: Report, context: IngestContext, json: string): IngestResult {
+    const stored = this.stmt('SELECT id, report_json FROM reports WHERE idempotency_key = ?').get(report.idempotencyKey) as { id: number; report_json: string } | undefined;
+    if (stored?.report_json === json) return this.unchangedResult(stored.id);
+    const existing = stored?.id;
+    const oldDigests = existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
+    if (existing !== undefined) this.stmt('DELETE FROM pushes WHERE report_id = ?').run(existing);
+    const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context, json))) as { id: number };
+    const pushes = pushValues(report, row.id);
+    if (pushes.length > 0) this.insertStatement(pushes.length).run(...bind(pushes.flat()));
+    const digests = [...new Set([...oldDigests, ...report.images.map((i) => i.digest)])];
+    let ambiguous = 0;
+    if (digests.length > 0) {
+      const q = attributionCandidatesQuery(digests);
+      const candidates = (this.stmt(q.sql).all(...q.params) as Record<string, unknown>[]).map(toCandidate);
+      const changes = decideAttribution(candidates, context.ambiguityWindowMs);
+      if (changes.length > 0) {
         const update = this.stmt('UPDATE pushes SET attribution = ?, attribution_reason = ? WHERE id = ?');
-        for (const change of decideAttribution(candidates, context.ambiguityWindowMs)) {
-          update.run(change.attribution, change.attributionReason, change.id);
-        }
-        ambiguous = this.stmt("SELECT count(*) FROM pushes WHERE report_id = ? AND attribution = 'ambiguous'").pluck().get(row.id) as number;
+        for (const change of changes) update.run(change.attribution, change.attributionReason, change.id);
       }
-      return { reportId: row.id, created: existing === undefined, unchanged: false, images: pushes.length, ambiguous };
-    });
-    return run.immediate();
+      ambiguous = countAmbiguous(candidates, changes, row.id);
+    }
+    return { reportId: row.id, created: existing === undefined, unchanged: false, images: pushes.length, ambiguous };
   }
 
   private unchangedResult(reportId: number): IngestResult {
