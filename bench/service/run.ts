@@ -81,12 +81,12 @@ interface Result {
   database: string;
   storedImages: number;
   seedSeconds: number;
-  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number };
+  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number };
   lookup: { serviceP50Ms: number; serviceP99Ms: number; driverP50Ms: number; driverP99Ms: number; p99Ratio: number };
 }
 
 /** Starts the service in a child process on `databaseUrl`; resolves with its port and a way to stop it. */
-async function startService(databaseUrl: string): Promise<{ port: number; stop: () => Promise<void> }> {
+async function startService(databaseUrl: string): Promise<{ port: number; cpuMs: () => Promise<number>; stop: () => Promise<void> }> {
   const child: ChildProcess = fork(join(__dirname, 'server.ts'), [], {
     // `--profile DIR` writes a V8 CPU profile of the service process to DIR.
     execArgv: ['--import', 'tsx', ...(flag('profile') ? ['--cpu-prof', '--cpu-prof-dir', flag('profile') ?? ''] : [])],
@@ -101,6 +101,14 @@ async function startService(databaseUrl: string): Promise<{ port: number; stop: 
   });
   return {
     port,
+    cpuMs: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (m) => {
+          const { user, system } = (m as { cpu: NodeJS.CpuUsage }).cpu;
+          resolve((user + system) / 1000);
+        });
+        child.send('cpu');
+      }),
     stop: async () => {
       child.send('close');
       await exited;
@@ -124,12 +132,19 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     // Warm up both paths, then measure each with the same number of reports.
     await concurrently(200, CLIENTS, async () => void (await http(agent, port, 'POST', '/api/v1/reports', JSON.stringify(nextReport()))));
     await concurrently(200, CLIENTS, () => driver.write(nextReport()));
+    // CPU time per report: the service process's own, and this process's for the driver
+    // (which, for PostgreSQL, leaves out the server's share of both).
+    const serviceCpuBefore = await service.cpuMs();
     const serviceSeconds = await concurrently(REPORTS, CLIENTS, async () => {
       const status = await http(agent, port, 'POST', '/api/v1/reports', JSON.stringify(nextReport()));
       if (status !== 201) throw new Error(`ingest answered ${status}`);
     });
+    const serviceCpuMsPerReport = ((await service.cpuMs()) - serviceCpuBefore) / REPORTS;
+    const driverCpuBefore = process.cpuUsage();
     const driverSeconds = await concurrently(REPORTS, CLIENTS, () => driver.write(nextReport()));
-    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0 };
+    const driverCpu = process.cpuUsage(driverCpuBefore);
+    const driverCpuMsPerReport = (driverCpu.user + driverCpu.system) / 1000 / REPORTS;
+    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport };
     ingest.ratio = ingest.serviceReportsPerSecond / ingest.driverReportsPerSecond;
 
     const pick = (i: number) => seededDigest(1 + ((i * 7919 + 104729) % counts.pushes));
@@ -196,6 +211,9 @@ async function main(): Promise<void> {
   mkdirSync(out, { recursive: true });
   const file = join(out, `service-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serviceProcess: 'child (bench/service/server.ts)', clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
+  for (const r of results) {
+    process.stdout.write(`${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms\n`);
+  }
   process.stdout.write(`\nresults: ${file}\n`);
 }
 

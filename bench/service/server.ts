@@ -5,7 +5,8 @@
  *
  * It boots `buildApp` as `container-mapping serve` would: the store opened from a database
  * URL, the default logger (pino at `info`, no per-request lines), one static token. It tells
- * the parent its port over IPC and closes when the parent says `close` or goes away.
+ * the parent its port over IPC, its CPU time when asked (`cpu`), and closes when the parent
+ * says `close` or goes away.
  */
 import { buildApp } from '../../service/src/app';
 import { openStore } from '../../service/src/store/openStore';
@@ -30,6 +31,8 @@ async function main(): Promise<void> {
   };
   process.on('message', (message) => {
     if (message === 'close') void close();
+    // The parent asks for the CPU time this process has used, to price each report.
+    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   });
   process.on('disconnect', () => void close());
   process.send({ port });
