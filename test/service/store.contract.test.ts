@@ -145,6 +145,40 @@ for (const kind of DATABASES) {
       assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
     });
 
+    it('rolls back only the failing one of reports sent at the same moment, and keeps what it would have replaced', async () => {
+      await store.ingest(makeReport({ pipeline: { runId: 50 }, images: [image({ digest: digestOf('kept') })] }), context());
+      // Sent together (not awaited one by one), so a store that batches them shares one transaction.
+      const outcomes = await Promise.allSettled([
+        store.ingest(makeReport({ pipeline: { runId: 51 }, images: [image({ digest: digestOf('a') })] }), context()),
+        // A re-send of run 50 whose push violates the digest check: its old push must survive.
+        store.ingest(makeReport({ pipeline: { runId: 50 }, images: [image({ digest: 'sha256:not-a-digest' })] }), context()),
+        store.ingest(makeReport({ pipeline: { runId: 52 }, images: [image({ digest: digestOf('b') }), image({ digest: digestOf('c'), tag: 'x' })] }), context()),
+      ]);
+      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(await store.counts(), { reports: 3, pushes: 4 });
+      assert.deepEqual((await store.getImage(digestOf('kept')))?.pushes.map((p) => p.run.id), [50]);
+      assert.deepEqual((await store.getImage(digestOf('a')))?.pushes.map((p) => p.run.id), [51]);
+      assert.equal((await store.getImage(digestOf('c')))?.pushes.length, 1);
+    });
+
+    it('stores one report when the same report is sent many times at the same moment', async () => {
+      const report = makeReport({ images: [image(), image({ tag: 'latest' })] });
+      const results = await Promise.all(Array.from({ length: 10 }, () => store.ingest(report, context())));
+      assert.equal(results.filter((r) => r.created).length, 1);
+      assert.equal(results.filter((r) => r.unchanged).length, 9);
+      assert.deepEqual(await store.counts(), { reports: 1, pushes: 2 });
+    });
+
+    it('decides ambiguity between two runs whose reports arrive at the same moment', async () => {
+      const [a, b] = await Promise.all([
+        store.ingest(makeReport(), context()),
+        store.ingest(makeReport({ pipeline: { runId: 13 }, images: [image({ pushedAt: '2026-03-01T10:00:00.400Z' })] }), context()),
+      ]);
+      assert.equal(a.ambiguous + b.ambiguous >= 1, true);
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+    });
+
     it('answers a ping', async () => {
       await store.ping();
     });

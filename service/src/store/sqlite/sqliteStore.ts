@@ -1,6 +1,12 @@
 /**
- * The embedded store: one SQLite file in WAL mode, written by one transaction per report.
- * better-sqlite3 is synchronous, so each method runs to completion on the event loop.
+ * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
+ * method runs to completion on the event loop.
+ *
+ * Group commit: reports handed to `ingest` during one turn of the event loop are written in
+ * one transaction, each inside its own savepoint (a report that fails rolls back alone), and
+ * every caller learns its outcome only after the shared COMMIT. Committing costs more than a
+ * report's statements (the WAL frames of every touched page), so sharing it is the cheapest
+ * way to ingest more reports per second without weakening "answered means committed".
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
@@ -15,6 +21,17 @@ import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, Store
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 
 type Bindable = string | number | bigint | null;
+
+/** A report waiting for the next group commit, and how to tell its caller the outcome. */
+interface PendingIngest {
+  report: Report;
+  context: IngestContext;
+  json: string;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+  /** Set inside the batch transaction; acted on only after it commits. */
+  outcome?: { ok: true; result: IngestResult } | { ok: false; error: unknown };
+}
 const bind = (values: Array<string | number | boolean | null>): Bindable[] =>
   values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
 
@@ -25,6 +42,10 @@ export class SqliteStore implements Store {
   private readonly statements = new Map<string, Database.Statement>();
   /** `ingestOnce` wrapped in a transaction once, rather than on every call. */
   private readonly ingestTransaction: Database.Transaction<(report: Report, context: IngestContext, json: string) => IngestResult>;
+  /** One transaction around a batch; inside it, `ingestTransaction` runs as a savepoint. */
+  private readonly batchTransaction: Database.Transaction<(batch: PendingIngest[]) => void>;
+  private pending: PendingIngest[] = [];
+  private commitCount = 0;
 
   constructor(readonly file: string) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
@@ -39,6 +60,12 @@ export class SqliteStore implements Store {
     this.db.pragma('busy_timeout = 5000');
     this.db.pragma('foreign_keys = ON');
     this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) => this.ingestOnce(report, context, json));
+    this.batchTransaction = this.db.transaction((batch: PendingIngest[]) => this.ingestBatch(batch));
+  }
+
+  /** Ingestion transactions committed so far (one per group commit), for tests and the benchmark. */
+  get commits(): number {
+    return this.commitCount;
   }
 
   /** The underlying connection, for the benchmark's driver baseline. */
@@ -62,8 +89,48 @@ export class SqliteStore implements Store {
     return done;
   }
 
+  /** Queues the report for the next group commit; resolves once it is committed. */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
-    return this.ingestTransaction.immediate(report, context, JSON.stringify(report));
+    const json = JSON.stringify(report);
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.pending.push({ report, context, json, resolve, reject });
+      // setImmediate runs after the poll phase: every request read in this turn joins the batch.
+      if (this.pending.length === 1) setImmediate(() => this.flush());
+    });
+  }
+
+  /** Writes every queued report in one transaction, then answers each caller. */
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    try {
+      if (!this.db.open) throw new Error('the store is closed');
+      this.batchTransaction.immediate(batch);
+      this.commitCount += 1;
+    } catch (err) {
+      // Nothing of the batch was committed (BEGIN, COMMIT or the database itself failed).
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    for (const item of batch) {
+      if (item.outcome?.ok) item.resolve(item.outcome.result);
+      else item.reject(item.outcome?.error ?? new Error('report was not ingested'));
+    }
+  }
+
+  /** The body of the batch transaction: one savepoint per report. */
+  private ingestBatch(batch: PendingIngest[]): void {
+    for (const item of batch) {
+      try {
+        item.outcome = { ok: true, result: this.ingestTransaction(item.report, item.context, item.json) };
+      } catch (error) {
+        // The savepoint was rolled back; the others go on. If SQLite rolled back the whole
+        // transaction (I/O error, disk full), nothing of the batch stands: fail all of it.
+        if (!this.db.inTransaction) throw error;
+        item.outcome = { ok: false, error };
+      }
+    }
   }
 
   /** The body of `ingest`'s transaction. */
@@ -131,6 +198,8 @@ export class SqliteStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Reports already queued are committed (and answered) before the connection goes.
+    this.flush();
     if (this.db.open) this.db.close();
   }
 }
