@@ -1,18 +1,26 @@
 /**
- * The shared store: PostgreSQL, for several stateless service instances. Each report is one
- * transaction; the report row's unique idempotency key serialises re-sends of one job attempt,
- * and a transaction-scoped advisory lock per digest serialises the ambiguity decision.
+ * The shared store: PostgreSQL, for several stateless service instances. The report row's
+ * unique idempotency key serialises re-sends of one job attempt, and a transaction-scoped
+ * advisory lock per digest serialises the ambiguity decision.
+ *
+ * Group commit: one batch at a time per store. Reports that arrive while a batch is being
+ * written wait for the next one, and a batch is one transaction (BEGIN and COMMIT shared, and
+ * one WAL flush). Every caller is answered after that COMMIT. When a batch fails for any
+ * reason (a bad row, a deadlock with another instance's batch), it is rolled back whole and
+ * each of its reports is written again in a transaction of its own, so a failing report still
+ * fails alone and the others are stored.
  */
 import pg from 'pg';
 import type { Report } from '../../../../common/report';
 import { countAmbiguous, decideAttribution } from '../attribution';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
-import { PUSH_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
-import { ATTRIBUTION_CANDIDATES_SELECT, UPSERT_REPORT_SQL, imageQuery, pushListQuery, toCandidate } from '../sql/queries';
+import { PUSH_COLUMNS, REPORT_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
+import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
 import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
+import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 /** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
 export function numberPlaceholders(sql: string): string {
@@ -20,35 +28,22 @@ export function numberPlaceholders(sql: string): string {
   return sql.replace(/\?/g, () => `$${++n}`);
 }
 
-/** The upsert, skipped (no row returned) when the stored report is identical. */
-const UPSERT_IF_CHANGED_SQL = numberPlaceholders(
-  `${UPSERT_REPORT_SQL} WHERE reports.report_json IS DISTINCT FROM excluded.report_json RETURNING id, (xmax = 0) AS created`,
-);
+/** Deadlocks between two instances' batches are resolved by PostgreSQL aborting one: retry it. */
+const DEADLOCK_DETECTED = '40P01';
+const MAX_ATTEMPTS = 3;
+/** Long enough to share a commit among many reports, short enough to keep each lock brief. */
+const MAX_BATCH = 32;
+/** Two batches in flight: one is written while the next one's statements travel (bench:service). */
+const MAX_WRITERS = 2;
 
-/**
- * Replaces the report's pushes and takes the advisory lock of every digest they had or have,
- * in sorted order (no deadlocks): one lock per digest serialises the ambiguity decision.
- * $1 is the report id, $2… one array per push column after `report_id`.
- */
-const WRITE_PUSHES_SQL = `
-  WITH deleted AS (DELETE FROM pushes WHERE report_id = $1::bigint RETURNING digest),
-  inserted AS (
-    INSERT INTO pushes (${PUSH_COLUMNS.join(', ')})
-    SELECT $1::bigint, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[],
-                             $10::text[], $11::bigint[], $12::text[])
-    RETURNING digest),
-  digests AS (SELECT digest FROM deleted UNION SELECT digest FROM inserted),
-  locked AS (
-    SELECT pg_advisory_xact_lock(hashtextextended(digest, 0)) FROM (SELECT digest FROM digests ORDER BY digest) AS sorted)
-  SELECT (SELECT count(*) FROM locked) AS locks, array(SELECT digest FROM digests ORDER BY digest) AS digests`;
-
-/** Every push of the given digests (an array in $1), with what the attribution rule needs. */
-const CANDIDATES_SQL = `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest = ANY($1::text[])`;
-
-/** Sets the attribution of several pushes: $1 ids, $2 attributions, $3 reasons. */
-const UPDATE_ATTRIBUTION_SQL = `
-  UPDATE pushes AS p SET attribution = v.attribution, attribution_reason = v.reason
-    FROM unnest($1::bigint[], $2::text[], $3::text[]) AS v(id, attribution, reason) WHERE p.id = v.id`;
+/** A report waiting for the next batch, and how to tell its caller. */
+interface PendingIngest {
+  report: Report;
+  context: IngestContext;
+  json: string;
+  resolve: (result: IngestResult) => void;
+  reject: (err: unknown) => void;
+}
 
 const INT8 = 20;
 const types = {
@@ -61,6 +56,10 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
   private readonly pool: pg.Pool;
+  private pending: PendingIngest[] = [];
+  /** The running batch loops; at most `MAX_WRITERS` per store. */
+  private readonly writers = new Set<Promise<void>>();
+  private commitCount = 0;
 
   constructor(url: string, maxConnections = 10) {
     const target = parsePostgresUrl(url, maxConnections);
@@ -68,6 +67,11 @@ export class PostgresStore implements Store {
     this.pool = new pg.Pool({ ...target.pool, types });
     // An idle client that loses its connection must not crash the process.
     this.pool.on('error', () => undefined);
+  }
+
+  /** Ingestion transactions committed so far (a batch counts once), for tests and the benchmark. */
+  get commits(): number {
+    return this.commitCount;
   }
 
   /** The pool, for the benchmark's driver baseline. */
@@ -109,53 +113,144 @@ export class PostgresStore implements Store {
     });
   }
 
-  /**
-   * Five round trips for a new report (BEGIN, upsert, write, candidates, COMMIT), one more
-   * only when an attribution changes; each a named statement, parsed and planned once per
-   * connection. The steps stay separate statements where a fresh snapshot matters: the write
-   * runs after the upsert holds the report row's lock, so it sees (and deletes) the pushes of
-   * a concurrent re-send that committed meanwhile; the candidates are read after the digest
-   * locks are held, so they see every rival push committed before.
-   */
+  /** Queues the report for the next batch; resolves once it is committed. */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
     const json = JSON.stringify(report);
-    return this.transaction(async (c) => {
-      // The upsert takes the report row's lock: a concurrent re-send waits here, then replaces.
-      // An identical stored report is left alone (and no row comes back).
-      const upserted = await c.query<{ id: number; created: boolean }>({ name: 'cm-ingest-upsert', text: UPSERT_IF_CHANGED_SQL, values: reportValues(report, context, json) });
-      const row = upserted.rows[0];
-      if (!row) return this.unchangedResult(c, report.idempotencyKey);
-      const pushes = pushValues(report, row.id);
-      const columns = PUSH_COLUMNS.slice(1).map((_, i) => pushes.map((p) => p[i + 1] ?? null));
-      const written = await c.query<{ digests: string[] }>({ name: 'cm-ingest-write', text: WRITE_PUSHES_SQL, values: [row.id, ...columns] });
-      const digests = written.rows[0]?.digests ?? [];
-      let ambiguous = 0;
-      if (digests.length > 0) {
-        const found = await c.query({ name: 'cm-ingest-candidates', text: CANDIDATES_SQL, values: [digests] });
-        const candidates = found.rows.map(toCandidate);
-        const changes = decideAttribution(candidates, context.ambiguityWindowMs);
-        if (changes.length > 0) {
-          await c.query({
-            name: 'cm-ingest-attribution',
-            text: UPDATE_ATTRIBUTION_SQL,
-            values: [changes.map((ch) => ch.id), changes.map((ch) => ch.attribution), changes.map((ch) => ch.attributionReason)],
-          });
-        }
-        ambiguous = countAmbiguous(candidates, changes, row.id);
-      }
-      return { reportId: row.id, created: row.created, unchanged: false, images: pushes.length, ambiguous };
+    return new Promise<IngestResult>((resolve, reject) => {
+      this.pending.push({ report, context, json, resolve, reject });
+      if (this.pending.length === 1) this.startWriter();
     });
   }
 
-  private async unchangedResult(c: pg.PoolClient, idempotencyKey: string): Promise<IngestResult> {
-    const { rows } = await c.query<{ id: number; images: number; ambiguous: number }>(
-      `SELECT r.id, count(p.id)::int AS images, count(p.id) FILTER (WHERE p.attribution = 'ambiguous')::int AS ambiguous
-         FROM reports r LEFT JOIN pushes p ON p.report_id = r.id WHERE r.idempotency_key = $1 GROUP BY r.id`,
-      [idempotencyKey],
-    );
-    const same = rows[0];
-    if (!same) throw new Error('the unchanged report is gone');
-    return { reportId: same.id, created: false, unchanged: true, images: same.images, ambiguous: same.ambiguous };
+  /** Starts a batch loop unless `MAX_WRITERS` already run; they pick up whatever is queued. */
+  private startWriter(): void {
+    if (this.writers.size >= MAX_WRITERS) return;
+    // setImmediate lets every request read in this turn of the event loop join the batch.
+    const writer: Promise<void> = new Promise<void>((done) => setImmediate(done))
+      .then(() => this.writeBatches())
+      .finally(() => {
+        this.writers.delete(writer);
+        // A report queued while this loop was finishing must not wait for the next arrival.
+        if (this.pending.length > 0) this.startWriter();
+      });
+    this.writers.add(writer);
+  }
+
+  /** Writes batches until nothing is queued. */
+  private async writeBatches(): Promise<void> {
+    while (this.pending.length > 0) {
+      const batch = this.pending.splice(0, MAX_BATCH);
+      await this.writeBatch(batch);
+    }
+  }
+
+  /**
+   * Up to `MAX_BATCH` queued reports with one ambiguity window and no key twice (a repeated
+   * key waits for the next batch).
+   */
+  private takeBatch(): PendingIngest[] {
+    const keys = new Set<string>();
+    const batch: PendingIngest[] = [];
+    const rest: PendingIngest[] = [];
+    const windowMs = this.pending[0]?.context.ambiguityWindowMs;
+    for (const item of this.pending) {
+      if (batch.length < MAX_BATCH && !keys.has(item.report.idempotencyKey) && item.context.ambiguityWindowMs === windowMs) {
+        keys.add(item.report.idempotencyKey);
+        batch.push(item);
+      } else rest.push(item);
+    }
+    this.pending = rest;
+    return batch;
+  }
+
+  private async writeBatch(batch: PendingIngest[]): Promise<void> {
+    if (batch.length > 1) {
+      let results: IngestResult[] | undefined;
+      try {
+        results = await this.transaction((c) => this.ingestWith(c, batch));
+      } catch {
+        // Rolled back whole: each report gets a transaction of its own below.
+      }
+      if (results) {
+        this.commitCount += 1;
+        batch.forEach((item, i) => item.resolve(results[i]!));
+        return;
+      }
+    }
+    for (const item of batch) {
+      try {
+        item.resolve(await this.ingestAlone(item));
+      } catch (err) {
+        item.reject(err);
+      }
+    }
+  }
+
+  /** One report in its own transaction, retried when PostgreSQL broke a deadlock by aborting it. */
+  private async ingestAlone(item: PendingIngest): Promise<IngestResult> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const [result] = await this.transaction((c) => this.ingestWith(c, [item]));
+        this.commitCount += 1;
+        return result!;
+      } catch (err) {
+        if ((err as { code?: string }).code !== DEADLOCK_DETECTED || attempt >= MAX_ATTEMPTS) throw err;
+      }
+    }
+  }
+
+  /**
+   * Reports (distinct keys) inside the caller's transaction, whatever their number: three
+   * round trips when all are new (upsert, write, candidates), one more when some are unchanged
+   * and one when an attribution changes; each a named statement, parsed and planned once per
+   * connection. The steps stay separate statements where a fresh snapshot matters: the write
+   * runs after the upsert holds the report rows' locks, so it sees (and deletes) the pushes of
+   * a concurrent re-send that committed meanwhile; the candidates are read after the digest
+   * locks are held, so they see every rival push committed before.
+   */
+  private async ingestWith(c: pg.PoolClient, batch: PendingIngest[]): Promise<IngestResult[]> {
+    // The upsert takes the report rows' locks: a concurrent re-send waits here, then replaces.
+    const reportRows = batch.map(({ report, context, json }) => reportValues(report, context, json));
+    const upserted = await c.query<{ id: number; idempotency_key: string; created: boolean }>({
+      name: 'cm-ingest-upsert',
+      text: UPSERT_REPORTS_SQL,
+      values: columnsOf(reportRows, REPORT_COLUMNS.length),
+    });
+    const written = new Map(upserted.rows.map((r) => [r.idempotency_key, r]));
+    const results = new Map<string, IngestResult>();
+    const unchanged = batch.filter((item) => !written.has(item.report.idempotencyKey)).map((item) => item.report.idempotencyKey);
+    if (unchanged.length > 0) {
+      const same = await c.query<{ id: number; idempotency_key: string; images: number; ambiguous: number }>({ name: 'cm-ingest-unchanged', text: UNCHANGED_SQL, values: [unchanged] });
+      for (const r of same.rows) results.set(r.idempotency_key, { reportId: r.id, created: false, unchanged: true, images: r.images, ambiguous: r.ambiguous });
+    }
+    const changed = batch.filter((item) => written.has(item.report.idempotencyKey));
+    if (changed.length > 0) {
+      const pushesOf = new Map(changed.map((item) => [item.report.idempotencyKey, pushValues(item.report, written.get(item.report.idempotencyKey)!.id)]));
+      const ids = changed.map((item) => written.get(item.report.idempotencyKey)!.id);
+      const pushRows = [...pushesOf.values()].flat();
+      const locked = await c.query<{ digests: string[] }>({ name: 'cm-ingest-write', text: WRITE_PUSHES_SQL, values: [ids, ...columnsOf(pushRows, PUSH_COLUMNS.length)] });
+      const digests = locked.rows[0]?.digests ?? [];
+      const candidates = digests.length === 0 ? [] : (await c.query({ name: 'cm-ingest-candidates', text: CANDIDATES_SQL, values: [digests] })).rows.map(toCandidate);
+      // The rule groups pushes by reference, so deciding over the whole batch's digests at once is the same as one report at a time.
+      const changes = decideAttribution(candidates, changed[0]!.context.ambiguityWindowMs);
+      if (changes.length > 0) {
+        await c.query({
+          name: 'cm-ingest-attribution',
+          text: UPDATE_ATTRIBUTION_SQL,
+          values: [changes.map((ch) => ch.id), changes.map((ch) => ch.attribution), changes.map((ch) => ch.attributionReason)],
+        });
+      }
+      for (const item of changed) {
+        const row = written.get(item.report.idempotencyKey)!;
+        const images = pushesOf.get(item.report.idempotencyKey)?.length ?? 0;
+        results.set(item.report.idempotencyKey, { reportId: row.id, created: row.created, unchanged: false, images, ambiguous: countAmbiguous(candidates, changes, row.id) });
+      }
+    }
+    return batch.map((item) => {
+      const result = results.get(item.report.idempotencyKey);
+      if (!result) throw new Error('the unchanged report is gone');
+      return result;
+    });
   }
 
   async getImage(digest: string): Promise<ImageDetail | null> {
@@ -182,6 +277,8 @@ export class PostgresStore implements Store {
   }
 
   async close(): Promise<void> {
+    // Reports already queued are written (and answered) before the pool goes.
+    while (this.writers.size > 0) await Promise.all([...this.writers]);
     await this.pool.end();
   }
 }
