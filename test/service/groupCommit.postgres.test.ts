@@ -49,11 +49,15 @@ describe('PostgreSQL group commit', () => {
   it('writes a repeated key in a later batch, so the last send wins and nothing is duplicated', async () => {
     const older = makeReport({ images: [image({ tag: 'a' })] });
     const newer = makeReport({ images: [image({ tag: 'b' })] });
-    const [a, b] = await Promise.all([store.ingest(older, context), store.ingest(newer, context)]);
+    const before = store.commits;
+    const [a, other, b] = await Promise.all([store.ingest(older, context), store.ingest(report(2), context), store.ingest(newer, context)]);
+    // Two batches ([older, other], then [newer]), not a failed batch retried report by report.
+    assert.equal(store.commits - before, 2);
     assert.equal(a!.created, true);
+    assert.equal(other!.created, true);
     assert.equal(b!.created, false);
     assert.deepEqual((await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag), ['b']);
-    assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
+    assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
   });
 
   it('stores every report once when two instances receive the same reports at once in opposite orders', async () => {

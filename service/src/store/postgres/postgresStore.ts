@@ -139,7 +139,7 @@ export class PostgresStore implements Store {
   /** Writes batches until nothing is queued. */
   private async writeBatches(): Promise<void> {
     while (this.pending.length > 0) {
-      const batch = this.pending.splice(0, MAX_BATCH);
+      const batch = this.takeBatch();
       await this.writeBatch(batch);
     }
   }
