@@ -81,12 +81,12 @@ interface Result {
   database: string;
   storedImages: number;
   seedSeconds: number;
-  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number };
+  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number; reportsPerCommit: number };
   lookup: { serviceP50Ms: number; serviceP99Ms: number; driverP50Ms: number; driverP99Ms: number; p99Ratio: number };
 }
 
 /** Starts the service in a child process on `databaseUrl`; resolves with its port and a way to stop it. */
-async function startService(databaseUrl: string): Promise<{ port: number; cpuMs: () => Promise<number>; stop: () => Promise<void> }> {
+async function startService(databaseUrl: string): Promise<{ port: number; usage: () => Promise<{ cpuMs: number; commits: number }>; stop: () => Promise<void> }> {
   const child: ChildProcess = fork(join(__dirname, 'server.ts'), [], {
     // `--profile DIR` writes a V8 CPU profile of the service process to DIR.
     execArgv: ['--import', 'tsx', ...(flag('profile') ? ['--cpu-prof', '--cpu-prof-dir', flag('profile') ?? ''] : [])],
@@ -101,11 +101,11 @@ async function startService(databaseUrl: string): Promise<{ port: number; cpuMs:
   });
   return {
     port,
-    cpuMs: () =>
-      new Promise<number>((resolve) => {
+    usage: () =>
+      new Promise<{ cpuMs: number; commits: number }>((resolve) => {
         child.once('message', (m) => {
-          const { user, system } = (m as { cpu: NodeJS.CpuUsage }).cpu;
-          resolve((user + system) / 1000);
+          const { cpu, commits } = m as { cpu: NodeJS.CpuUsage; commits: number };
+          resolve({ cpuMs: (cpu.user + cpu.system) / 1000, commits });
         });
         child.send('cpu');
       }),
@@ -134,17 +134,20 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     await concurrently(200, CLIENTS, () => driver.write(nextReport()));
     // CPU time per report: the service process's own, and this process's for the driver
     // (which, for PostgreSQL, leaves out the server's share of both).
-    const serviceCpuBefore = await service.cpuMs();
+    const serviceBefore = await service.usage();
     const serviceSeconds = await concurrently(REPORTS, CLIENTS, async () => {
       const status = await http(agent, port, 'POST', '/api/v1/reports', JSON.stringify(nextReport()));
       if (status !== 201) throw new Error(`ingest answered ${status}`);
     });
-    const serviceCpuMsPerReport = ((await service.cpuMs()) - serviceCpuBefore) / REPORTS;
+    const serviceAfter = await service.usage();
+    const serviceCpuMsPerReport = (serviceAfter.cpuMs - serviceBefore.cpuMs) / REPORTS;
+    // Group commit: how many reports shared one transaction on average.
+    const reportsPerCommit = REPORTS / (serviceAfter.commits - serviceBefore.commits);
     const driverCpuBefore = process.cpuUsage();
     const driverSeconds = await concurrently(REPORTS, CLIENTS, () => driver.write(nextReport()));
     const driverCpu = process.cpuUsage(driverCpuBefore);
     const driverCpuMsPerReport = (driverCpu.user + driverCpu.system) / 1000 / REPORTS;
-    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport };
+    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport, reportsPerCommit };
     ingest.ratio = ingest.serviceReportsPerSecond / ingest.driverReportsPerSecond;
 
     const pick = (i: number) => seededDigest(1 + ((i * 7919 + 104729) % counts.pushes));
@@ -212,7 +215,10 @@ async function main(): Promise<void> {
   const file = join(out, `service-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serviceProcess: 'child (bench/service/server.ts)', clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
   for (const r of results) {
-    process.stdout.write(`${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms\n`);
+    process.stdout.write(
+      `${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms; ` +
+        `${f(r.ingest.reportsPerCommit, 1)} reports per service commit\n`,
+    );
   }
   process.stdout.write(`\nresults: ${file}\n`);
 }

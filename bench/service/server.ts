@@ -15,6 +15,12 @@ import { openStore } from '../../service/src/store/openStore';
 const databaseUrl = process.env.CM_BENCH_DATABASE_URL;
 const tokenSha256 = process.env.CM_BENCH_TOKEN_SHA256;
 
+/** Transactions the store committed for ingestion (both stores count their group commits). */
+function commitsOf(store: unknown): number {
+  const commits = (store as { commits?: unknown }).commits;
+  return typeof commits === 'number' ? commits : NaN;
+}
+
 async function main(): Promise<void> {
   if (!databaseUrl || !tokenSha256 || !process.send) throw new Error('bench server: run it through bench/service/run.ts');
   const store = await openStore(databaseUrl);
@@ -31,8 +37,9 @@ async function main(): Promise<void> {
   };
   process.on('message', (message) => {
     if (message === 'close') void close();
-    // The parent asks for the CPU time this process has used, to price each report.
-    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
+    // The parent asks for the CPU time this process has used, to price each report, and for the
+    // ingestion transactions committed so far, to see how many reports share a group commit.
+    if (message === 'cpu') process.send?.({ cpu: process.cpuUsage(), commits: commitsOf(store) });
   });
   process.on('disconnect', () => void close());
   process.send({ port });
