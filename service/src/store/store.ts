@@ -66,7 +66,12 @@ export interface Store {
   readonly kind: 'sqlite' | 'postgres';
   /** Applies the versioned migrations not yet applied. Returns the versions it applied. */
   migrate(): Promise<string[]>;
-  /** Stores a valid report in one transaction, replacing an earlier send with the same idempotency key. */
+  /**
+   * Stores a valid report whole or not at all, replacing an earlier send with the same idempotency
+   * key. Reports handed over at the same time may share one transaction (group commit); the promise
+   * settles only after the transaction holding this report has committed (or it rejects, and
+   * nothing of this report is stored).
+   */
   ingest(report: Report, context: IngestContext): Promise<IngestResult>;
   /** Every push of one digest (normalised), or null when none is stored. */
   getImage(digest: string): Promise<ImageDetail | null>;
