@@ -98,8 +98,12 @@ export async function collect(probe: Probe): Promise<void> {
   const context = probe.context;
   if (context.staticToken) tl.setSecret(context.staticToken);
   if (context.jobToken) tl.setSecret(context.jobToken);
+  if (context.proxy?.password) tl.setSecret(context.proxy.password);
+  // The HTTP client azure-devops-node-api tunnels through a proxy with (`tunnel`) still calls
+  // `new Buffer()`: its deprecation warning would be the only line on stderr, and no user can act on it.
+  if (context.proxy) process.noDeprecation = true;
   const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
-    ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS }
+    ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS, ...(context.proxy ? { proxy: context.proxy } : {}) }
     : undefined;
 
   const warnings: ReportWarning[] = [];
@@ -166,6 +170,7 @@ export async function collect(probe: Probe): Promise<void> {
       body: JSON.stringify(report),
       attemptTimeoutMs: DELIVERY_ATTEMPT_TIMEOUT_MS,
       deadlineMs: probe.deadlineMs - 1000,
+      proxy: context.proxy,
     });
     if (result.delivered) {
       info(`${summary}.`);

@@ -7,6 +7,7 @@
  */
 import { join } from 'node:path';
 import { probe, readContextFromEnvironment } from './probe';
+import { PROXY_ENVIRONMENT_NAMES } from './settings';
 import { endGroup, info } from './output';
 import type * as Collector from './collect';
 
@@ -48,6 +49,10 @@ async function run(): Promise<void> {
     info(verdict.message);
     return;
   }
+  // task-lib, as it loads, reads the agent's proxy variables and writes the password to the
+  // debug log (`##vso[task.debug]Agent.ProxyPassword=…`). The context already holds them
+  // (read above, like every secret), so task-lib must not find them.
+  for (const name of PROXY_ENVIRONMENT_NAMES) delete process.env[name];
   // A path computed at run time, so the bundler leaves this require to Node; a synchronous
   // require of a sibling file is the cheapest way to load it (no ESM loader start-up).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above

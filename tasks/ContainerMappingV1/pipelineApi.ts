@@ -8,19 +8,25 @@ import { BuildApi } from 'azure-devops-node-api/BuildApi';
 import { TaskApi } from 'azure-devops-node-api/TaskApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import type { IRequestOptions } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
+import type { ProxySettings } from './settings';
+import { apiProxyOptions } from './proxy';
 
 /** How to reach the organisation's REST API. */
 export interface PipelineApiOptions {
   collectionUrl: string;
   jobToken: string;
   timeoutMs: number;
+  /** The agent's web proxy, when it has one. */
+  proxy?: ProxySettings;
 }
 
 /** The outcome of a call: its value, or why there is none (never containing a token). */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
 
 function requestOptions(options: PipelineApiOptions): IRequestOptions {
-  return { socketTimeout: options.timeoutMs, allowRetries: false, maxRetries: 0 };
+  const request: IRequestOptions = { socketTimeout: options.timeoutMs, allowRetries: false, maxRetries: 0 };
+  if (options.proxy) request.proxy = apiProxyOptions(options.proxy);
+  return request;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

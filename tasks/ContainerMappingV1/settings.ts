@@ -86,8 +86,32 @@ export interface RunContext {
   metadataFolder?: string;
   /** Hard limit for the whole step, in milliseconds. */
   timeLimitMs: number;
+  /** The agent's web proxy, when the agent was configured with one. */
+  proxy?: ProxySettings;
   run: RunIdentity;
 }
+
+/**
+ * The web proxy the agent was configured with (`config --proxyurl …`), as it hands it to
+ * every task: the variables `Agent.ProxyUrl`, `Agent.ProxyUsername`, `Agent.ProxyPassword`
+ * (a secret variable, so `SECRET_AGENT_PROXYPASSWORD`) and `Agent.ProxyBypassList`.
+ */
+export interface ProxySettings {
+  /** The proxy's origin, `http://proxy.example:8080`, never with credentials. */
+  url: string;
+  username?: string;
+  /** Secret. */
+  password?: string;
+  /**
+   * Regular expressions (from the agent's `.proxybypass`), matched case-insensitively against
+   * a request's whole URL, as task-lib and azure-devops-node-api match them: a match goes direct.
+   * Only those that compile are kept.
+   */
+  bypass: string[];
+}
+
+/** The environment variables that carry the agent's proxy settings to a task. */
+export const PROXY_ENVIRONMENT_NAMES = ['AGENT_PROXYURL', 'AGENT_PROXYUSERNAME', 'AGENT_PROXYPASSWORD', 'SECRET_AGENT_PROXYPASSWORD', 'AGENT_PROXYBYPASSLIST'] as const;
 
 function firstOf(...values: (string | undefined)[]): string | undefined {
   for (const v of values) {
@@ -171,7 +195,62 @@ export function readRunContext(source: SettingsSource, defaults: PackageDefaults
   const dockerHost = firstOf(source.input('dockerHost'), v('ContainerMapping.DockerHost'));
   if (dockerHost !== undefined) context.dockerHost = dockerHost;
   if (metadataFolder !== undefined) context.metadataFolder = metadataFolder;
+  const proxy = readProxySettings(source);
+  if (proxy !== undefined) context.proxy = proxy;
   return context;
+}
+
+function decoded(text: string): string | undefined {
+  try {
+    return text ? decodeURIComponent(text) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The agent's proxy, or undefined when there is none or `Agent.ProxyUrl` is not an http(s) URL.
+ * Credentials written into the URL itself are used when the separate variables are empty.
+ */
+export function readProxySettings(source: SettingsSource): ProxySettings | undefined {
+  const raw = source.variable('Agent.ProxyUrl')?.trim();
+  if (!raw) return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return undefined;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname) return undefined;
+  const proxy: ProxySettings = { url: `${url.protocol}//${url.host}`, bypass: proxyBypassList(source.variable('Agent.ProxyBypassList')) };
+  const username = source.variable('Agent.ProxyUsername') ?? decoded(url.username);
+  // The agent sets the password as a secret variable; task-lib's tests also pass it as a plain one.
+  const password = source.secret('Agent.ProxyPassword') ?? source.variable('Agent.ProxyPassword') ?? decoded(url.password);
+  if (username !== undefined) proxy.username = username;
+  if (password !== undefined) proxy.password = password;
+  return proxy;
+}
+
+/** `Agent.ProxyBypassList`: a JSON array of regular expressions; anything else counts as empty. */
+export function proxyBypassList(json: string | undefined): string[] {
+  if (!json) return [];
+  let list: unknown;
+  try {
+    list = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  if (!Array.isArray(list)) return [];
+  return list.filter((entry): entry is string => typeof entry === 'string' && entry !== '' && compiles(entry));
+}
+
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'i');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function joinPath(dir: string, name: string, platform: string): string {

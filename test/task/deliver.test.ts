@@ -1,6 +1,13 @@
 import { strict as assert } from 'node:assert';
 import { deliverReport, isRetryable } from '../../tasks/ContainerMappingV1/deliver';
 import { ReportReceiver } from './receiver';
+import { ForwardProxy } from './forwardProxy';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 describe('Report delivery', function () {
   let receiver: ReportReceiver | undefined;
@@ -73,4 +80,80 @@ describe('Report delivery', function () {
       assert.equal(isRetryable(status), retry);
     });
   }
+
+  describe('through the agent\'s web proxy', function () {
+    let proxy: ForwardProxy;
+    beforeEach(async function () {
+      proxy = await ForwardProxy.start('svc', 'pw');
+    });
+    afterEach(async function () {
+      await proxy.close();
+    });
+
+    it('posts to an http service in absolute form with the proxy credentials, and the bearer token only to the service', async function () {
+      receiver = await ReportReceiver.start([201]);
+      const result = await deliverReport({ serviceUrl: receiver.url, token: 'tok', body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
+      assert.deepEqual(result, { delivered: true, status: 201, attempts: 1 });
+      assert.deepEqual(proxy.requests.map((r) => [r.method, r.target, r.accepted]), [['POST', `${receiver.url}/api/v1/reports`, true]]);
+      assert.deepEqual(receiver.received, [{ path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } }]);
+    });
+
+    it('goes directly to a service in the bypass list', async function () {
+      receiver = await ReportReceiver.start([201]);
+      const bypass = [`^${receiver.url.replace(/[.]/g, '\\.')}/`];
+      const result = await deliverReport({ serviceUrl: receiver.url, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass } });
+      assert.equal(result.delivered, true);
+      assert.deepEqual(proxy.requests, []);
+    });
+
+    it('says the proxy refused its credentials, without retrying', async function () {
+      receiver = await ReportReceiver.start([201]);
+      const result = await deliverReport({ serviceUrl: receiver.url, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] } });
+      assert.deepEqual(result, { delivered: false, status: 407, problem: 'the proxy refused its credentials (407)', attempts: 1 });
+      assert.equal(receiver.received.length, 0);
+    });
+
+    describe('to an https service', function () {
+      let folder: string;
+      let server: HttpsServer;
+      let serviceUrl: string;
+      let posts: number;
+      before(async function () {
+        folder = mkdtempSync(join(tmpdir(), 'cm-tls-'));
+        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')], { stdio: 'ignore' });
+        server = createHttpsServer({ key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) }, (req, res) => {
+          posts++;
+          req.resume();
+          res.writeHead(201).end('{}');
+        });
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+        serviceUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      });
+      beforeEach(function () {
+        posts = 0;
+      });
+      after(async function () {
+        server.closeAllConnections();
+        await new Promise((resolve) => server.close(resolve));
+        rmSync(folder, { recursive: true, force: true });
+      });
+
+      it('opens a CONNECT tunnel with the proxy credentials and checks the service\'s own certificate through it', async function () {
+        const result = await deliverReport({ serviceUrl, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
+        // The certificate is self-signed and not trusted by this process: TLS ran with the
+        // service through the tunnel, and its certificate was verified, so nothing was posted.
+        assert.equal(result.delivered, false);
+        assert.match(result.problem ?? '', /through the proxy \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|.*self.signed)/i);
+        assert.equal(posts, 0);
+        const authority = new URL(serviceUrl).host;
+        assert.deepEqual(proxy.requests.map((r) => [r.method, r.target, r.accepted]), [['CONNECT', authority, true], ['CONNECT', authority, true]]);
+      });
+
+      it('says the proxy refused its credentials when it answers CONNECT with 407', async function () {
+        const result = await deliverReport({ serviceUrl, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] } });
+        assert.deepEqual(result, { delivered: false, problem: 'the proxy refused its credentials (407)', attempts: 1 });
+        assert.equal(posts, 0);
+      });
+    });
+  });
 });
