@@ -61,4 +61,17 @@ describe('SQLite group commit', () => {
       await reopened.close();
     }
   });
+
+  it('marks a shared push ambiguous among several digests also once the database has been analysed', async () => {
+    // ANALYZE gives the planner samples of the digest index; the candidates query must still
+    // find every push of every digest of the report.
+    const images = (run: number) => [0, 1, 2].map((i) => image({ digest: digestOf(`analysed-${run === 2 && i === 1 ? 'shared' : `${run}-${i}`}`), repository: `team/app-${i}` }));
+    await store.ingest(makeReport({ pipeline: { runId: 1 }, images: [...images(1), image({ digest: digestOf('analysed-shared'), repository: 'team/app-1' })] }), context);
+    store.connection.exec('ANALYZE');
+    const second = await store.ingest(makeReport({ pipeline: { runId: 2 }, images: images(2) }), context);
+    assert.equal(second.ambiguous, 1);
+    const shared = await store.getImage(digestOf('analysed-shared'));
+    assert.deepEqual(shared?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+    assert.equal((await store.getImage(digestOf('analysed-2-0')))?.attribution, 'exclusive');
+  });
 });

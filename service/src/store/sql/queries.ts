@@ -36,12 +36,7 @@ export const ATTRIBUTION_CANDIDATES_SELECT = `
          p.attribution_reason, r.organization_name, r.project_name, r.run_id, r.definition_name
     FROM pushes p JOIN reports r ON r.id = p.report_id`;
 
-/** Every push of the given digests, with what the attribution rule needs. */
-export function attributionCandidatesQuery(digests: string[]): Query {
-  return { sql: `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest IN (${placeholders(digests.length)})`, params: digests };
-}
-
-/** Maps a row of `attributionCandidatesQuery`. */
+/** Maps a row of a query built on `ATTRIBUTION_CANDIDATES_SELECT`. */
 export function toCandidate(row: Record<string, unknown>): AttributionCandidate {
   return {
     id: Number(row.id),

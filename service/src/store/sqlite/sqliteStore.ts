@@ -16,7 +16,7 @@ import { countAmbiguous, decideAttribution } from '../attribution';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
-import { UPSERT_REPORT_SQL, attributionCandidatesQuery, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
+import { ATTRIBUTION_CANDIDATES_SELECT, UPSERT_REPORT_SQL, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
 import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 
@@ -32,6 +32,17 @@ interface PendingIngest {
   /** Set inside the batch transaction; acted on only after it commits. */
   outcome?: { ok: true; result: IngestResult } | { ok: false; error: unknown };
 }
+/**
+ * Every push of the digests in a JSON array, with what the attribution rule needs. The digests
+ * travel as one JSON array rather than one `?` each: once the database has been analysed
+ * (`ANALYZE`, `PRAGMA optimize`), SQLite's planner estimates an `IN (?, ?, ?)` list from the
+ * sampled values of the digest index, which ties the plan to the bound values and makes SQLite
+ * re-prepare the statement each time they change — on every report. A list from `json_each`
+ * is not estimated from the samples, so the statement is prepared once (and is one statement
+ * whatever the number of digests); it still walks the digest index.
+ */
+export const CANDIDATES_SQL = `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest IN (SELECT value FROM json_each(?))`;
+
 const bind = (values: Array<string | number | boolean | null>): Bindable[] =>
   values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
 
@@ -151,8 +162,7 @@ export class SqliteStore implements Store {
     const digests = [...new Set([...oldDigests, ...report.images.map((i) => i.digest)])];
     let ambiguous = 0;
     if (digests.length > 0) {
-      const q = attributionCandidatesQuery(digests);
-      const candidates = (this.stmt(q.sql).all(...q.params) as Record<string, unknown>[]).map(toCandidate);
+      const candidates = (this.stmt(CANDIDATES_SQL).all(JSON.stringify(digests)) as Record<string, unknown>[]).map(toCandidate);
       const changes = decideAttribution(candidates, context.ambiguityWindowMs);
       if (changes.length > 0) {
         const update = this.stmt('UPDATE pushes SET attribution = ?, attribution_reason = ? WHERE id = ?');
