@@ -81,7 +81,7 @@ interface Result {
   database: string;
   storedImages: number;
   seedSeconds: number;
-  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number; reportsPerCommit: number };
+  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number; loadGeneratorCpuMsPerReport: number; reportsPerCommit: number };
   lookup: { serviceP50Ms: number; serviceP99Ms: number; driverP50Ms: number; driverP99Ms: number; p99Ratio: number };
 }
 
@@ -135,11 +135,15 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     // CPU time per report: the service process's own, and this process's for the driver
     // (which, for PostgreSQL, leaves out the server's share of both).
     const serviceBefore = await service.usage();
+    const loadCpuBefore = process.cpuUsage();
     const serviceSeconds = await concurrently(REPORTS, CLIENTS, async () => {
       const status = await http(agent, port, 'POST', '/api/v1/reports', JSON.stringify(nextReport()));
       if (status !== 201) throw new Error(`ingest answered ${status}`);
     });
+    const loadCpu = process.cpuUsage(loadCpuBefore);
     const serviceAfter = await service.usage();
+    // This process's CPU while it drives the service: the load generator's share of the machine.
+    const loadGeneratorCpuMsPerReport = (loadCpu.user + loadCpu.system) / 1000 / REPORTS;
     const serviceCpuMsPerReport = (serviceAfter.cpuMs - serviceBefore.cpuMs) / REPORTS;
     // Group commit: how many reports shared one transaction on average.
     const reportsPerCommit = REPORTS / (serviceAfter.commits - serviceBefore.commits);
@@ -147,7 +151,7 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     const driverSeconds = await concurrently(REPORTS, CLIENTS, () => driver.write(nextReport()));
     const driverCpu = process.cpuUsage(driverCpuBefore);
     const driverCpuMsPerReport = (driverCpu.user + driverCpu.system) / 1000 / REPORTS;
-    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport, reportsPerCommit };
+    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport, loadGeneratorCpuMsPerReport, reportsPerCommit };
     ingest.ratio = ingest.serviceReportsPerSecond / ingest.driverReportsPerSecond;
 
     const pick = (i: number) => seededDigest(1 + ((i * 7919 + 104729) % counts.pushes));
@@ -216,7 +220,8 @@ async function main(): Promise<void> {
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serviceProcess: 'child (bench/service/server.ts)', clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
   for (const r of results) {
     process.stdout.write(
-      `${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms; ` +
+      `${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms, ` +
+        `load generator ${f(r.ingest.loadGeneratorCpuMsPerReport, 3)} ms; ` +
         `${f(r.ingest.reportsPerCommit, 1)} reports per service commit\n`,
     );
   }
