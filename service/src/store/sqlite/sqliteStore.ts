@@ -75,12 +75,6 @@ export class SqliteStore implements Store {
     // write() calls per page touched, about half the service's system calls while ingesting.
     // In memory it costs no system call; it is discarded at each RELEASE, so it stays small.
     this.db.pragma('temp_store = MEMORY');
-    // The commit that takes the WAL past this many pages first copies them back into the
-    // database file and syncs both: at SQLite's default of 1,000 pages that was about 8% of the
-    // service's CPU while ingesting (perf). The hot pages (index interior pages, the tables' last
-    // pages) are copied once per checkpoint, so fewer, larger checkpoints copy fewer pages in all.
-    // The WAL file is reused from its start after each checkpoint: it stays near 16 MiB.
-    this.db.pragma('wal_autocheckpoint = 4000');
     this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) => this.ingestOnce(report, context, json));
     this.batchTransaction = this.db.transaction((batch: PendingIngest[]) => this.ingestBatch(batch));
   }
