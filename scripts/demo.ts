@@ -21,6 +21,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
+import { hashToken } from '../service/src/auth/staticTokens';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'container-mapping.js');
@@ -119,8 +120,9 @@ async function startRegistry(work: string): Promise<string> {
 
 async function startService(work: string, ingestToken: string, readToken: string): Promise<string> {
   await run(process.execPath, [join(ROOT, 'scripts', 'build-service.mjs')]);
-  const hash = (await run(process.execPath, [CLI, 'token', 'hash', ingestToken])).trim();
-  const readHash = (await run(process.execPath, [CLI, 'token', 'hash', readToken])).trim();
+  // Hashed in-process, so the tokens never appear on a command line.
+  const hash = hashToken(ingestToken);
+  const readHash = hashToken(readToken);
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: ROOT,
