@@ -97,6 +97,13 @@ export class AzureDevOpsOrganization {
     this.builds.set(build.id, build);
   }
 
+  /** Marks a build finished (its last job is done). */
+  finishBuild(buildId: number, at: Date = new Date()): void {
+    const build = this.builds.get(buildId);
+    if (!build) throw new Error(`stand-in: no build ${buildId}`);
+    build.finishTime = at;
+  }
+
   /**
    * Does what the agent does with `##vso[task.addattachment type=…;name=…]path` lines:
    * uploads each file to the job's timeline record. Returns how many it uploaded.
@@ -145,9 +152,12 @@ export class AzureDevOpsOrganization {
     if (!this.authorized(req, res)) return;
     const minTime = req.query.minTime ? new Date(req.query.minTime) : undefined;
     const top = Number(req.query.$top ?? 1000);
+    // Ordered by finish time (BuildQueryOrder 2 or 3, by number or name), only finished builds qualify.
+    const byFinish = /^(2|3|finishTime(Ascending|Descending))$/i.test(req.query.queryOrder ?? '');
     const time = (b: StandInBuild) => (b.finishTime ?? b.startTime).getTime();
     const builds = [...this.builds.values()]
       .filter(this.project(m[1]))
+      .filter((b) => !byFinish || b.finishTime !== undefined)
       .filter((b) => !minTime || time(b) >= minTime.getTime())
       .sort((a, b) => time(a) - time(b))
       .slice(0, top)
