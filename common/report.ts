@@ -4,18 +4,12 @@
  * One TypeBox definition serves three purposes: the JSON Schema the service validates
  * against, the TypeScript type both sides compile with, and the OpenAPI document.
  * The task imports only the types from here (erased at build time), so it pays
- * nothing at run time for the schema.
+ * nothing at run time for the schema; the constants it needs are in `contract.ts`.
  */
 import { Type, type Static } from '@sinclair/typebox';
+import { REPORT_SCHEMA_VERSION } from './contract';
 
-/** The wire format's version. Bump it only with a new schema beside the old one. */
-export const REPORT_SCHEMA_VERSION = 1;
-
-/** Where the reports of one service live, relative to its base URL. */
-export const REPORTS_PATH = '/api/v1/reports';
-
-/** The attachment type the task uses when the report could not be delivered. */
-export const REPORT_ATTACHMENT_TYPE = 'containerMappingReport';
+export { REPORT_ATTACHMENT_TYPE, REPORT_SCHEMA_VERSION, REPORTS_PATH } from './contract';
 
 /** A manifest digest, normalised: `sha256:` and 64 lowercase hex digits. */
 export const DigestSchema = Type.String({

@@ -223,6 +223,7 @@ async function main(): Promise<void> {
     BUILD_SOURCEBRANCH: 'refs/heads/main',
     AGENT_NAME: 'demo-agent',
     AGENT_OS: 'Linux',
+    AGENT_ISSELFHOSTED: '1',
     AGENT_TEMPDIRECTORY: agentTemp,
     // A secret variable reaches a task as SECRET_<NAME>; ContainerMapping.Token here.
     SECRET_CONTAINERMAPPING_TOKEN: ingestToken,

@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
 import { parseDatabaseUrl } from './store/openStore';
 
@@ -55,30 +55,29 @@ export const BackfillSourceSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const LogLevel = Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)));
+const LogLevel = (options: SchemaOptions) => Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), options);
 
+/**
+ * The settings. Each one's names outside the config file are written here and only here, as
+ * annotations (see `SettingNames`): `env` (its environment variable) and, for some, `flag`. The
+ * environment reader below, the flags (`cli/configFlags.ts`) and the table in service/README.md
+ * (`npm run docs:config`) are derived from them; `description` is the README's sentence.
+ */
 export const ConfigSchema = Type.Object(
   {
-    host: Type.String({ minLength: 1 }),
-    port: Type.Integer({ minimum: 0, maximum: 65535 }),
-    databaseUrl: Type.String({ minLength: 1 }),
-    logLevel: LogLevel,
-    /** Largest accepted request body, in bytes. */
-    bodyLimit: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024 }),
-    /** Pushes of one image by different runs this close together are ambiguous. */
-    ambiguityWindowMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
-    /** Serve the read API without a token. */
-    readOpen: Type.Boolean(),
-    /** Apply migrations when the service starts. */
-    migrateOnStart: Type.Boolean(),
-    organizations: Type.Array(OrganizationConfigSchema),
-    tokens: Type.Array(StaticTokenConfigSchema),
-    /** Minutes between scheduled backfills inside `serve`; 0 (the default) turns it off. */
-    backfillIntervalMinutes: Type.Integer({ minimum: 0, maximum: 10_080 }),
-    /** How far back the first scheduled backfill looks, in hours. */
-    backfillLookbackHours: Type.Integer({ minimum: 1, maximum: 24 * 90 }),
-    /** Projects the scheduled backfill reads; the PAT comes from CM_BACKFILL_TOKEN. */
-    backfillSources: Type.Array(BackfillSourceSchema),
+    host: Type.String({ minLength: 1, env: 'CM_HOST', flag: '--host', description: 'Address to listen on.' }),
+    port: Type.Integer({ minimum: 0, maximum: 65535, env: 'CM_PORT', flag: '--port', description: 'Port to listen on; 0 lets the OS choose (`serve` prints the URL).' }),
+    databaseUrl: Type.String({ minLength: 1, env: 'CM_DATABASE_URL', flag: '--database', description: '`sqlite:<file>` or `postgres://user:pass@host:5432/db?schema=name` (see PostgreSQL).' }),
+    logLevel: LogLevel({ env: 'CM_LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace or silent; request lines only at `debug`.' }),
+    bodyLimit: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, env: 'CM_BODY_LIMIT', flag: '--body-limit', description: 'Largest accepted request body, in bytes.' }),
+    ambiguityWindowMs: Type.Integer({ minimum: 0, maximum: 600_000, env: 'CM_AMBIGUITY_WINDOW_MS', flag: '--ambiguity-window-ms', description: 'Pushes of one image by different runs this close together (ms) are ambiguous.' }),
+    readOpen: Type.Boolean({ env: 'CM_READ_OPEN', flag: '--read-open', description: 'Serve the read API without a token.' }),
+    migrateOnStart: Type.Boolean({ env: 'CM_MIGRATE_ON_START', flag: '--no-migrate', flagSets: false, description: 'Apply migrations when the service starts.' }),
+    organizations: Type.Array(OrganizationConfigSchema, { env: 'CM_OIDC_ORGANIZATIONS', description: 'Organisations whose pipeline OIDC tokens are accepted (see below).' }),
+    tokens: Type.Array(StaticTokenConfigSchema, { env: 'CM_TOKENS', description: 'Static tokens, by SHA-256 (see Static tokens).' }),
+    backfillIntervalMinutes: Type.Integer({ minimum: 0, maximum: 10_080, env: 'CM_BACKFILL_INTERVAL_MINUTES', flag: '--backfill-interval-minutes', description: 'Minutes between scheduled backfills inside `serve`; 0 turns them off.' }),
+    backfillLookbackHours: Type.Integer({ minimum: 1, maximum: 24 * 90, env: 'CM_BACKFILL_LOOKBACK_HOURS', description: 'How far back the first scheduled backfill looks, in hours.' }),
+    backfillSources: Type.Array(BackfillSourceSchema, { env: 'CM_BACKFILL_SOURCES', description: 'Projects the scheduled backfill reads, `[{"organizationUrl": "https://dev.azure.com/contoso", "project": "Shop"}]`; the PAT comes from `CM_BACKFILL_TOKEN`.' }),
   },
   { additionalProperties: false },
 );
@@ -108,22 +107,46 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   backfillSources: [],
 };
 
-/** Environment variables and the setting each one sets. */
-export const ENVIRONMENT_VARIABLES: Record<string, keyof ServiceConfig> = {
-  CM_HOST: 'host',
-  CM_PORT: 'port',
-  CM_DATABASE_URL: 'databaseUrl',
-  CM_LOG_LEVEL: 'logLevel',
-  CM_BODY_LIMIT: 'bodyLimit',
-  CM_AMBIGUITY_WINDOW_MS: 'ambiguityWindowMs',
-  CM_READ_OPEN: 'readOpen',
-  CM_MIGRATE_ON_START: 'migrateOnStart',
-  CM_OIDC_ORGANIZATIONS: 'organizations',
-  CM_TOKENS: 'tokens',
-  CM_BACKFILL_INTERVAL_MINUTES: 'backfillIntervalMinutes',
-  CM_BACKFILL_LOOKBACK_HOURS: 'backfillLookbackHours',
-  CM_BACKFILL_SOURCES: 'backfillSources',
-};
+/** The environment variable that names a JSON config file (the flag is `--config`). */
+export const CONFIG_FILE_ENV = 'CM_CONFIG';
+
+/** The annotations a setting's schema carries besides its validation keywords. */
+export interface SettingNames {
+  /** Its environment variable, e.g. `CM_PORT`. */
+  env?: string;
+  /** Its command-line flag, e.g. `--port`, when it has one. */
+  flag?: string;
+  /** For a boolean setting: the value its flag sets (default true; `--no-migrate` sets false). */
+  flagSets?: boolean;
+  /** One sentence for the README. */
+  description?: string;
+}
+
+/** One setting with its outside names, read from its schema. */
+export interface Setting extends SettingNames {
+  key: keyof ServiceConfig;
+  /** How a text value (environment or flag) is read. */
+  kind: 'string' | 'integer' | 'boolean' | 'json';
+}
+
+function settingOf(key: keyof ServiceConfig): Setting {
+  const schema = ConfigSchema.properties[key] as SettingNames & { type?: unknown };
+  const kind = schema.type === 'integer' || schema.type === 'boolean' ? schema.type : schema.type === 'array' ? 'json' : 'string';
+  const setting: Setting = { key, kind };
+  if (typeof schema.env === 'string') setting.env = schema.env;
+  if (typeof schema.flag === 'string') setting.flag = schema.flag;
+  if (typeof schema.flagSets === 'boolean') setting.flagSets = schema.flagSets;
+  if (typeof schema.description === 'string') setting.description = schema.description;
+  return setting;
+}
+
+/** Every setting, in the schema's order, with the names written on its schema. */
+export const SETTINGS: readonly Setting[] = (Object.keys(ConfigSchema.properties) as Array<keyof ServiceConfig>).map(settingOf);
+
+/** Environment variables and the setting each one sets (derived from `SETTINGS`). */
+export const ENVIRONMENT_VARIABLES: Record<string, keyof ServiceConfig> = Object.fromEntries(
+  SETTINGS.flatMap((s) => (s.env === undefined ? [] : [[s.env, s.key]])),
+);
 
 /** A configuration that cannot be used; the message names every bad setting. */
 export class ConfigError extends Error {
@@ -174,7 +197,7 @@ const check = ajv.compile<ServiceConfig>(ConfigSchema);
  */
 export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   const merged: Record<string, unknown> = { ...DEFAULT_CONFIG };
-  const file = sources.file ?? sources.env?.CM_CONFIG;
+  const file = sources.file ?? sources.env?.[CONFIG_FILE_ENV];
   if (file) {
     let parsed: unknown;
     try {
@@ -190,7 +213,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
     if (value !== undefined && value !== '') merged[key] = coerce(key, value, variable);
   }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
-    if (value !== undefined) merged[key] = coerce(key as keyof ServiceConfig, value, `--${key}`);
+    const setting = SETTINGS.find((s) => s.key === key);
+    if (value !== undefined) merged[key] = coerce(key as keyof ServiceConfig, value, setting?.flag ?? `--${key}`);
   }
   if (!check(merged)) {
     const problems = (check.errors ?? []).map((e) => {

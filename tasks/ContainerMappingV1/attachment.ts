@@ -3,9 +3,6 @@
  * through the build attachments API.
  */
 
-/** The attachment type the service's backfill reads (common/report.ts REPORT_ATTACHMENT_TYPE). */
-export const REPORT_ATTACHMENT_TYPE = 'containerMappingReport';
-
 /** One name per job attempt, so a re-run never overwrites an earlier attempt's report. */
 export function attachmentName(jobId: string, jobAttempt: number): string {
   return `containerMapping-${jobId.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 100)}-${jobAttempt}.json`;

@@ -2,6 +2,7 @@
  * Builds the report (schema version 1) from the run's context and what was found. Pure.
  */
 import type { PushedImage, Report, ReportAgent, ReportCollector, ReportPipeline, ReportSource, ReportWarning, ReportWindow } from '../../common/report';
+import { REPORT_SCHEMA_VERSION } from '../../common/contract';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import type { RunIdentity } from './settings';
 
@@ -131,7 +132,7 @@ export function buildReport(run: RunIdentity, parts: ReportParts): Report {
     warnings.push({ code: 'images-truncated', message: `${parts.images.length} images were pushed; the first ${MAX_IMAGES} are reported.` });
   }
   return {
-    schemaVersion: 1,
+    schemaVersion: REPORT_SCHEMA_VERSION,
     idempotencyKey: computeIdempotencyKey({
       organizationUrl: pipeline.organizationUrl,
       projectId: pipeline.projectId,

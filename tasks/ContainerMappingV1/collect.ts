@@ -18,7 +18,8 @@ import { createOidcToken, jobStartTime, type PipelineApiOptions } from './pipeli
 import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
-import { attachmentName, REPORT_ATTACHMENT_TYPE } from './attachment';
+import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
+import { attachmentName } from './attachment';
 import { TASK_NAME, TASK_VERSION } from './version';
 
 

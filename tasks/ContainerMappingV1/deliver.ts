@@ -9,11 +9,9 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import { REPORTS_PATH } from '../../common/contract';
 import type { ProxySettings } from './settings';
 import { proxyAuthorization, proxyFor } from './proxy';
-
-/** The reports endpoint, relative to the service's base URL (see common/report.ts REPORTS_PATH). */
-export const REPORTS_PATH = '/api/v1/reports';
 
 /** What happened to the report. */
 export interface DeliveryResult {

@@ -131,6 +131,19 @@ function isTrue(text: string | undefined): boolean {
   return text !== undefined && ['true', '1', 'yes'].includes(text.trim().toLowerCase());
 }
 
+/**
+ * `Agent.IsSelfHosted`: the agent sets it for every job, "1" on a self-hosted agent and "0" on a
+ * Microsoft-hosted one (microsoft/azure-pipelines-agent, src/Agent.Worker/JobRunner.cs:
+ * `SetVariable(Constants.Variables.Agent.IsSelfHosted, settings.IsMSHosted ? "0" : "1")`).
+ * "true"/"false" are read too; anything else, or its absence (older agents), is unknown.
+ */
+function selfHosted(text: string | undefined): boolean | undefined {
+  const value = text?.trim().toLowerCase();
+  if (value === '1' || value === 'true') return true;
+  if (value === '0' || value === 'false') return false;
+  return undefined;
+}
+
 function timeLimit(text: string | undefined): number {
   const n = integer(text);
   if (n === undefined || n < 1) return DEFAULT_TIME_LIMIT_SECONDS * 1000;
@@ -145,7 +158,6 @@ export function readRunContext(source: SettingsSource, defaults: PackageDefaults
   const metadataFolder =
     firstOf(source.input('metadataFolder'), v('ContainerMapping.MetadataFolder')) ??
     (tempDirectory ? joinPath(tempDirectory, 'container-mapping', platform) : undefined);
-  const cloud = v('Agent.CloudId');
   const context: RunContext = {
     disabled: isTrue(v('ContainerMapping.Disabled')),
     timeLimitMs: timeLimit(firstOf(source.input('timeLimitSeconds'), v('ContainerMapping.TimeLimitSeconds'))),
@@ -180,8 +192,7 @@ export function readRunContext(source: SettingsSource, defaults: PackageDefaults
       sourceBranch: v('Build.SourceBranch'),
       agentName: v('Agent.Name'),
       agentOs: v('Agent.OS'),
-      // Microsoft-hosted agents set Agent.CloudId; self-hosted agents do not.
-      agentSelfHosted: v('Agent.Name') === undefined ? undefined : cloud === undefined,
+      agentSelfHosted: selfHosted(v('Agent.IsSelfHosted')),
       agentTempDirectory: tempDirectory,
     },
   };

@@ -4,6 +4,7 @@ import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { basename, join } from 'node:path';
 import AdmZip from 'adm-zip';
+import { REPORT_ATTACHMENT_TYPE, REPORTS_PATH } from '../../common/contract';
 import {
   DEFAULT_VSIX_PUBLISHER,
   DEFAULT_VSIX_SERVICE_URL,
@@ -116,6 +117,15 @@ describe('the packaged extension (.vsix)', function () {
         assert.ok(entries.includes(target) || entries.includes(`${target}.js`), `${file} loads ${specifier}, which is not shipped`);
       }
     }
+  });
+
+  it('takes the contract constants from common/contract.ts without carrying the report schema’s TypeBox', () => {
+    const bundles = entries.filter((e) => e.startsWith(`${VSIX_TASK_FOLDER}/`) && /\.[cm]?js$/.test(e)).map(text).join('\n');
+    assert.ok(bundles.includes(`"${REPORTS_PATH}"`), 'the reports path is in the task');
+    assert.ok(bundles.includes(`"${REPORT_ATTACHMENT_TYPE}"`), 'the attachment type is in the task');
+    // TypeBox registers its schemas under Symbol.for("TypeBox.Kind"); importing any value from
+    // common/report.ts (not only types) would bundle it.
+    assert.ok(!bundles.includes('TypeBox.Kind'), 'TypeBox is not bundled into the task');
   });
 
   it('ships every file the task bundler wrote, lazily loaded bundles included', () => {

@@ -1,11 +1,10 @@
 import { strict as assert } from 'node:assert';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
-import { ReportSchema, REPORT_ATTACHMENT_TYPE, REPORTS_PATH } from '../../common/report';
+import { ReportSchema } from '../../common/report';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import { buildReport, describeImage, hubOf, IncompleteRunError, pipelineOf } from '../../tasks/ContainerMappingV1/buildReport';
-import { attachmentName, REPORT_ATTACHMENT_TYPE as TASK_ATTACHMENT_TYPE } from '../../tasks/ContainerMappingV1/attachment';
-import { REPORTS_PATH as TASK_REPORTS_PATH } from '../../tasks/ContainerMappingV1/deliver';
+import { attachmentName } from '../../tasks/ContainerMappingV1/attachment';
 import type { RunIdentity } from '../../tasks/ContainerMappingV1/settings';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -93,11 +92,6 @@ describe('Report building', function () {
 
   it('describes an image as registry/repository:tag → digest', function () {
     assert.equal(describeImage(PARTS.images[0]!), `contoso.azurecr.io/web-api:1.4.2 → sha256:${'e'.repeat(64)}`);
-  });
-
-  it('uses the attachment type and path the service expects', function () {
-    assert.equal(TASK_ATTACHMENT_TYPE, REPORT_ATTACHMENT_TYPE);
-    assert.equal(TASK_REPORTS_PATH, REPORTS_PATH);
   });
 
   it('names the attachment after the job and its attempt, in characters safe for a file name', function () {

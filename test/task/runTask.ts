@@ -79,6 +79,7 @@ export function agentEnvironment(job: SimulatedJob, pipelineStartMs: number, ext
     AGENT_NAME: 'Hosted Agent',
     AGENT_OS: 'Linux',
     AGENT_CLOUDID: 'cloud-1',
+    AGENT_ISSELFHOSTED: '0',
     AGENT_TEMPDIRECTORY: job.tempDirectory,
     ENDPOINT_URL_SYSTEMVSSCONNECTION: job.collectionUri,
     ENDPOINT_AUTH_SYSTEMVSSCONNECTION: JSON.stringify({ parameters: { AccessToken: job.accessToken }, scheme: 'OAuth' }),

@@ -73,7 +73,24 @@ describe('Task settings', function () {
     assert.equal(run.jobAttempt, 2);
     assert.equal(run.repositoryId, 'r1');
     assert.equal(run.buildNumber, '20261128.3');
-    assert.equal(run.agentSelfHosted, true, 'an agent without Agent.CloudId is self-hosted');
+  });
+
+  describe('whether the agent is self-hosted', function () {
+    // The agent sets Agent.IsSelfHosted ("1"/"0") for every job (azure-pipelines-agent, src/Agent.Worker/JobRunner.cs).
+    for (const [env, expected] of [
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: '1' }, true],
+      [{ AGENT_NAME: 'Hosted Agent', AGENT_ISSELFHOSTED: '0', AGENT_CLOUDID: 'cloud-1' }, false],
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: '0' }, false],
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: '1', AGENT_CLOUDID: 'cloud-1' }, true],
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: 'True' }, true],
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: 'false' }, false],
+      [{ AGENT_NAME: 'a1' }, undefined],
+      [{ AGENT_NAME: 'a1', AGENT_ISSELFHOSTED: 'maybe' }, undefined],
+    ] as const) {
+      it(`is ${String(expected)} given ${JSON.stringify(env)}`, function () {
+        assert.equal(readRunContext(environmentSource(env), {}).run.agentSelfHosted, expected);
+      });
+    }
   });
 
   for (const [json, token] of [

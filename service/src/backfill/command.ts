@@ -9,7 +9,7 @@ import { openStore } from '../store/openStore';
 import type { Store } from '../store/store';
 import { validateReport } from '../validation';
 import { UsageError, type Command, type CommandIo } from '../cli/command';
-import { CONFIG_FLAGS, flagsToSettings } from '../cli/serve';
+import { CONFIG_FLAGS, flagsToSettings } from '../cli/configFlags';
 import type { ReportAttachmentSource } from './attachmentSource';
 import { createAzureDevOpsSource } from './azureDevOpsSource';
 import { runBackfill, type BackfillSummary, type ParsedReport } from './backfill';

@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../config';
 import { openStore } from '../store/openStore';
 import type { Command } from './command';
-import { CONFIG_FLAGS, flagsToSettings } from './serve';
+import { CONFIG_FLAGS, flagsToSettings } from './configFlags';
 
 export const migrateCommand: Command = {
   summary: 'apply database migrations',

@@ -1,48 +1,15 @@
 /** `container-mapping serve`: starts the service; prints `listening on <url>` as its one stdout line. */
 import { parseArgs } from 'node:util';
 import { buildApp } from '../app';
-import { loadConfig, type ServiceConfig } from '../config';
-import { ConfigError } from '../config';
+import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config';
 import { createAzureDevOpsSource } from '../backfill/azureDevOpsSource';
 import { startScheduledBackfill, type ScheduledBackfill } from '../backfill/scheduler';
 import type { Command } from './command';
-
-/** Flags shared by `serve` and `migrate`, and the setting each sets. */
-export const CONFIG_FLAGS = {
-  config: { type: 'string' },
-  host: { type: 'string' },
-  port: { type: 'string' },
-  database: { type: 'string' },
-  'log-level': { type: 'string' },
-  'body-limit': { type: 'string' },
-  'ambiguity-window-ms': { type: 'string' },
-  'read-open': { type: 'boolean' },
-  'no-migrate': { type: 'boolean' },
-  'backfill-interval-minutes': { type: 'string' },
-} as const;
-
-/** Turns parsed flags into config sources. */
-export function flagsToSettings(values: Record<string, string | boolean | undefined>): Partial<Record<keyof ServiceConfig, string>> {
-  const out: Partial<Record<keyof ServiceConfig, string>> = {};
-  const map: Record<string, keyof ServiceConfig> = {
-    host: 'host', port: 'port', database: 'databaseUrl', 'log-level': 'logLevel', 'body-limit': 'bodyLimit',
-    'ambiguity-window-ms': 'ambiguityWindowMs', 'backfill-interval-minutes': 'backfillIntervalMinutes',
-  };
-  for (const [flag, key] of Object.entries(map)) {
-    const value = values[flag];
-    if (typeof value === 'string') out[key] = value;
-  }
-  if (values['read-open'] === true) out.readOpen = 'true';
-  if (values['no-migrate'] === true) out.migrateOnStart = 'false';
-  return out;
-}
+import { CONFIG_FLAGS, configFlagsUsage, flagsToSettings } from './configFlags';
 
 export const serveCommand: Command = {
   summary: 'start the HTTP service',
-  usage:
-    'serve [--config file.json] [--host 0.0.0.0] [--port 8080] [--database sqlite:./data/mappings.db|postgres://…] ' +
-    '[--log-level info] [--body-limit bytes] [--ambiguity-window-ms 1500] [--read-open] [--no-migrate] ' +
-    '[--backfill-interval-minutes N]',
+  usage: `serve [--config file.json] ${configFlagsUsage(DEFAULT_CONFIG)}`,
   async run(args, io) {
     const { values } = parseArgs({ args, options: CONFIG_FLAGS, strict: true, allowPositionals: false });
     const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env, flags: flagsToSettings(values) });
