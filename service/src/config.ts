@@ -8,6 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
+import { staticTokenProblems } from './auth/staticTokens';
 import { parseDatabaseUrl } from './store/openStore';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
@@ -36,9 +37,12 @@ export const StaticTokenConfigSchema = Type.Object(
     /** Hex SHA-256 of the token (`container-mapping token create` prints it). */
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
     scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read')]), { minItems: 1, uniqueItems: true }),
-    /** Binds an ingest token to one organisation (name or URL). */
+    /**
+     * Binds an ingest token to one organisation: an Azure DevOps Services name (`contoso`:
+     * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL.
+     */
     organization: Type.Optional(Type.String({ minLength: 1 })),
-    /** Binds an ingest token to one project (id or name). */
+    /** Binds an ingest token to one project, by id (a GUID; names are refused: see `staticTokenProblems`). */
     project: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
@@ -224,6 +228,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
     });
     throw new ConfigError(`invalid configuration: ${[...new Set(problems)].join('; ')}`);
   }
+  const tokenProblems = staticTokenProblems(merged.tokens as StaticTokenConfig[]);
+  if (tokenProblems.length > 0) throw new ConfigError(`invalid configuration: ${tokenProblems.join('; ')}`);
   try {
     parseDatabaseUrl(merged.databaseUrl as string);
   } catch (err) {

@@ -39,12 +39,15 @@ export async function ingestReport(
   receivedAt: Date = new Date(),
 ): Promise<IngestOutcome> {
   requireIngestScope(principal);
-  const report: Report = validateReport(body);
-  authorizeReport(principal, report);
+  const sent: Report = validateReport(body);
+  // What is stored is the report as sent, plus the repository fields it left out that the
+  // principal's token carries; and only the names the principal vouches for are matchable.
+  const { report, verifiedNames } = authorizeReport(principal, sent);
   const result = await deps.store.ingest(report, {
     principal: describePrincipal(principal),
     receivedAt,
     ambiguityWindowMs: deps.ambiguityWindowMs,
+    verifiedNames,
   });
   return { ...result, idempotencyKey: report.idempotencyKey };
 }

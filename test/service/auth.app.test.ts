@@ -9,7 +9,7 @@ import { hashToken } from '../../service/src/auth/staticTokens';
 import { DATABASES, SQLITE } from './support/stores';
 import { INGEST_TOKEN, READ_TOKEN, startTestService, type TestService } from './support/app';
 import { claimsForReport } from './support/oidc';
-import { ORG_ID, makeReport } from './support/reports';
+import { ORG_ID, PROJECT_ID, makeReport } from './support/reports';
 
 const b64 = (v: object) => Buffer.from(JSON.stringify(v)).toString('base64url');
 
@@ -25,7 +25,7 @@ for (const kind of DATABASES) {
           { name: 'ci', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
           { name: 'reader', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
           { name: 'fabrikam-only', sha256: hashToken('cmt_fabrikam'), scopes: ['ingest'], organization: 'fabrikam' },
-          { name: 'shop-only', sha256: hashToken('cmt_shop'), scopes: ['ingest'], organization: 'contoso', project: 'Shop' },
+          { name: 'shop-only', sha256: hashToken('cmt_shop'), scopes: ['ingest'], organization: 'contoso', project: PROJECT_ID },
         ],
       });
     });

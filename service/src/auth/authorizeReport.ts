@@ -1,14 +1,23 @@
 /**
  * Holds a verified principal against the report it sends: a pipeline token speaks only for
- * its own organisation, project, pipeline, run and repository; a bound static token only for
- * its organisation and project.
+ * exactly what its claims name (organisation, project, pipeline, run, build hub, repository,
+ * commit, branch, and the project and pipeline names in its subject); a bound static token
+ * only for its organisation and project. Also says which names the principal vouches for:
+ * only those are matched by the name filters of the read API.
  */
-import type { Report } from '../../../common/report';
+import type { Report, ReportSource } from '../../../common/report';
 import { normalizeOrganizationUrl } from '../../../common/idempotency';
-import { forbidden, type FieldError } from '../errors';
-import { organizationName } from '../store/rows';
-import { CLAIM_TO_REPORT_FIELD, type AzureDevOpsPipelineClaims } from './azureDevOpsClaims';
-import type { PipelinePrincipal, Principal, TokenPrincipal } from './principal';
+import { forbidden, unauthenticated, type FieldError } from '../errors';
+import type { VerifiedNames } from '../store/store';
+import {
+  CLAIM_TO_REPORT_FIELD,
+  OPTIONAL_CLAIMS,
+  optionalClaim,
+  parsePipelineSubject,
+  type AzureDevOpsPipelineClaims,
+} from './azureDevOpsClaims';
+import type { Principal, TokenPrincipal } from './principal';
+import { organizationMatches, parseOrganizationBinding } from './staticTokens';
 
 /** Repository URLs compare without user info (`https://org@dev.azure.com/…`), case or trailing slash. */
 export function normalizeRepositoryUrl(url: string): string {
@@ -22,32 +31,117 @@ export function normalizeRepositoryUrl(url: string): string {
   }
 }
 
-/** The mismatches between a pipeline token's claims and the report, one per field. */
-export function pipelineMismatches(claims: AzureDevOpsPipelineClaims, organizationUrl: string, report: Report): FieldError[] {
+/** A branch as a full ref: `main` is `refs/heads/main`; full refs (`refs/tags/v1`, `refs/pull/7/merge`) stay. */
+export function normalizeBranch(branch: string): string {
+  const trimmed = branch.trim();
+  return trimmed.startsWith('refs/') ? trimmed : `refs/heads/${trimmed}`;
+}
+
+/** Names compare as Azure DevOps compares them (case-insensitively); the subject's may be percent-encoded. */
+function sameName(fromToken: string, fromReport: string): boolean {
+  const wanted = fromReport.normalize('NFC').toLowerCase();
+  if (fromToken.normalize('NFC').toLowerCase() === wanted) return true;
+  try {
+    return decodeURIComponent(fromToken).normalize('NFC').toLowerCase() === wanted;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * True when `name` is a name the repository URL gives its repository: the last path segment
+ * (Azure Repos `…/_git/web-api`, Bitbucket) or the whole path (GitHub `owner/repo`), without `.git`.
+ */
+export function isRepositoryNameOf(url: string, name: string): boolean {
+  let path: string;
+  try {
+    path = decodeURIComponent(new URL(url.trim()).pathname).replace(/^\/+|\/+$/g, '').replace(/\.git$/i, '').toLowerCase();
+  } catch {
+    return false;
+  }
+  const wanted = name.trim().toLowerCase();
+  return wanted !== '' && (wanted === path || wanted === path.split('/').pop());
+}
+
+/** How each repository claim compares with its report field. */
+const SOURCE_FIELD = { rpo_id: 'id', rpo_uri: 'url', rpo_ver: 'commit', rpo_ref: 'branch' } as const satisfies Record<(typeof OPTIONAL_CLAIMS)[number], keyof ReportSource>;
+const SAME_SOURCE: Record<(typeof OPTIONAL_CLAIMS)[number], (claim: string, field: string) => boolean> = {
+  rpo_id: (claim, field) => claim.toLowerCase() === field.toLowerCase(),
+  rpo_uri: (claim, field) => normalizeRepositoryUrl(claim) === normalizeRepositoryUrl(field),
+  rpo_ver: (claim, field) => claim.toLowerCase() === field.toLowerCase(),
+  rpo_ref: (claim, field) => normalizeBranch(claim) === normalizeBranch(field),
+};
+
+/** What a principal may write, once held against the report. */
+export interface AuthorizedReport {
+  /** The report to store: the one sent, with the repository fields it left out filled from the token. */
+  report: Report;
+  /** Which of its names the principal vouches for (the others are stored but never matched by a name filter). */
+  verifiedNames: VerifiedNames;
+}
+
+/**
+ * The mismatches between a pipeline token's claims and the report, one per field, and the
+ * report with the repository fields it leaves out taken from the token.
+ * @throws ProblemError 401 when a repository claim is not text (nothing Azure DevOps issues).
+ */
+export function holdPipelineClaims(
+  claims: AzureDevOpsPipelineClaims,
+  organizationUrl: string,
+  report: Report,
+): { mismatches: FieldError[]; report: Report; verifiedNames: VerifiedNames } {
   const out: FieldError[] = [];
   const p = report.pipeline;
-  const s = report.source;
   const mismatch = (claim: keyof typeof CLAIM_TO_REPORT_FIELD, detail: string) =>
     out.push({ pointer: CLAIM_TO_REPORT_FIELD[claim], detail });
   if (normalizeOrganizationUrl(p.organizationUrl) !== normalizeOrganizationUrl(organizationUrl)) {
     mismatch('org_id', `the token's organisation is ${organizationUrl}`);
   }
   if (claims.prj_id.toLowerCase() !== p.projectId.toLowerCase()) mismatch('prj_id', "does not match the token's prj_id");
+  // The token's run_id is Build.BuildId and def_id the build pipeline's id: it speaks for a
+  // build run, never for the classic release of the same number.
+  if (p.hub !== 'build') mismatch('hub', 'a pipeline token speaks for a build run (its run_id is Build.BuildId); classic releases report with a static ingest token');
   if (claims.def_id !== String(p.definitionId)) mismatch('def_id', "does not match the token's def_id");
   if (claims.run_id !== String(p.runId)) mismatch('run_id', "does not match the token's run_id");
-  if (claims.rpo_id !== undefined && s.id !== undefined && claims.rpo_id.toLowerCase() !== s.id.toLowerCase()) {
-    mismatch('rpo_id', "does not match the token's rpo_id");
+
+  const subject = parsePipelineSubject(claims.sub);
+  if (subject) {
+    if (!sameName(subject.project, p.projectName)) mismatch('sub_project', `the token's subject names project "${subject.project}"`);
+    if (!sameName(subject.pipeline, p.definitionName)) mismatch('sub_pipeline', `the token's subject names pipeline "${subject.pipeline}"`);
   }
-  if (claims.rpo_uri !== undefined && s.url !== undefined && normalizeRepositoryUrl(claims.rpo_uri) !== normalizeRepositoryUrl(s.url)) {
-    mismatch('rpo_uri', "does not match the token's rpo_uri");
+
+  const source: ReportSource = { ...report.source };
+  let filled = false;
+  for (const claim of OPTIONAL_CLAIMS) {
+    let value: string | undefined;
+    try {
+      value = optionalClaim(claims, claim);
+    } catch (err) {
+      throw unauthenticated(`${(err as Error).message}: it is not an Azure DevOps pipeline job token`);
+    }
+    if (value === undefined) continue;
+    const field = SOURCE_FIELD[claim];
+    const sent = source[field];
+    if (sent === undefined) {
+      source[field] = value;
+      filled = true;
+    } else if (!SAME_SOURCE[claim](value, sent)) {
+      mismatch(claim, `does not match the token's ${claim}`);
+    }
   }
-  if (claims.rpo_ver !== undefined && s.commit !== undefined && claims.rpo_ver.toLowerCase() !== s.commit.toLowerCase()) {
-    mismatch('rpo_ver', "does not match the token's rpo_ver");
-  }
-  if (claims.rpo_ref !== undefined && s.branch?.startsWith('refs/') && claims.rpo_ref !== s.branch) {
-    mismatch('rpo_ref', "does not match the token's rpo_ref");
-  }
-  return out;
+  // Without a readable subject the token names ids only; the repository's name is vouched for
+  // only when it is the name the token's repository URL gives it.
+  const repositoryUrl = optionalClaim(claims, 'rpo_uri');
+  const sourceName = source.name;
+  return {
+    mismatches: out,
+    report: filled ? { ...report, source } : report,
+    verifiedNames: {
+      project: subject !== null,
+      pipeline: subject !== null,
+      sourceRepository: sourceName === undefined || (repositoryUrl !== undefined && isRepositoryNameOf(repositoryUrl, sourceName)),
+    },
+  };
 }
 
 function tokenMismatches(principal: TokenPrincipal, report: Report): FieldError[] {
@@ -55,27 +149,42 @@ function tokenMismatches(principal: TokenPrincipal, report: Report): FieldError[
   const { organization, project } = principal.token;
   const p = report.pipeline;
   if (organization !== undefined) {
-    const wanted = organization.toLowerCase();
-    const url = normalizeOrganizationUrl(p.organizationUrl);
-    if (wanted !== url && wanted !== organizationName(url).toLowerCase() && normalizeOrganizationUrl(wanted) !== url) {
-      out.push({ pointer: '/pipeline/organizationUrl', detail: `this token is bound to organisation ${organization}` });
+    const binding = parseOrganizationBinding(organization);
+    if ('problem' in binding || !organizationMatches(binding, p.organizationUrl)) {
+      const names = 'kind' in binding && binding.kind === 'name' ? ` (https://dev.azure.com/${binding.name} or https://${binding.name}.visualstudio.com)` : '';
+      out.push({ pointer: '/pipeline/organizationUrl', detail: `this token is bound to organisation ${organization}${names}` });
     }
   }
-  if (project !== undefined && ![p.projectId.toLowerCase(), p.projectName.toLowerCase()].includes(project.toLowerCase())) {
-    out.push({ pointer: '/pipeline/projectId', detail: `this token is bound to project ${project}` });
+  if (project !== undefined && project.toLowerCase() !== p.projectId.toLowerCase()) {
+    out.push({ pointer: '/pipeline/projectId', detail: `this token is bound to project id ${project}` });
   }
   return out;
 }
 
 /**
+ * Holds the principal against the report.
+ * @returns the report to store and the names the principal vouches for.
  * @throws ProblemError 403 naming each report field the principal may not speak for.
  */
-export function authorizeReport(principal: Principal, report: Report): void {
+export function authorizeReport(principal: Principal, report: Report): AuthorizedReport {
   let fields: FieldError[] = [];
-  if (principal.kind === 'pipeline') fields = pipelineMismatches(principal.claims, (principal as PipelinePrincipal).organization.url, report);
-  else if (principal.kind === 'token') fields = tokenMismatches(principal, report);
+  // A static token not bound to a project may write any project, pipeline and repository of its
+  // reach under any id, so its names claim nothing its ids could not.
+  let authorized: AuthorizedReport = { report, verifiedNames: { project: true, pipeline: true, sourceRepository: true } };
+  if (principal.kind === 'pipeline') {
+    const held = holdPipelineClaims(principal.claims, principal.organization.url, report);
+    fields = held.mismatches;
+    authorized = { report: held.report, verifiedNames: held.verifiedNames };
+  } else if (principal.kind === 'token') {
+    fields = tokenMismatches(principal, report);
+    // A token bound to one project may name its pipelines and repositories (it may write any of
+    // them, and a pipeline may build from any repository), but the project's name is only what
+    // the report says: it must not find the report under another project's name.
+    if (principal.token.project !== undefined) authorized = { report, verifiedNames: { project: false, pipeline: true, sourceRepository: true } };
+  }
   if (fields.length > 0) {
     const names = fields.map((f) => f.pointer).join(', ');
     throw forbidden(`the credentials may not report for this run: ${names} ${fields.length === 1 ? 'does' : 'do'} not match`, fields);
   }
+  return authorized;
 }

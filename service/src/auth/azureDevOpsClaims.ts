@@ -55,7 +55,51 @@ export const CLAIM_TO_REPORT_FIELD = {
   rpo_uri: '/source/url',
   rpo_ver: '/source/commit',
   rpo_ref: '/source/branch',
+  /** Pipeline tokens are issued to build runs: `run_id` is Build.BuildId. */
+  hub: '/pipeline/hub',
+  /** The project and pipeline names in `sub`. */
+  sub_project: '/pipeline/projectName',
+  sub_pipeline: '/pipeline/definitionName',
 } as const;
+
+/** The names a pipeline token's `sub` carries: `p://{organisation}/{project}/{pipeline}`. */
+export interface PipelineSubject {
+  organization: string;
+  project: string;
+  pipeline: string;
+}
+
+/**
+ * Reads `sub` as `p://{organisation}/{project}/{pipeline}` (System.TeamProject and
+ * Build.DefinitionName, as observed in real tokens: sigstore/fulcio#1803,
+ * stackitcloud/terraform-provider-stackit#1321). Organisation and project names cannot hold
+ * a `/`, so everything after the second one is the pipeline. Null for any other shape: such a
+ * token vouches for no name.
+ */
+export function parsePipelineSubject(sub: unknown): PipelineSubject | null {
+  if (typeof sub !== 'string' || !sub.startsWith('p://')) return null;
+  const [organization, project, ...rest] = sub.slice('p://'.length).split('/');
+  const pipeline = rest.join('/');
+  if (!organization || !project || !pipeline) return null;
+  return { organization, project, pipeline };
+}
+
+/** The optional claims, each held against the report field `CLAIM_TO_REPORT_FIELD` names. */
+export const OPTIONAL_CLAIMS = ['rpo_id', 'rpo_uri', 'rpo_ver', 'rpo_ref'] as const;
+
+/**
+ * An optional claim as text: absent (or empty) is `undefined`, a number becomes its decimal
+ * text; any other type is not something Azure DevOps issues. Nothing here assumes a format:
+ * `rpo_id` is a GUID for Azure Repos but `owner/repo` for GitHub.
+ * @throws Error naming the claim when it holds something other than text or a number.
+ */
+export function optionalClaim(claims: AzureDevOpsPipelineClaims, name: (typeof OPTIONAL_CLAIMS)[number]): string | undefined {
+  const value: unknown = claims[name];
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
+  throw new Error(`the token's "${name}" claim is not text`);
+}
 
 /** The issuer of one organisation's pipeline tokens. */
 export function issuerFor(organizationId: string): string {

@@ -1,12 +1,12 @@
 /** `container-mapping token create|hash`: makes static tokens and the config entries that hold their hashes. */
 import { parseArgs } from 'node:util';
-import { generateToken, hashToken } from '../auth/staticTokens';
+import { generateToken, hashToken, staticTokenProblems } from '../auth/staticTokens';
 import type { StaticTokenConfig } from '../config';
 import { UsageError, type Command } from './command';
 
 export const tokenCommand: Command = {
   summary: 'create a static token, or hash one',
-  usage: 'token create --name NAME --scope ingest|read|ingest,read [--organization ORG] [--project PROJECT] | token hash TOKEN',
+  usage: 'token create --name NAME --scope ingest|read|ingest,read [--organization NAME|URL] [--project PROJECT_ID] | token hash TOKEN',
   async run(args, io) {
     const [action, ...rest] = args;
     if (action === 'hash') {
@@ -28,6 +28,9 @@ export const tokenCommand: Command = {
     const entry: StaticTokenConfig = { name: values.name, sha256: hashToken(token), scopes: scopes as StaticTokenConfig['scopes'] };
     if (values.organization) entry.organization = values.organization;
     if (values.project) entry.project = values.project;
+    // The service would refuse to start with this entry: say so now, before a token is shown.
+    const problems = staticTokenProblems([entry]).map((p) => p.replace(/^tokens\[0\] "[^"]*": /, ''));
+    if (problems.length > 0) throw new UsageError(problems.map((p) => `--${p}`).join('; '));
     io.out(`token (shown once, store it as a secret): ${token}`);
     io.out(`add to "tokens" in the config file: ${JSON.stringify(entry)}`);
     return 0;

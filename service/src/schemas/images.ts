@@ -90,9 +90,9 @@ export const ImageListQuerySchema = Type.Object(
     repository: Filter('repository path, e.g. team/web-api'),
     tag: Filter('tag'),
     organization: Filter('organisation name or URL'),
-    project: Filter('project id or name'),
-    pipeline: Filter('pipeline (definition) id or name'),
-    sourceRepository: Filter('source repository URL or name'),
+    project: Filter('project id, or a name its senders vouched for'),
+    pipeline: Filter('pipeline (definition) id, or a name its senders vouched for'),
+    sourceRepository: Filter('source repository URL, or a name its senders vouched for'),
     commit: Filter('full commit SHA'),
     since: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or after' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or before' })),
@@ -105,7 +105,7 @@ export const ImageListQuerySchema = Type.Object(
 export const RunQuerySchema = Type.Object(
   {
     organization: Filter('organisation name or URL (run ids are unique per organisation)'),
-    project: Filter('project id or name'),
+    project: Filter('project id, or a name its senders vouched for'),
     hub: Type.Optional(Type.Union([Type.Literal('build'), Type.Literal('release')], { description: 'default build' })),
     ...PageQuerySchema.properties,
   },

@@ -13,6 +13,7 @@ export const REPORT_COLUMNS = [
   'definition_id', 'definition_name', 'run_id', 'run_number', 'run_url', 'job_id', 'job_name',
   'job_attempt', 'stage', 'source_provider', 'source_url', 'source_name', 'source_id', 'commit_sha',
   'branch', 'agent_name', 'agent_os', 'agent_self_hosted', 'principal', 'received_at_ms', 'report_json',
+  'project_name_verified', 'definition_name_verified', 'source_name_verified',
 ] as const;
 
 /** The columns of `pushes` that an ingestion writes, in order. */
@@ -56,7 +57,8 @@ export function reportValues(report: Report, context: IngestContext, json: strin
     p.runUrl ?? null, p.jobId, p.jobName ?? null, p.jobAttempt, p.stage ?? null, s.provider ?? null, s.url ?? null,
     s.name ?? null, s.id ?? null, s.commit?.toLowerCase() ?? null, s.branch ?? null, report.agent.name ?? null,
     report.agent.os ?? null, report.agent.selfHosted ?? null, context.principal, context.receivedAt.getTime(),
-    json,
+    json, context.verifiedNames?.project ?? true, context.verifiedNames?.pipeline ?? true,
+    context.verifiedNames?.sourceRepository ?? true,
   ];
 }
 

@@ -40,6 +40,19 @@ export interface IngestContext {
   receivedAt: Date;
   /** Pushes of the same image by different runs closer than this are ambiguous. */
   ambiguityWindowMs: number;
+  /**
+   * Which of the report's names its sender vouches for; default: all. A name not vouched for
+   * is stored and shown, but the `project`, `pipeline` and `sourceRepository` name filters
+   * never match it.
+   */
+  verifiedNames?: VerifiedNames;
+}
+
+/** Whether the sender of a report vouches for its project, pipeline and source repository names. */
+export interface VerifiedNames {
+  project: boolean;
+  pipeline: boolean;
+  sourceRepository: boolean;
 }
 
 /** What one ingestion did. */

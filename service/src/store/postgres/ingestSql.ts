@@ -7,8 +7,9 @@ import { PUSH_COLUMNS, REPORT_COLUMNS } from '../rows';
 import { ATTRIBUTION_CANDIDATES_SELECT } from '../sql/queries';
 
 const INTEGER_COLUMNS = new Set(['definition_id', 'run_id', 'job_attempt']);
+const BOOLEAN_COLUMNS = new Set(['agent_self_hosted', 'project_name_verified', 'definition_name_verified', 'source_name_verified']);
 const arrayType = (column: string): string =>
-  INTEGER_COLUMNS.has(column) ? 'integer[]' : column === 'agent_self_hosted' ? 'boolean[]' : column.endsWith('_ms') || column === 'report_id' ? 'bigint[]' : 'text[]';
+  INTEGER_COLUMNS.has(column) ? 'integer[]' : BOOLEAN_COLUMNS.has(column) ? 'boolean[]' : column.endsWith('_ms') || column === 'report_id' ? 'bigint[]' : 'text[]';
 const unnest = (columns: readonly string[], first = 1): string =>
   `unnest(${columns.map((c, i) => `$${first + i}::${arrayType(c)}`).join(', ')}) AS v(${columns.join(', ')})`;
 

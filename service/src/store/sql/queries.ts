@@ -73,14 +73,17 @@ export function pushListQuery(filter: PushFilter, page: PageRequest): Query {
     const org = filter.organization.toLowerCase();
     add('(r.organization_name = ? OR r.organization_url = ?)', org, normalizeOrganizationUrl(org));
   }
-  if (filter.project !== undefined) add('(r.project_id = ? OR lower(r.project_name) = ?)', filter.project.toLowerCase(), filter.project.toLowerCase());
+  // Names match only where the sender vouched for them (see `VerifiedNames`); ids always do.
+  if (filter.project !== undefined) {
+    add('(r.project_id = ? OR (r.project_name_verified AND lower(r.project_name) = ?))', filter.project.toLowerCase(), filter.project.toLowerCase());
+  }
   if (filter.pipeline !== undefined) {
     if (/^\d{1,9}$/.test(filter.pipeline)) add('r.definition_id = ?', Number(filter.pipeline));
-    else add('lower(r.definition_name) = ?', filter.pipeline.toLowerCase());
+    else add('(r.definition_name_verified AND lower(r.definition_name) = ?)', filter.pipeline.toLowerCase());
   }
   if (filter.sourceRepository !== undefined) {
     const repo = filter.sourceRepository.replace(/\/+$/, '').toLowerCase();
-    add("(lower(rtrim(r.source_url, '/')) = ? OR lower(r.source_name) = ?)", repo, repo);
+    add("(lower(rtrim(r.source_url, '/')) = ? OR (r.source_name_verified AND lower(r.source_name) = ?))", repo, repo);
   }
   if (filter.commit !== undefined) add('r.commit_sha = ?', filter.commit.toLowerCase());
   if (filter.hub !== undefined) add('r.hub = ?', filter.hub);
