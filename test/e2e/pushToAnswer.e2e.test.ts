@@ -47,7 +47,7 @@ for (const kind of DATABASES) {
 
     const serviceEnv = () => ({
       CM_DATABASE_URL: db.url,
-      CM_OIDC_ORGANIZATIONS: JSON.stringify([{ id: ORGANIZATION_ID, url: standIn.url, jwksUrl: org.jwksUrl }]),
+      CM_OIDC_ORGANIZATIONS: JSON.stringify([{ id: ORGANIZATION_ID, url: standIn.url, issuer: org.issuer }]),
       CM_TOKENS: JSON.stringify([{ name: 'security-team', sha256: hashToken(READ_TOKEN), scopes: ['read'] }]),
     });
 
@@ -117,6 +117,7 @@ for (const kind of DATABASES) {
     after(async () => {
       await service?.stop();
       await standIn?.close();
+      await org?.close();
       await db?.destroy();
       await removeImages(images);
     });

@@ -1,20 +1,19 @@
 /**
  * What the end-to-end suite adds to the Azure DevOps stand-in (test/support/azureDevOps.ts):
  *
- * - the organisation's OIDC signing keys (`GET {collection}/.well-known/jwks`) and job tokens
- *   signed with them, with the claims Azure DevOps puts in a pipeline job's token;
+ * - the token issuer (test/support/tokenIssuer.ts: discovery document at
+ *   `{issuer}/.well-known/openid-configuration`, one key set at the host's `/.well-known/jwks`,
+ *   as vstoken.dev.azure.com lays them out) and job tokens signed by it, with the claims
+ *   Azure DevOps puts in a pipeline job's token;
  * - the build REST endpoints backfill reads (builds list, attachments list, attachment
  *   content), answering in the documented shapes;
  * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`.
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import {
-  claimsFromPipelineEnvironment,
-  mintAzureDevOpsToken,
-} from '../../../service/src/auth/azureDevOpsClaims';
+import { claimsFromPipelineEnvironment } from '../../../service/src/auth/azureDevOpsClaims';
 import { json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
+import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
 const BUILDS_LOCATION = {
   id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf', area: 'build', resourceName: 'Builds',
@@ -62,17 +61,14 @@ export class AzureDevOpsOrganization {
     readonly organizationId: string,
     /** The personal access token backfill must present. */
     readonly pat: string,
-    private readonly privateKey: KeyLike,
-    private readonly jwk: JWK,
+    /** The token issuer (vstoken) stand-in. */
+    readonly tokenIssuer: TokenIssuerStandIn,
   ) {}
 
   /** Adds the organisation's routes to a running stand-in. */
   static async attach(standIn: AzureDevOpsStandIn, organizationId: string, pat: string): Promise<AzureDevOpsOrganization> {
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in-1', alg: 'RS256', use: 'sig' };
-    const org = new AzureDevOpsOrganization(standIn, organizationId, pat, privateKey, jwk);
+    const org = new AzureDevOpsOrganization(standIn, organizationId, pat, await TokenIssuerStandIn.start());
     standIn.setOidcMinter((request) => org.mint(request));
-    standIn.addRoute('jwks', 'GET', /^\/\.well-known\/jwks$/, (_req, _m, res) => json(res, 200, { keys: [org.jwk] }));
     for (const location of [BUILDS_LOCATION, ATTACHMENTS_LOCATION, ATTACHMENT_LOCATION]) standIn.addResourceLocation(location);
     standIn.addRoute('builds', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/?$/i, (req, m, res) => org.listBuilds(req, m, res));
     standIn.addRoute('attachments', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/attachments\/([^/]+)$/i, (req, m, res) => org.listAttachments(req, m, res));
@@ -84,9 +80,14 @@ export class AzureDevOpsOrganization {
     return org;
   }
 
-  /** Where the service finds the signing keys. */
-  get jwksUrl(): string {
-    return `${this.standIn.url}.well-known/jwks`;
+  /** The issuer of this organisation's tokens (the service discovers the keys from it). */
+  get issuer(): string {
+    return this.tokenIssuer.issuerFor(this.organizationId);
+  }
+
+  /** Stops the token issuer (the stand-in itself is closed by its owner). */
+  close(): Promise<void> {
+    return this.tokenIssuer.close();
   }
 
   /** Registers a job: its build, and the environment its token's claims come from. */
@@ -128,10 +129,7 @@ export class AzureDevOpsOrganization {
   private async mint(request: OidcTokenRequest): Promise<string> {
     const env = this.jobs.get(request.jobId.toLowerCase());
     if (!env) throw new Error(`stand-in: no job ${request.jobId}`);
-    return mintAzureDevOpsToken(claimsFromPipelineEnvironment({ ...env, SYSTEM_COLLECTIONID: this.organizationId }), {
-      privateKey: this.privateKey,
-      keyId: 'stand-in-1',
-    });
+    return this.tokenIssuer.mint(claimsFromPipelineEnvironment({ ...env, SYSTEM_COLLECTIONID: this.organizationId }));
   }
 
   /** Build REST calls need the PAT (Basic auth, any user name). */
