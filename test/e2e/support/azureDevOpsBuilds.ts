@@ -48,10 +48,30 @@ interface StoredAttachment {
 }
 
 
+/** Azure DevOps writes times with 7 fractional digits (`2026-11-28T13:29:58.1230000Z`). */
+export function azureDevOpsTime(time: Date): string {
+  return time.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+function encodeToken(time: number, id: number): string {
+  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
+}
+
+function decodeToken(token: string): { time: number; id: number } | undefined {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, number];
+    return typeof time === 'number' && typeof id === 'number' ? { time, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The organisation's side of the stand-in: keys, job tokens, builds and their attachments. */
 export class AzureDevOpsOrganization {
   readonly builds = new Map<number, StandInBuild>();
   readonly attachments: StoredAttachment[] = [];
+  /** The most builds one page of Builds - List holds, whatever `$top` asks (tests lower it to force short pages). */
+  pageLimit = 1000;
   /** The environment of each job, by job id: what its token's claims are made from. */
   private readonly jobs = new Map<string, Record<string, string>>();
 
@@ -146,31 +166,51 @@ export class AzureDevOpsOrganization {
     return (b) => b.projectName.toLowerCase() === p || b.projectId.toLowerCase() === p;
   }
 
+  /**
+   * Builds - List, paged as Azure DevOps pages it: at most `$top` builds per answer (and at most
+   * {@link pageLimit}, to imitate the real service's short pages), and an `x-ms-continuationtoken`
+   * header whenever more builds follow, to be sent back as `continuationToken`. The token is
+   * opaque to clients; here it is the sort key of the last build returned. Filters honoured:
+   * `minTime`, `statusFilter` (`completed`, `inProgress`, `all`) and `queryOrder`
+   * (`finishTimeAscending` or its enum value 2: finished builds only, as the real service does).
+   * Not verified against the real service: its default `$top` and the token's format.
+   */
   private listBuilds(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
     if (!this.authorized(req, res)) return;
     const minTime = req.query.minTime ? new Date(req.query.minTime) : undefined;
-    const top = Number(req.query.$top ?? 1000);
-    // Ordered by finish time (BuildQueryOrder 2 or 3, by number or name), only finished builds qualify.
+    const top = Math.min(Number(req.query.$top ?? 1000), this.pageLimit);
     const byFinish = /^(2|3|finishTime(Ascending|Descending))$/i.test(req.query.queryOrder ?? '');
+    const status = (req.query.statusFilter ?? 'all').toLowerCase();
     const time = (b: StandInBuild) => (b.finishTime ?? b.startTime).getTime();
-    const builds = [...this.builds.values()]
+    const after = req.query.continuationToken ? decodeToken(req.query.continuationToken) : undefined;
+    if (req.query.continuationToken && !after) {
+      json(res, 400, { message: 'stand-in: the continuation token is not one this server issued', typeKey: 'InvalidContinuationToken' });
+      return;
+    }
+    const matching = [...this.builds.values()]
       .filter(this.project(m[1]))
       .filter((b) => !byFinish || b.finishTime !== undefined)
+      .filter((b) => status === 'all' || (status === 'completed') === (b.finishTime !== undefined))
       .filter((b) => !minTime || time(b) >= minTime.getTime())
-      .sort((a, b) => time(a) - time(b))
-      .slice(0, top)
-      .map((b) => ({
-        id: b.id,
-        buildNumber: b.buildNumber,
-        status: b.finishTime ? 'completed' : 'inProgress',
-        result: b.finishTime ? 'succeeded' : null,
-        queueTime: b.startTime.toISOString(),
-        startTime: b.startTime.toISOString(),
-        finishTime: b.finishTime?.toISOString() ?? null,
-        project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
-        url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
-      }));
-    json(res, 200, { count: builds.length, value: builds });
+      .sort((a, b) => time(a) - time(b) || a.id - b.id)
+      .filter((b) => !after || time(b) > after.time || (time(b) === after.time && b.id > after.id));
+    const page = matching.slice(0, top);
+    const last = page[page.length - 1];
+    const headers = last && matching.length > page.length ? { 'x-ms-continuationtoken': encodeToken(time(last), last.id) } : {};
+    const value = page.map((b) => ({
+      id: b.id,
+      buildNumber: b.buildNumber,
+      status: b.finishTime ? 'completed' : 'inProgress',
+      result: b.finishTime ? 'succeeded' : null,
+      queueTime: azureDevOpsTime(b.startTime),
+      startTime: azureDevOpsTime(b.startTime),
+      finishTime: b.finishTime ? azureDevOpsTime(b.finishTime) : null,
+      project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
+      url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
+    }));
+    const text = JSON.stringify({ count: value.length, value });
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
   }
 
   private listAttachments(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
