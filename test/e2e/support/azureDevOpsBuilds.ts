@@ -7,12 +7,23 @@
  *   Azure DevOps puts in a pipeline job's token;
  * - the build REST endpoints backfill reads (builds list, attachments list, attachment
  *   content), answering in the documented shapes;
- * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`.
+ * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`
+ *   under the job's timeline and the step's own record, as the agent's
+ *   `ExecutionContext.QueueAttachFile` does (`QueueFileUpload(_mainTimelineId, _record.Id, …)`,
+ *   microsoft/azure-pipelines-agent src/Agent.Worker/ExecutionContext.cs; the step's record id is
+ *   its task instance id, System.TaskInstanceId, and the timeline is System.TimelineId).
+ *
+ * Resource locations (the `OPTIONS` answers): Builds, attachments and Timeline are released in
+ * api-version 7.1 and previewed in 7.2 (MicrosoftDocs/vsts-rest-api-specs
+ * specification/build/7.1/build.json asks for `7.1` without a preview suffix; build/7.2 exists),
+ * hence `releasedVersion` 7.1 and `maxVersion` 7.2. The location ids are the ones
+ * azure-devops-node-api's BuildApi asks for. Not verified: the real answers' `minVersion` and
+ * `resourceVersion` (no public recording of them was found).
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { claimsFromPipelineEnvironment } from '../../../service/src/auth/azureDevOpsClaims';
-import { json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
+import { azureDevOpsTime, json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
 import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
 const BUILDS_LOCATION = {
@@ -47,11 +58,6 @@ interface StoredAttachment {
   content: Buffer;
 }
 
-
-/** Azure DevOps writes times with 7 fractional digits (`2026-11-28T13:29:58.1230000Z`). */
-export function azureDevOpsTime(time: Date): string {
-  return time.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
-}
 
 function encodeToken(time: number, id: number): string {
   return Buffer.from(JSON.stringify([time, id])).toString('base64url');
@@ -137,8 +143,11 @@ export class AzureDevOpsOrganization {
       if (!m) continue;
       const props = Object.fromEntries((m[1] ?? '').split(';').filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
       if (!props.type || !props.name) continue;
+      const timelineId = env.SYSTEM_TIMELINEID;
+      const recordId = env.SYSTEM_TASKINSTANCEID;
+      if (!timelineId || !recordId) throw new Error('stand-in: the job environment has no SYSTEM_TIMELINEID or SYSTEM_TASKINSTANCEID');
       this.attachments.push({
-        buildId, timelineId: env.SYSTEM_PLANID ?? '', recordId: env.SYSTEM_JOBID ?? '', type: props.type, name: props.name,
+        buildId, timelineId, recordId, type: props.type, name: props.name,
         content: readFileSync(m[2] ?? ''),
       });
       uploaded++;
