@@ -28,7 +28,7 @@ export interface IssuerKeysOptions {
   jwksUrl?: string;
   /** Per-request timeout, ms. Default 5,000. */
   timeoutMs?: number;
-  /** After a successful fetch, the earliest next one (unknown `kid`), ms. Default 60,000. */
+  /** After a successful fetch, the earliest next one (unknown `kid`), ms. Default 30,000. */
   refreshIntervalMs?: number;
   /** Keys older than this are fetched again before use (the old ones serve if that fails), ms. Default 10 min. */
   maxAgeMs?: number;
@@ -67,7 +67,7 @@ export class IssuerKeys {
   constructor(options: IssuerKeysOptions) {
     this.options = {
       timeoutMs: 5000,
-      refreshIntervalMs: 60_000,
+      refreshIntervalMs: 30_000,
       maxAgeMs: 10 * 60_000,
       failureBackoffMs: 5000,
       maxBackoffMs: 5 * 60_000,
