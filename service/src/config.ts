@@ -22,7 +22,11 @@ export const OrganizationConfigSchema = Type.Object(
     url: Type.String({ format: 'uri' }),
     /** Overrides the issuer (Azure DevOps Server, sovereign clouds). */
     issuer: Type.Optional(Type.String({ minLength: 1 })),
-    /** Where the signing keys are; default {issuer}/.well-known/jwks. */
+    /**
+     * Where the signing keys are, when they must not be discovered. By default the service
+     * reads `jwks_uri` from `{issuer}/.well-known/openid-configuration` (for Azure DevOps
+     * Services: https://vstoken.dev.azure.com/.well-known/jwks, one key set for all organisations).
+     */
     jwksUrl: Type.Optional(Type.String({ format: 'uri' })),
     /** Accepted audience; default api://AzureADTokenExchange. */
     audience: Type.Optional(Type.String({ minLength: 1 })),
@@ -91,8 +95,8 @@ export type BackfillSourceConfig = Static<typeof BackfillSourceSchema>;
 export type StaticTokenConfig = Static<typeof StaticTokenConfigSchema>;
 export type ServiceConfig = Static<typeof ConfigSchema>;
 
-/** An organisation with its defaults filled in. */
-export type ResolvedOrganization = Required<OrganizationConfig>;
+/** An organisation with its defaults filled in; `jwksUrl` stays unset unless configured (then keys are discovered). */
+export type ResolvedOrganization = Required<Omit<OrganizationConfig, 'jwksUrl'>> & Pick<OrganizationConfig, 'jwksUrl'>;
 
 /** The defaults: `npm start` needs nothing else. */
 export const DEFAULT_CONFIG: ServiceConfig = {
@@ -238,14 +242,13 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   return merged as ServiceConfig;
 }
 
-/** Fills in an organisation's issuer, JWKS URL and audience. */
+/** Fills in an organisation's issuer and audience; the JWKS URL only when configured. */
 export function resolveOrganization(org: OrganizationConfig): ResolvedOrganization {
-  const issuer = org.issuer ?? issuerFor(org.id);
   return {
     id: org.id.toLowerCase(),
     url: org.url,
-    issuer,
-    jwksUrl: org.jwksUrl ?? `${issuer.replace(/\/+$/, '')}/.well-known/jwks`,
+    issuer: org.issuer ?? issuerFor(org.id),
+    ...(org.jwksUrl ? { jwksUrl: org.jwksUrl } : {}),
     audience: org.audience ?? AZURE_DEVOPS_DEFAULT_AUDIENCE,
   };
 }

@@ -19,7 +19,7 @@ import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
 import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
-import { attachmentName } from './attachment';
+import { attachmentName, backfillCollects, MAX_LOGGED_REPORT_BYTES } from './attachment';
 import { TASK_NAME, TASK_VERSION } from './version';
 
 
@@ -86,6 +86,23 @@ function attachReport(report: Report, context: RunContext): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * A release job's undelivered report: not attached (backfill reads build attachments only), so
+ * it is printed into this step's log, the one place it is kept, for an admin to send by hand.
+ */
+function logUndeliveredReleaseReport(report: Report, problem: string, imageCount: number): void {
+  const text = JSON.stringify(report);
+  const size = Buffer.byteLength(text);
+  const why = "release jobs' reports are not attached to the release, because the service's backfill collects build attachments only";
+  if (size <= MAX_LOGGED_REPORT_BYTES) {
+    info(`Undelivered report (send it to the service with POST /api/v1/reports and an ingest token): ${text}`);
+    warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report is printed in this step's log and kept nowhere else.`);
+  } else {
+    warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report (${size} bytes) is too large to print, so it is not kept.`);
+  }
+  if (imageCount > 0) tl.setResult(tl.TaskResult.SucceededWithIssues, 'pushed images could not be reported', true);
 }
 
 /** A few lines at most: the report carries every warning. */
@@ -183,6 +200,10 @@ export async function collect(probe: Probe): Promise<void> {
 
   info(`${summary}.`);
   printNotes(report.warnings);
+  if (!backfillCollects(report.pipeline.hub)) {
+    logUndeliveredReleaseReport(report, problem, images.length);
+    return;
+  }
   const path = attachReport(report, context);
   if (path) {
     warn(`Container mapping: the report was not delivered (${problem}); it is attached to this run for the service to collect.`);

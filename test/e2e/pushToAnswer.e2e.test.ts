@@ -47,7 +47,7 @@ for (const kind of DATABASES) {
 
     const serviceEnv = () => ({
       CM_DATABASE_URL: db.url,
-      CM_OIDC_ORGANIZATIONS: JSON.stringify([{ id: ORGANIZATION_ID, url: standIn.url, jwksUrl: org.jwksUrl }]),
+      CM_OIDC_ORGANIZATIONS: JSON.stringify([{ id: ORGANIZATION_ID, url: standIn.url, issuer: org.issuer }]),
       CM_TOKENS: JSON.stringify([{ name: 'security-team', sha256: hashToken(READ_TOKEN), scopes: ['read'] }]),
     });
 
@@ -117,6 +117,7 @@ for (const kind of DATABASES) {
     after(async () => {
       await service?.stop();
       await standIn?.close();
+      await org?.close();
       await db?.destroy();
       await removeImages(images);
     });
@@ -187,6 +188,8 @@ for (const kind of DATABASES) {
       assert.equal(result.code, 0, 'the step succeeds although the service is down');
       assert.match(result.stdout, /##vso\[task\.addattachment type=containerMappingReport;/);
       assert.equal(org.uploadAttachments(result.stdout, run.env), 1, 'the agent uploads the attached report');
+      const uploaded = org.attachments[org.attachments.length - 1];
+      assert.equal(uploaded?.recordId, run.env.SYSTEM_TASKINSTANCEID, "filed under the step's timeline record, not the job's");
       org.finishBuild(run.job.buildId);
       assert.equal(org.attachments.filter((a) => a.type === REPORT_ATTACHMENT_TYPE).length, 1);
 

@@ -50,7 +50,7 @@ for (const kind of DATABASES) {
 
     it('refuses a token signed by another key with 401', async () => {
       const { privateKey } = await generateKeyPair('RS256');
-      const forged = await mintAzureDevOpsToken(claims(), { privateKey, keyId: svc.issuer.keyId });
+      const forged = await mintAzureDevOpsToken({ ...claims(), iss: svc.issuer.issuer }, { privateKey, keyId: svc.issuer.keyId });
       assert.match((await expectStatus(forged, 401)).detail, /signature/);
     });
 

@@ -27,7 +27,12 @@ export interface ApiResourceLocation {
   releasedVersion: string;
 }
 
-/** The build timeline's resource location (as Azure DevOps Services lists it under area `build`). */
+/**
+ * The build timeline's resource location (area `build`). Released in api-version 7.1 and
+ * previewed in 7.2: MicrosoftDocs/vsts-rest-api-specs specification/build/7.1/build.json asks
+ * for `7.1` with no preview suffix, and build/7.2 exists. `minVersion` and `resourceVersion` are
+ * not verified (no public recording of the real `OPTIONS` answer was found).
+ */
 export const TIMELINE_LOCATION: ApiResourceLocation = {
   id: '8baac422-4c6e-4de5-8532-db96d92acffa',
   area: 'build',
@@ -39,7 +44,12 @@ export const TIMELINE_LOCATION: ApiResourceLocation = {
   releasedVersion: '7.1',
 };
 
-/** The job OIDC token's resource location (area `distributedtask`). */
+/**
+ * The job OIDC token's resource location (area `distributedtask`). It first appears in the 7.1
+ * specs (distributedTask/7.1/task.json and azure-devops-server-7.1/task-onprem.json, not 7.0)
+ * and is still `7.1-preview.1` in distributedTask/7.2/task.json: never released, hence
+ * `releasedVersion` 0.0, `maxVersion` 7.2, `minVersion` 7.1.
+ */
 export const OIDC_TOKEN_LOCATION: ApiResourceLocation = {
   id: '69a319f4-28c1-4bfd-93e6-ea0ff5c6f1a2',
   area: 'distributedtask',
@@ -109,6 +119,11 @@ interface Route {
   method: string;
   pattern: RegExp;
   handler: RouteHandler;
+}
+
+/** Azure DevOps writes times with 7 fractional digits (`2026-11-28T13:29:58.1230000Z`). */
+export function azureDevOpsTime(time: Date): string {
+  return time.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
 }
 
 /** Answers with a JSON body, as Azure DevOps does. */
@@ -271,31 +286,58 @@ export class AzureDevOpsStandIn {
     json(res, 404, { message: `stand-in: no route for ${recorded.method} ${url.pathname}` });
   }
 
+  /**
+   * Timeline - Get. Each job is a `Job` record with the field set of the spec's TimelineRecord
+   * (MicrosoftDocs/vsts-rest-api-specs specification/build/7.1/build.json) and times as Azure
+   * DevOps writes them, with 7 fractional digits. Values of fields the task does not read
+   * (`log`, `task`, `queueId`, `_links`, …) are plausible, not verified.
+   */
   private timeline(_req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): boolean {
-    const jobs = this.timelines.get(Number(m[2]));
+    const buildId = Number(m[2]);
+    const jobs = this.timelines.get(buildId);
     if (!jobs) return false;
-    const records = jobs.map((job, i) => ({
-      id: job.id,
-      parentId: null,
-      type: 'Job',
-      name: job.name ?? `Job ${i + 1}`,
-      startTime: job.startTime,
-      finishTime: null,
-      currentOperation: null,
-      percentComplete: null,
-      state: 'inProgress',
-      result: null,
-      resultCode: null,
-      changeId: i + 1,
-      lastModified: job.startTime,
-      workerName: 'stand-in agent',
-      order: i + 1,
-      errorCount: 0,
-      warningCount: 0,
-      attempt: job.attempt ?? 1,
-      identifier: null,
-    }));
-    json(res, 200, { records, lastChangedBy: randomUUID(), lastChangedOn: new Date().toISOString(), id: randomUUID(), changeId: records.length, url: null });
+    const timelineId = randomUUID();
+    const timelineUrl = `${this.url}${encodeURIComponent(decodeURIComponent(m[1] ?? ''))}/_apis/build/builds/${buildId}/Timeline/${timelineId}`;
+    const records = jobs.map((job, i) => {
+      const started = azureDevOpsTime(new Date(job.startTime));
+      return {
+        previousAttempts: [],
+        id: job.id,
+        parentId: null,
+        type: 'Job',
+        name: job.name ?? `Job ${i + 1}`,
+        startTime: started,
+        finishTime: null,
+        currentOperation: null,
+        percentComplete: null,
+        state: 'inProgress',
+        result: null,
+        resultCode: null,
+        changeId: i + 1,
+        lastModified: started,
+        workerName: 'stand-in agent',
+        queueId: 1,
+        order: i + 1,
+        details: null,
+        errorCount: 0,
+        warningCount: 0,
+        url: null,
+        log: null,
+        task: null,
+        attempt: job.attempt ?? 1,
+        identifier: null,
+        issues: [],
+        _links: { self: { href: timelineUrl } },
+      };
+    });
+    json(res, 200, {
+      records,
+      lastChangedBy: randomUUID(),
+      lastChangedOn: azureDevOpsTime(new Date()),
+      id: timelineId,
+      changeId: records.length,
+      url: timelineUrl,
+    });
     return true;
   }
 

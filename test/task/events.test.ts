@@ -73,6 +73,11 @@ describe('Docker engine events', function () {
     ['2026-11-28 17:22:01+00:00', '2026-11-28T17:22:01.000Z'],
     ['2026-11-28 18:22:01+01:00', '2026-11-28T17:22:01.000Z'],
     ['2026-11-28T17:22:01.123Z', '2026-11-28T17:22:01.123Z'],
+    // The agent's own fixture spells it with a local offset west of UTC (L1TestBase.cs: 2020-02-10 13:29:58-05:00).
+    ['2026-11-28 12:22:01-05:00', '2026-11-28T17:22:01.000Z'],
+    ['2026-11-28 13:29:58-05:00', '2026-11-28T18:29:58.000Z'],
+    // Timeline times carry 7 fractional digits.
+    ['2026-11-28T17:22:01.1234567Z', '2026-11-28T17:22:01.123Z'],
   ]) {
     it(`reads the agent time ${text}`, function () {
       assert.equal(new Date(parseAgentTime(text) ?? NaN).toISOString(), iso);

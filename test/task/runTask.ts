@@ -42,9 +42,17 @@ export function newJob(collectionUri: string): SimulatedJob {
   };
 }
 
-/** The agent's spelling of System.PipelineStartTime: `2026-11-28 17:22:01+00:00`. */
-export function agentTime(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19).replace('T', ' ')}+00:00`;
+/**
+ * The agent's spelling of System.PipelineStartTime: whole seconds, a space, and the offset of
+ * the server's local time, e.g. `2020-02-10 13:29:58-05:00` (the value in the agent's own job
+ * message fixture, microsoft/azure-pipelines-agent src/Test/L1/Worker/L1TestBase.cs). Written
+ * here at UTC-05:00 so that every task test reads a time that is not UTC.
+ */
+export function agentTime(ms: number, offsetMinutes = -300): string {
+  const local = new Date(ms + offsetMinutes * 60_000).toISOString().slice(0, 19).replace('T', ' ');
+  const sign = offsetMinutes < 0 ? '-' : '+';
+  const abs = Math.abs(offsetMinutes);
+  return `${local}${sign}${String(Math.floor(abs / 60)).padStart(2, '0')}:${String(abs % 60).padStart(2, '0')}`;
 }
 
 /** The environment the agent gives the task in a build job. */
@@ -58,6 +66,10 @@ export function agentEnvironment(job: SimulatedJob, pipelineStartMs: number, ext
     SYSTEM_TEAMPROJECT: 'Fabrikam Fiber',
     SYSTEM_HOSTTYPE: 'build',
     SYSTEM_PLANID: job.planId,
+    // The job message's timeline (the plan's, in the agent's fixture) and the step's own record:
+    // where the agent files the step's attachments (ExecutionContext.QueueAttachFile).
+    SYSTEM_TIMELINEID: job.planId,
+    SYSTEM_TASKINSTANCEID: randomUUID(),
     SYSTEM_JOBID: job.jobId,
     SYSTEM_JOBNAME: 'Build',
     SYSTEM_JOBDISPLAYNAME: 'Build image',

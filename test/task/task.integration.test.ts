@@ -260,6 +260,38 @@ describe('The injected task, run as the agent runs it', function () {
     assert.match(run.stdout, /##vso\[task\.logissue type=warning\].*not delivered.*attached/);
   });
 
+  it("does not attach a release job's undelivered report, which backfill would never collect, and prints it in the log instead", async function () {
+    const repo = uniqueRepository('release');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `release ${randomUUID()}`);
+    await pushImage(reference);
+    const closed = await ReportReceiver.start();
+    const downUrl = closed.url;
+    await closed.close();
+
+    const run = await runTask(dir, env(pipelineStart, {
+      INPUT_SERVICEURL: downUrl,
+      SYSTEM_HOSTTYPE: 'release',
+      RELEASE_RELEASEID: '9',
+      RELEASE_RELEASENAME: 'Release-9',
+      RELEASE_DEFINITIONID: '3',
+      RELEASE_DEFINITIONNAME: 'web deploy',
+    }));
+    assertSucceeded(run);
+    assert.doesNotMatch(run.stdout, /task\.addattachment/);
+    assert.doesNotMatch(run.stdout, /for the service to collect/);
+    assert.match(run.stdout, /##vso\[task\.logissue type=warning\].*not delivered.*backfill collects build attachments only.*printed in this step's log/);
+    const printed = /^Undelivered report \(send it to the service with POST \/api\/v1\/reports and an ingest token\): (\{.*\})$/m.exec(run.stdout);
+    assert.ok(printed?.[1], `no report in the log:\n${run.stdout}`);
+    const report = JSON.parse(printed[1]) as unknown;
+    assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+    assert.equal((report as Report).pipeline.hub, 'release');
+    assert.equal((report as Report).pipeline.runId, 9);
+    assert.deepEqual(imagesIn(report as Report, [repo]).map((i) => i.tag), ['1']);
+    assert.match(run.stdout, /##vso\[task\.complete result=SucceededWithIssues/);
+  });
+
   it('sends the report again after the service answers 500, and is done when it answers 200', async function () {
     await receiver.close();
     receiver = await ReportReceiver.start([500, 200]);

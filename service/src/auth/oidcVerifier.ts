@@ -1,11 +1,13 @@
 /**
- * Verifies Azure DevOps pipeline OIDC tokens: the issuer picks the organisation, whose JWKS
- * checks the signature; then audience, expiry and the pipeline claims are required.
+ * Verifies Azure DevOps pipeline OIDC tokens: the issuer picks the organisation, whose keys
+ * (found through the issuer's OpenID configuration, see issuerKeys.ts) check the signature;
+ * then audience, expiry and the pipeline claims are required.
  */
-import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JWTVerifyGetKey } from 'jose';
+import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
 import type { ResolvedOrganization } from '../config';
 import { unauthenticated } from '../errors';
 import type { AzureDevOpsPipelineClaims } from './azureDevOpsClaims';
+import { IssuerKeys, SigningKeysUnavailable, type IssuerKeysOptions } from './issuerKeys';
 import type { PipelinePrincipal } from './principal';
 
 /** Asymmetric algorithms only: `none` and shared-secret HMAC are refused. */
@@ -14,11 +16,12 @@ const REQUIRED_CLAIMS = ['org_id', 'prj_id', 'def_id', 'run_id'] as const;
 
 /** Verifies tokens for the configured organisations. */
 export class OidcVerifier {
-  private readonly byIssuer = new Map<string, { org: ResolvedOrganization; keys: JWTVerifyGetKey }>();
+  private readonly byIssuer = new Map<string, { org: ResolvedOrganization; keys: IssuerKeys }>();
 
-  constructor(organizations: ResolvedOrganization[]) {
+  /** `keyOptions` tune the key fetching (tests pass a clock); the issuer and `jwksUrl` come from each organisation. */
+  constructor(organizations: ResolvedOrganization[], keyOptions: Omit<IssuerKeysOptions, 'issuer' | 'jwksUrl'> = {}) {
     for (const org of organizations) {
-      const keys = createRemoteJWKSet(new URL(org.jwksUrl), { timeoutDuration: 5000, cooldownDuration: 30_000 });
+      const keys = new IssuerKeys({ ...keyOptions, issuer: org.issuer, ...(org.jwksUrl ? { jwksUrl: org.jwksUrl } : {}) });
       this.byIssuer.set(org.issuer, { org, keys });
     }
   }
@@ -47,7 +50,7 @@ export class OidcVerifier {
     if (!entry) throw unauthenticated(`token issuer "${String(issuer)}" is not a configured organisation`);
     let payload: Record<string, unknown>;
     try {
-      const verified = await jwtVerify(token, entry.keys, {
+      const verified = await jwtVerify(token, entry.keys.getKey, {
         issuer: entry.org.issuer,
         audience: entry.org.audience,
         algorithms: ALLOWED_ALGORITHMS,
@@ -73,6 +76,7 @@ export class OidcVerifier {
 }
 
 function describeJoseError(err: unknown): string {
+  if (err instanceof SigningKeysUnavailable) return err.message;
   if (err instanceof errors.JWTExpired) return 'the token has expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" is not valid (${err.reason})`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';

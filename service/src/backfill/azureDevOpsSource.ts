@@ -1,6 +1,14 @@
 /**
  * Reads `containerMappingReport` attachments through Azure DevOps' build REST API
  * (azure-devops-node-api's BuildApi: builds list, attachments list, attachment content).
+ *
+ * The builds list pages with a continuation token: the answer's `x-ms-continuationtoken`
+ * header, sent back as the `continuationToken` query parameter, until an answer has none
+ * (MicrosoftDocs/vsts-rest-api-specs specification/build/7.1/build.json, "Builds - List":
+ * `continuationToken`, `$top`, `statusFilter`, `queryOrder`, `minTime`). A page may hold fewer
+ * builds than `$top` and still not be the last. BuildApi.getBuilds returns the body only and
+ * drops that header, so the route is called here through the client's own REST client, which
+ * keeps its authentication, proxy and timeout settings.
  */
 import type { IBuildApi } from 'azure-devops-node-api/BuildApi';
 import { REPORT_ATTACHMENT_TYPE } from '../../../common/report';
@@ -8,10 +16,13 @@ import type { ReportAttachment, ReportAttachmentSource, RunRef } from './attachm
 
 /** Largest attachment read: a report is limited to 1,000 images, far below this. */
 export const MAX_ATTACHMENT_BYTES = 4 * 1024 * 1024;
-const PAGE_SIZE = 200;
-// BuildInterfaces.BuildQueryOrder.FinishTimeAscending; a literal so that loading the enum
-// module (and its type-info tables) is not needed.
-const FINISH_TIME_ASCENDING = 2;
+/** Builds per page (`$top`). */
+export const PAGE_SIZE = 200;
+/** The builds list's resource location (area `build`, resource `Builds`). */
+const BUILDS_LOCATION_ID = '0cd358e1-9217-4d94-8269-1c1ee6f93dcf';
+const BUILDS_API_VERSION = '7.1';
+/** A guard against a server that hands out continuation tokens forever. */
+const MAX_PAGES = 10_000;
 
 /** Options for {@link createAzureDevOpsSource}. */
 export interface AzureDevOpsSourceOptions {
@@ -55,24 +66,44 @@ class AzureDevOpsSource implements ReportAttachmentSource {
 
   async *listRuns(since: Date): AsyncIterable<RunRef> {
     const seen = new Set<number>();
-    let minTime = since;
-    for (;;) {
-      const page = await this.builds.getBuilds(
-        this.project, undefined, undefined, undefined, minTime, undefined, undefined, undefined,
-        undefined, undefined, undefined, undefined, PAGE_SIZE, undefined, undefined, undefined,
-        FINISH_TIME_ASCENDING,
-      );
-      let fresh = 0;
-      for (const build of page) {
-        if (build.id === undefined || seen.has(build.id)) continue;
+    let continuationToken: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const page = await this.buildsPage(since, continuationToken);
+      for (const build of page.builds) {
+        if (typeof build.id !== 'number' || seen.has(build.id)) continue;
         seen.add(build.id);
-        fresh++;
-        const time = build.finishTime ?? build.startTime ?? build.queueTime ?? minTime;
-        if (time > minTime) minTime = time;
+        const time = parseTime(build.finishTime) ?? parseTime(build.startTime) ?? parseTime(build.queueTime) ?? since;
         yield { id: build.id, projectId: build.project?.id ?? '', number: build.buildNumber ?? String(build.id), time };
       }
-      if (page.length < PAGE_SIZE || fresh === 0) return;
+      // The token, not the page's length, says whether there is more.
+      if (!page.continuationToken || page.continuationToken === continuationToken) return;
+      continuationToken = page.continuationToken;
     }
+    throw new Error(`the builds list was still handing out continuation tokens after ${MAX_PAGES} pages`);
+  }
+
+  /** One page of finished builds, oldest finish first, with the token for the next page. */
+  private async buildsPage(since: Date, continuationToken: string | undefined): Promise<{ builds: BuildListItem[]; continuationToken?: string }> {
+    const query: Record<string, string | number> = {
+      // An ISO string keeps the milliseconds; the client would format a Date with toUTCString (whole seconds).
+      minTime: since.toISOString(),
+      statusFilter: 'completed',
+      queryOrder: 'finishTimeAscending',
+      $top: PAGE_SIZE,
+    };
+    if (continuationToken) query.continuationToken = continuationToken;
+    const versioning = await this.builds.vsoClient.getVersioningData(BUILDS_API_VERSION, 'build', BUILDS_LOCATION_ID, { project: this.project }, query);
+    if (!versioning.requestUrl) throw new Error('the server lists no route for the builds list (area build, resource Builds)');
+    const response = await this.builds.rest.get<BuildList | BuildListItem[]>(
+      versioning.requestUrl,
+      this.builds.createRequestOptions('application/json', versioning.apiVersion ?? BUILDS_API_VERSION),
+    );
+    const body = response.result;
+    const builds = Array.isArray(body) ? body : Array.isArray(body?.value) ? body.value : [];
+    const headers = response.headers as Record<string, string | string[] | undefined>;
+    const token = headers['x-ms-continuationtoken'];
+    const next = Array.isArray(token) ? token[0] : token;
+    return next ? { builds, continuationToken: next } : { builds };
   }
 
   async *listReports(run: RunRef): AsyncIterable<ReportAttachment> {
@@ -87,6 +118,28 @@ class AzureDevOpsSource implements ReportAttachmentSource {
       yield { run, name: attachment.name, text: await readLimited(stream, MAX_ATTACHMENT_BYTES) };
     }
   }
+}
+
+/** A build as the list route returns it: only the fields read here, dates as the wire's strings. */
+interface BuildListItem {
+  id?: number;
+  buildNumber?: string;
+  project?: { id?: string };
+  queueTime?: string | null;
+  startTime?: string | null;
+  finishTime?: string | null;
+}
+
+interface BuildList {
+  count?: number;
+  value?: BuildListItem[];
+}
+
+/** Azure DevOps times carry 7 fractional digits; Date keeps 3, which is enough for a marker. */
+function parseTime(text: string | null | undefined): Date | undefined {
+  if (!text) return undefined;
+  const time = new Date(text);
+  return Number.isNaN(time.getTime()) ? undefined : time;
 }
 
 async function readLimited(stream: NodeJS.ReadableStream, limit: number): Promise<string> {

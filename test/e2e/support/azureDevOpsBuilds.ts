@@ -1,20 +1,30 @@
 /**
  * What the end-to-end suite adds to the Azure DevOps stand-in (test/support/azureDevOps.ts):
  *
- * - the organisation's OIDC signing keys (`GET {collection}/.well-known/jwks`) and job tokens
- *   signed with them, with the claims Azure DevOps puts in a pipeline job's token;
+ * - the token issuer (test/support/tokenIssuer.ts: discovery document at
+ *   `{issuer}/.well-known/openid-configuration`, one key set at the host's `/.well-known/jwks`,
+ *   as vstoken.dev.azure.com lays them out) and job tokens signed by it, with the claims
+ *   Azure DevOps puts in a pipeline job's token;
  * - the build REST endpoints backfill reads (builds list, attachments list, attachment
  *   content), answering in the documented shapes;
- * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`.
+ * - the agent's part in attachments: it uploads the file named by `##vso[task.addattachment]`
+ *   under the job's timeline and the step's own record, as the agent's
+ *   `ExecutionContext.QueueAttachFile` does (`QueueFileUpload(_mainTimelineId, _record.Id, …)`,
+ *   microsoft/azure-pipelines-agent src/Agent.Worker/ExecutionContext.cs; the step's record id is
+ *   its task instance id, System.TaskInstanceId, and the timeline is System.TimelineId).
+ *
+ * Resource locations (the `OPTIONS` answers): Builds, attachments and Timeline are released in
+ * api-version 7.1 and previewed in 7.2 (MicrosoftDocs/vsts-rest-api-specs
+ * specification/build/7.1/build.json asks for `7.1` without a preview suffix; build/7.2 exists),
+ * hence `releasedVersion` 7.1 and `maxVersion` 7.2. The location ids are the ones
+ * azure-devops-node-api's BuildApi asks for. Not verified: the real answers' `minVersion` and
+ * `resourceVersion` (no public recording of them was found).
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import {
-  claimsFromPipelineEnvironment,
-  mintAzureDevOpsToken,
-} from '../../../service/src/auth/azureDevOpsClaims';
-import { json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
+import { claimsFromPipelineEnvironment } from '../../../service/src/auth/azureDevOpsClaims';
+import { azureDevOpsTime, json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
+import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
 const BUILDS_LOCATION = {
   id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf', area: 'build', resourceName: 'Builds',
@@ -49,10 +59,25 @@ interface StoredAttachment {
 }
 
 
+function encodeToken(time: number, id: number): string {
+  return Buffer.from(JSON.stringify([time, id])).toString('base64url');
+}
+
+function decodeToken(token: string): { time: number; id: number } | undefined {
+  try {
+    const [time, id] = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as [number, number];
+    return typeof time === 'number' && typeof id === 'number' ? { time, id } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** The organisation's side of the stand-in: keys, job tokens, builds and their attachments. */
 export class AzureDevOpsOrganization {
   readonly builds = new Map<number, StandInBuild>();
   readonly attachments: StoredAttachment[] = [];
+  /** The most builds one page of Builds - List holds, whatever `$top` asks (tests lower it to force short pages). */
+  pageLimit = 1000;
   /** The environment of each job, by job id: what its token's claims are made from. */
   private readonly jobs = new Map<string, Record<string, string>>();
 
@@ -62,17 +87,14 @@ export class AzureDevOpsOrganization {
     readonly organizationId: string,
     /** The personal access token backfill must present. */
     readonly pat: string,
-    private readonly privateKey: KeyLike,
-    private readonly jwk: JWK,
+    /** The token issuer (vstoken) stand-in. */
+    readonly tokenIssuer: TokenIssuerStandIn,
   ) {}
 
   /** Adds the organisation's routes to a running stand-in. */
   static async attach(standIn: AzureDevOpsStandIn, organizationId: string, pat: string): Promise<AzureDevOpsOrganization> {
-    const { publicKey, privateKey } = await generateKeyPair('RS256');
-    const jwk = { ...(await exportJWK(publicKey)), kid: 'stand-in-1', alg: 'RS256', use: 'sig' };
-    const org = new AzureDevOpsOrganization(standIn, organizationId, pat, privateKey, jwk);
+    const org = new AzureDevOpsOrganization(standIn, organizationId, pat, await TokenIssuerStandIn.start());
     standIn.setOidcMinter((request) => org.mint(request));
-    standIn.addRoute('jwks', 'GET', /^\/\.well-known\/jwks$/, (_req, _m, res) => json(res, 200, { keys: [org.jwk] }));
     for (const location of [BUILDS_LOCATION, ATTACHMENTS_LOCATION, ATTACHMENT_LOCATION]) standIn.addResourceLocation(location);
     standIn.addRoute('builds', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/?$/i, (req, m, res) => org.listBuilds(req, m, res));
     standIn.addRoute('attachments', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/attachments\/([^/]+)$/i, (req, m, res) => org.listAttachments(req, m, res));
@@ -84,9 +106,14 @@ export class AzureDevOpsOrganization {
     return org;
   }
 
-  /** Where the service finds the signing keys. */
-  get jwksUrl(): string {
-    return `${this.standIn.url}.well-known/jwks`;
+  /** The issuer of this organisation's tokens (the service discovers the keys from it). */
+  get issuer(): string {
+    return this.tokenIssuer.issuerFor(this.organizationId);
+  }
+
+  /** Stops the token issuer (the stand-in itself is closed by its owner). */
+  close(): Promise<void> {
+    return this.tokenIssuer.close();
   }
 
   /** Registers a job: its build, and the environment its token's claims come from. */
@@ -116,8 +143,11 @@ export class AzureDevOpsOrganization {
       if (!m) continue;
       const props = Object.fromEntries((m[1] ?? '').split(';').filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
       if (!props.type || !props.name) continue;
+      const timelineId = env.SYSTEM_TIMELINEID;
+      const recordId = env.SYSTEM_TASKINSTANCEID;
+      if (!timelineId || !recordId) throw new Error('stand-in: the job environment has no SYSTEM_TIMELINEID or SYSTEM_TASKINSTANCEID');
       this.attachments.push({
-        buildId, timelineId: env.SYSTEM_PLANID ?? '', recordId: env.SYSTEM_JOBID ?? '', type: props.type, name: props.name,
+        buildId, timelineId, recordId, type: props.type, name: props.name,
         content: readFileSync(m[2] ?? ''),
       });
       uploaded++;
@@ -128,10 +158,7 @@ export class AzureDevOpsOrganization {
   private async mint(request: OidcTokenRequest): Promise<string> {
     const env = this.jobs.get(request.jobId.toLowerCase());
     if (!env) throw new Error(`stand-in: no job ${request.jobId}`);
-    return mintAzureDevOpsToken(claimsFromPipelineEnvironment({ ...env, SYSTEM_COLLECTIONID: this.organizationId }), {
-      privateKey: this.privateKey,
-      keyId: 'stand-in-1',
-    });
+    return this.tokenIssuer.mint(claimsFromPipelineEnvironment({ ...env, SYSTEM_COLLECTIONID: this.organizationId }));
   }
 
   /** Build REST calls need the PAT (Basic auth, any user name). */
@@ -148,31 +175,51 @@ export class AzureDevOpsOrganization {
     return (b) => b.projectName.toLowerCase() === p || b.projectId.toLowerCase() === p;
   }
 
+  /**
+   * Builds - List, paged as Azure DevOps pages it: at most `$top` builds per answer (and at most
+   * {@link pageLimit}, to imitate the real service's short pages), and an `x-ms-continuationtoken`
+   * header whenever more builds follow, to be sent back as `continuationToken`. The token is
+   * opaque to clients; here it is the sort key of the last build returned. Filters honoured:
+   * `minTime`, `statusFilter` (`completed`, `inProgress`, `all`) and `queryOrder`
+   * (`finishTimeAscending` or its enum value 2: finished builds only, as the real service does).
+   * Not verified against the real service: its default `$top` and the token's format.
+   */
   private listBuilds(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {
     if (!this.authorized(req, res)) return;
     const minTime = req.query.minTime ? new Date(req.query.minTime) : undefined;
-    const top = Number(req.query.$top ?? 1000);
-    // Ordered by finish time (BuildQueryOrder 2 or 3, by number or name), only finished builds qualify.
+    const top = Math.min(Number(req.query.$top ?? 1000), this.pageLimit);
     const byFinish = /^(2|3|finishTime(Ascending|Descending))$/i.test(req.query.queryOrder ?? '');
+    const status = (req.query.statusFilter ?? 'all').toLowerCase();
     const time = (b: StandInBuild) => (b.finishTime ?? b.startTime).getTime();
-    const builds = [...this.builds.values()]
+    const after = req.query.continuationToken ? decodeToken(req.query.continuationToken) : undefined;
+    if (req.query.continuationToken && !after) {
+      json(res, 400, { message: 'stand-in: the continuation token is not one this server issued', typeKey: 'InvalidContinuationToken' });
+      return;
+    }
+    const matching = [...this.builds.values()]
       .filter(this.project(m[1]))
       .filter((b) => !byFinish || b.finishTime !== undefined)
+      .filter((b) => status === 'all' || (status === 'completed') === (b.finishTime !== undefined))
       .filter((b) => !minTime || time(b) >= minTime.getTime())
-      .sort((a, b) => time(a) - time(b))
-      .slice(0, top)
-      .map((b) => ({
-        id: b.id,
-        buildNumber: b.buildNumber,
-        status: b.finishTime ? 'completed' : 'inProgress',
-        result: b.finishTime ? 'succeeded' : null,
-        queueTime: b.startTime.toISOString(),
-        startTime: b.startTime.toISOString(),
-        finishTime: b.finishTime?.toISOString() ?? null,
-        project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
-        url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
-      }));
-    json(res, 200, { count: builds.length, value: builds });
+      .sort((a, b) => time(a) - time(b) || a.id - b.id)
+      .filter((b) => !after || time(b) > after.time || (time(b) === after.time && b.id > after.id));
+    const page = matching.slice(0, top);
+    const last = page[page.length - 1];
+    const headers = last && matching.length > page.length ? { 'x-ms-continuationtoken': encodeToken(time(last), last.id) } : {};
+    const value = page.map((b) => ({
+      id: b.id,
+      buildNumber: b.buildNumber,
+      status: b.finishTime ? 'completed' : 'inProgress',
+      result: b.finishTime ? 'succeeded' : null,
+      queueTime: azureDevOpsTime(b.startTime),
+      startTime: azureDevOpsTime(b.startTime),
+      finishTime: b.finishTime ? azureDevOpsTime(b.finishTime) : null,
+      project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
+      url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
+    }));
+    const text = JSON.stringify({ count: value.length, value });
+    res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(text), ...headers });
+    res.end(text);
   }
 
   private listAttachments(req: RecordedRequest, m: RegExpMatchArray, res: ServerResponse): void {

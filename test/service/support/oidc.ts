@@ -1,53 +1,50 @@
 /**
- * A local JWKS endpoint with the test's own key pair, and tokens shaped like Azure DevOps'
- * pipeline tokens: what the OIDC tests verify against.
+ * A local token issuer laid out as Azure DevOps' (discovery document, then one key set; see
+ * test/support/tokenIssuer.ts), and tokens shaped like Azure DevOps' pipeline tokens: what the
+ * OIDC tests verify against.
  */
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { exportJWK, generateKeyPair, type KeyLike } from 'jose';
+import type { KeyLike } from 'jose';
 import type { Report } from '../../../common/report';
 import {
   AZURE_DEVOPS_DEFAULT_AUDIENCE,
   issuerFor,
-  mintAzureDevOpsToken,
   type AzureDevOpsPipelineClaims,
   type MintOptions,
 } from '../../../service/src/auth/azureDevOpsClaims';
 import type { OrganizationConfig } from '../../../service/src/config';
+import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
-/** A running JWKS endpoint and the private key that matches it. */
+/** A running issuer for one organisation and the private key that matches it. */
 export interface TestIssuer {
   organizationId: string;
+  /** The organisation's issuer on loopback (`iss` of the tokens minted here). */
+  issuer: string;
+  /** Where the discovery document says the keys are. */
   jwksUrl: string;
   privateKey: KeyLike;
   keyId: string;
-  /** The organisation entry for the service's config. */
+  /** The stand-in itself: request counts, failures, key rotation. */
+  standIn: TokenIssuerStandIn;
+  /** The organisation entry for the service's config: the keys are found by discovery. */
   organization(url: string): OrganizationConfig;
-  /** Signs claims with this issuer's key. */
+  /** Signs claims with this issuer's key (an Azure DevOps `iss` becomes the loopback issuer). */
   mint(claims: AzureDevOpsPipelineClaims, options?: Partial<MintOptions>): Promise<string>;
   close(): Promise<void>;
 }
 
-/** Starts a JWKS endpoint on 127.0.0.1 with a fresh RS256 key pair. */
+/** Starts an issuer on 127.0.0.1 with a fresh RS256 key pair. */
 export async function startTestIssuer(organizationId: string): Promise<TestIssuer> {
-  const { publicKey, privateKey } = await generateKeyPair('RS256');
-  const keyId = `test-${organizationId.slice(0, 8)}`;
-  const jwk = { ...(await exportJWK(publicKey)), kid: keyId, alg: 'RS256', use: 'sig' };
-  const server: Server = createServer((req, res) => {
-    res.setHeader('content-type', 'application/json');
-    res.end(JSON.stringify({ keys: [jwk] }));
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const jwksUrl = `http://127.0.0.1:${port}/${organizationId}/.well-known/jwks`;
+  const standIn = await TokenIssuerStandIn.start();
   return {
     organizationId,
-    jwksUrl,
-    privateKey,
-    keyId,
-    organization: (url) => ({ id: organizationId, url, jwksUrl }),
-    mint: (claims, options = {}) => mintAzureDevOpsToken(claims, { privateKey, keyId, ...options }),
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+    issuer: standIn.issuerFor(organizationId),
+    jwksUrl: standIn.jwksUrl,
+    privateKey: standIn.privateKey,
+    keyId: standIn.currentKeyId,
+    standIn,
+    organization: (url) => ({ id: organizationId, url, issuer: standIn.issuerFor(organizationId) }),
+    mint: (claims, options = {}) => standIn.mint(claims, options),
+    close: () => standIn.close(),
   };
 }
 
