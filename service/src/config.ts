@@ -65,6 +65,13 @@ export const ConfigSchema = Type.Object(
     logLevel: LogLevel,
     /** Largest accepted request body, in bytes. */
     bodyLimit: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024 }),
+    /**
+     * How long a client has to send one whole request, headers and body; then it gets 408
+     * and the connection is closed. Cuts off stalled and slow uploads.
+     */
+    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000 }),
+    /** A connection on which nothing is sent or received for this long is closed. */
+    connectionTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000 }),
     /** Pushes of one image by different runs this close together are ambiguous. */
     ambiguityWindowMs: Type.Integer({ minimum: 0, maximum: 600_000 }),
     /** Serve the read API without a token. */
@@ -98,6 +105,8 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   databaseUrl: 'sqlite:./data/mappings.db',
   logLevel: 'info',
   bodyLimit: 1024 * 1024,
+  requestTimeoutMs: 30_000,
+  connectionTimeoutMs: 60_000,
   ambiguityWindowMs: 1500,
   readOpen: false,
   migrateOnStart: true,
@@ -115,6 +124,8 @@ export const ENVIRONMENT_VARIABLES: Record<string, keyof ServiceConfig> = {
   CM_DATABASE_URL: 'databaseUrl',
   CM_LOG_LEVEL: 'logLevel',
   CM_BODY_LIMIT: 'bodyLimit',
+  CM_REQUEST_TIMEOUT_MS: 'requestTimeoutMs',
+  CM_CONNECTION_TIMEOUT_MS: 'connectionTimeoutMs',
   CM_AMBIGUITY_WINDOW_MS: 'ambiguityWindowMs',
   CM_READ_OPEN: 'readOpen',
   CM_MIGRATE_ON_START: 'migrateOnStart',

@@ -15,6 +15,8 @@ export const CONFIG_FLAGS = {
   database: { type: 'string' },
   'log-level': { type: 'string' },
   'body-limit': { type: 'string' },
+  'request-timeout-ms': { type: 'string' },
+  'connection-timeout-ms': { type: 'string' },
   'ambiguity-window-ms': { type: 'string' },
   'read-open': { type: 'boolean' },
   'no-migrate': { type: 'boolean' },
@@ -27,6 +29,7 @@ export function flagsToSettings(values: Record<string, string | boolean | undefi
   const map: Record<string, keyof ServiceConfig> = {
     host: 'host', port: 'port', database: 'databaseUrl', 'log-level': 'logLevel', 'body-limit': 'bodyLimit',
     'ambiguity-window-ms': 'ambiguityWindowMs', 'backfill-interval-minutes': 'backfillIntervalMinutes',
+    'request-timeout-ms': 'requestTimeoutMs', 'connection-timeout-ms': 'connectionTimeoutMs',
   };
   for (const [flag, key] of Object.entries(map)) {
     const value = values[flag];
@@ -41,17 +44,16 @@ export const serveCommand: Command = {
   summary: 'start the HTTP service',
   usage:
     'serve [--config file.json] [--host 0.0.0.0] [--port 8080] [--database sqlite:./data/mappings.db|postgres://…] ' +
-    '[--log-level info] [--body-limit bytes] [--ambiguity-window-ms 1500] [--read-open] [--no-migrate] ' +
+    '[--log-level info] [--body-limit bytes] [--request-timeout-ms 30000] [--connection-timeout-ms 60000] [--ambiguity-window-ms 1500] [--read-open] [--no-migrate] ' +
     '[--backfill-interval-minutes N]',
   async run(args, io) {
     const { values } = parseArgs({ args, options: CONFIG_FLAGS, strict: true, allowPositionals: false });
     const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env, flags: flagsToSettings(values) });
-    const pino = { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: process.stderr };
     const backfillToken = io.env.CM_BACKFILL_TOKEN;
     if (config.backfillIntervalMinutes > 0 && (config.backfillSources.length === 0 || !backfillToken)) {
       throw new ConfigError('the scheduled backfill needs backfillSources (CM_BACKFILL_SOURCES) and a PAT in CM_BACKFILL_TOKEN');
     }
-    const app = await buildApp({ config, logger: pino });
+    const app = await buildApp({ config, logStream: process.stderr });
     if (config.organizations.length === 0 && config.tokens.filter((t) => t.scopes.includes('ingest')).length === 0) {
       app.log.warn('no OIDC organisation and no ingest token configured: every report will be refused (see service/README.md)');
     }
