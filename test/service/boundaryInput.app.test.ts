@@ -124,6 +124,15 @@ function fieldCases(): FieldCase[] {
     { pointer: '/images/0/labels/team', value: 'x'.repeat(4001), accept: false },
     { pointer: '/images/0/labels/team', value: UNUSUAL_TEXT, accept: true },
   );
+  // The most images and warnings one report may carry, and one more.
+  const images = (n: number) => Array.from({ length: n }, (_, i) => image({ digest: digestOf(`many-${n}-${i}`), tag: `t${i}` }));
+  const warnings = (n: number) => Array.from({ length: n }, (_, i) => ({ code: `w${i}`, message: 'a warning' }));
+  cases.push(
+    { pointer: '/images', value: images(1000), accept: true },
+    { pointer: '/images', value: images(1001), accept: false },
+    { pointer: '/warnings', value: warnings(100), accept: true },
+    { pointer: '/warnings', value: warnings(101), accept: false },
+  );
   // Label names are field names too: a label called `a\0b` is refused under its own pointer.
   for (const key of UNSTORABLE) cases.push({ pointer: `/images/0/labels/${key}`, value: 'v', accept: false });
   cases.push({ pointer: `/images/0/labels/${'k'.repeat(500)}`, value: 'v', accept: true });
@@ -173,6 +182,7 @@ function assertProblemNames(response: { statusCode: number; headers: Record<stri
 }
 
 const describeValue = (v: unknown) => {
+  if (Array.isArray(v)) return `${v.length} items`;
   const text = JSON.stringify(v) ?? String(v);
   return text.length > 60 ? `${text.slice(0, 40)}… (${typeof v === 'string' ? v.length : text.length} chars)` : text;
 };
@@ -252,7 +262,8 @@ for (const kind of DATABASES) {
         assert.deepEqual(await readStoredReport(svc.db, String(report.idempotencyKey)), report, 'the stored report differs from the one sent');
         const shown = SHOWN[c.pointer];
         const expected = c.shown ?? (shown?.normal ? shown.normal(c.value) : c.value);
-        const read = await svc.read(`/api/v1/images/${digestOf(`boundary-${n}`)}`);
+        const sent = (report.images as Array<{ digest: string }>)[0] as { digest: string };
+        const read = await svc.read(`/api/v1/images/${sent.digest}`);
         assert.equal(read.statusCode, 200, read.body);
         const push = read.json<ImageDetail>().pushes[0] as ImagePush;
         if (shown) assert.deepEqual(shown.get(push), expected);
