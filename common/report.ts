@@ -18,9 +18,24 @@ export const DigestSchema = Type.String({
   examples: ['sha256:3f2a9c0e5b1d4a7f8e6c2b0a9d8e7f6a5b4c3d2e1f0a9b8c7d6e5f4a3b2c1d0e'],
 });
 
+/**
+ * The largest id Azure DevOps gives a build, release, definition or attempt: they are `int32`
+ * in its REST API (MicrosoftDocs/vsts-rest-api-specs, specification/build/7.1/build.json:
+ * `Build.id`, `DefinitionReference.id`, `TimelineRecord.attempt`; specification/release/7.1/release.json:
+ * `Release.id`, `ReleaseDefinitionShallowReference.id`, `DeploymentAttempt.attempt`). Both stores
+ * hold these in 32-bit-or-wider integer columns, so the schema and the storage agree.
+ */
+export const MAX_AZURE_DEVOPS_ID = 2_147_483_647;
+
+const Id = (minimum: number) => Type.Integer({ minimum, maximum: MAX_AZURE_DEVOPS_ID });
+
 const Text = (maxLength: number, extra: Record<string, unknown> = {}) =>
   Type.String({ minLength: 1, maxLength, ...extra });
 
+/**
+ * RFC 3339 date-time. The service reads it with `parseTimestamp` (`timestamp.ts`): a leap second
+ * is the last millisecond of its minute, and an instant outside years 0000–9999 (UTC) is refused.
+ */
 const DateTime = Type.String({ format: 'date-time', maxLength: 64 });
 
 export const CollectorSchema = Type.Object(
@@ -41,16 +56,16 @@ export const PipelineSchema = Type.Object(
     projectName: Text(300),
     /** System.HostType: `build` for build and YAML pipelines, `release` for classic releases. */
     hub: Type.Union([Type.Literal('build'), Type.Literal('release')]),
-    definitionId: Type.Integer({ minimum: 0 }),
+    definitionId: Id(0),
     definitionName: Text(500),
     /** Build.BuildId, or Release.ReleaseId for classic releases. */
-    runId: Type.Integer({ minimum: 0 }),
+    runId: Id(0),
     /** Build.BuildNumber, or Release.ReleaseName. */
     runNumber: Text(500),
     runUrl: Type.Optional(Text(2000, { format: 'uri' })),
     jobId: Text(100),
     jobName: Type.Optional(Text(500)),
-    jobAttempt: Type.Integer({ minimum: 1 }),
+    jobAttempt: Id(1),
     stage: Type.Optional(Text(500)),
     reason: Type.Optional(Text(100)),
   },

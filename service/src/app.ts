@@ -2,12 +2,15 @@
  * Builds the service: Fastify, the store, authentication, routes, metrics and the one error
  * handler. Tests and the end-to-end suite boot it in-process with `buildApp`.
  */
-import Fastify, { LogController, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyReply, type FastifyServerOptions } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Authenticator } from './auth/authenticator';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
 import { ServiceMetrics } from './metrics/registry';
+import { clientErrorHandler } from './plugins/clientErrors';
 import { errorHandler, toProblemError } from './plugins/errorHandler';
+import { loggerOptions } from './plugins/logging';
+import { registerRequestGuards } from './plugins/requestGuards';
 import type { AppInstance, RouteDependencies } from './plugins/types';
 import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
@@ -26,8 +29,10 @@ export interface BuildAppOptions {
   config?: Partial<ServiceConfig>;
   /** A store to use instead of opening `config.databaseUrl`; the caller keeps ownership. */
   store?: Store;
-  /** Fastify's logger option; default: pino at `config.logLevel`, Authorization redacted. */
+  /** Fastify's logger option; default: `loggerOptions` (pino at `config.logLevel`, no credentials). */
   logger?: FastifyServerOptions['logger'];
+  /** Where the default logger writes (default stdout); ignored when `logger` is given. */
+  logStream?: NodeJS.WritableStream;
 }
 
 /** The built app, with what tests may look at. */
@@ -42,15 +47,34 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
 
   const app = Fastify({
     bodyLimit: config.bodyLimit,
-    logger: options.logger ?? {
-      level: config.logLevel,
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    logger: options.logger ?? loggerOptions(config.logLevel, options.logStream),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
     // One line per request only at debug: at info, logs stay about the service, not its traffic.
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     forceCloseConnections: true,
+    // Fastify's defaults (0) let a client hold a connection forever. Node checks the request
+    // timeout every `connectionsCheckingInterval` (30 s by default): check often enough that
+    // the timeout is kept to within a second.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.connectionTimeoutMs,
+    http: {
+      requestTimeout: config.requestTimeoutMs,
+      headersTimeout: Math.min(config.requestTimeoutMs, 60_000),
+      connectionsCheckingInterval: Math.min(1000, config.requestTimeoutMs),
+    },
+    clientErrorHandler,
+    // Errors Fastify's router raises before any route (a path parameter over 100 characters:
+    // 414; a URL that does not decode: 400) take the same problem+json form as the rest.
+    frameworkErrors: (err, _request, reply) => {
+      const problem = toProblemError(err);
+      // The generic reply type of this option cannot be narrowed from here; it is a plain reply.
+      void (reply as unknown as FastifyReply).code(problem.status).type('application/problem+json').send(problem.toProblem());
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
+
+  // Only JSON is a report: without this, a text/plain body would be read as a string and
+  // refused with 400 instead of 415 (README: "415" for any body that is not JSON).
+  app.removeContentTypeParser('text/plain');
 
   const metrics = new ServiceMetrics();
   const deps: RouteDependencies = { config, store, auth: new Authenticator(config), metrics };
@@ -59,6 +83,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   app.decorate('serviceConfig', config);
 
   app.setErrorHandler(errorHandler(metrics));
+  registerRequestGuards(app);
   app.setNotFoundHandler((request, reply) => {
     const problem = toProblemError({ statusCode: 404, message: `no route ${request.method} ${request.url.split('?')[0]}` });
     return reply.code(404).type('application/problem+json').send(problem.toProblem());

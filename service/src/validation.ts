@@ -7,6 +7,7 @@ import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import { InvalidImageReferenceError, parseImageReference } from '../../common/imageReference';
+import { parseTimestamp } from '../../common/timestamp';
 import { invalidInput, type FieldError } from './errors';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
@@ -43,6 +44,14 @@ export function validateReport(body: unknown): Report {
     const where = first?.pointer === '' ? 'the body' : `${first?.pointer ?? 'the body'}`;
     throw invalidInput(`the report does not match schema version 1: ${where} ${first?.detail ?? 'is invalid'}`, fields);
   }
+  const unstorable = textErrors(body);
+  if (unstorable.length > 0) {
+    throw invalidInput(`${unstorable[0]?.pointer ?? ''} ${unstorable[0]?.detail ?? ''}`, unstorable);
+  }
+  const instants = timestampErrors(body);
+  if (instants.length > 0) {
+    throw invalidInput(`${instants[0]?.pointer ?? ''} ${instants[0]?.detail ?? ''}`, instants);
+  }
   const references = referenceErrors(body);
   if (references.length > 0) {
     throw invalidInput(`${references[0]?.pointer ?? ''} ${references[0]?.detail ?? ''}`, references);
@@ -55,6 +64,54 @@ export function validateReport(body: unknown): Report {
     );
   }
   return body;
+}
+
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/**
+ * Why a string cannot be stored exactly as sent, or undefined when it can: PostgreSQL's
+ * `text` cannot hold NUL, and a lone UTF-16 surrogate has no UTF-8 form (both databases
+ * would store U+FFFD instead). Refusing them on both keeps the two stores alike.
+ */
+export function unstorableText(text: string): string | undefined {
+  if (text.includes('\u0000')) return 'contains a NUL character (U+0000), which cannot be stored';
+  if (LONE_SURROGATE.test(text)) return 'contains a lone UTF-16 surrogate, which is not Unicode text and cannot be stored as sent';
+  return undefined;
+}
+
+/** Every string of the report, and every object key (label names), that cannot be stored. */
+function textErrors(value: unknown, pointer = ''): FieldError[] {
+  const out: FieldError[] = [];
+  const visit = (node: unknown, at: string): void => {
+    if (out.length >= 20) return;
+    if (typeof node === 'string') {
+      const problem = unstorableText(node);
+      if (problem) out.push({ pointer: at, detail: problem });
+    } else if (Array.isArray(node)) {
+      node.forEach((item, i) => visit(item, `${at}/${i}`));
+    } else if (typeof node === 'object' && node !== null) {
+      for (const [key, item] of Object.entries(node)) {
+        const where = `${at}/${escapePointer(key)}`;
+        const problem = unstorableText(key);
+        if (problem) out.push({ pointer: where, detail: `is a field name that ${problem}` });
+        else visit(item, where);
+      }
+    }
+  };
+  visit(value, pointer);
+  return out;
+}
+
+/** Date-times the schema accepts but that name no instant the stores can order (see `common/timestamp.ts`). */
+function timestampErrors(report: Report): FieldError[] {
+  const fields: Array<[string, string | undefined]> = [['/window/since', report.window.since], ['/window/until', report.window.until]];
+  report.images.forEach((image, i) => {
+    fields.push([`/images/${i}/pushedAt`, image.pushedAt], [`/images/${i}/created`, image.created]);
+  });
+  return fields
+    .filter(([, text]) => text !== undefined && parseTimestamp(text) === undefined)
+    .map(([pointer]) => ({ pointer, detail: 'is not a date-time between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z' }))
+    .slice(0, 20);
 }
 
 /** Union types make ajv report one error per branch; keep one per pointer and message. */

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ConfigError, loadConfig } from '../../service/src/config';
 import { main } from '../../service/src/cli/main';
+import { flagsToSettings } from '../../service/src/cli/configFlags';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import { makeReport } from './support/reports';
@@ -33,6 +34,18 @@ describe('Service configuration', () => {
     const config = loadConfig({ env: { CM_PORT: '9000', CM_READ_OPEN: 'yes' }, flags: { port: '9100' } });
     assert.equal(config.port, 9100);
     assert.equal(config.readOpen, true);
+  });
+
+  it('cuts slow clients off by default, with timeouts set by environment or flag and never turned off', () => {
+    const defaults = loadConfig({ env: {} });
+    assert.equal(defaults.requestTimeoutMs, 30_000);
+    assert.equal(defaults.connectionTimeoutMs, 60_000);
+    const fromEnv = loadConfig({ env: { CM_REQUEST_TIMEOUT_MS: '5000', CM_CONNECTION_TIMEOUT_MS: '7000' } });
+    assert.deepEqual([fromEnv.requestTimeoutMs, fromEnv.connectionTimeoutMs], [5000, 7000]);
+    const fromFlags = loadConfig({ env: {}, flags: flagsToSettings({ 'request-timeout-ms': '2500', 'connection-timeout-ms': '3500' }) });
+    assert.deepEqual([fromFlags.requestTimeoutMs, fromFlags.connectionTimeoutMs], [2500, 3500]);
+    assert.throws(() => loadConfig({ env: { CM_REQUEST_TIMEOUT_MS: '0' } }), /requestTimeoutMs must be >= 100/);
+    assert.throws(() => loadConfig({ env: { CM_CONNECTION_TIMEOUT_MS: '0' } }), /connectionTimeoutMs must be >= 100/);
   });
 
   it('names the bad setting when a value is invalid', () => {

@@ -13,12 +13,11 @@ export const serveCommand: Command = {
   async run(args, io) {
     const { values } = parseArgs({ args, options: CONFIG_FLAGS, strict: true, allowPositionals: false });
     const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env, flags: flagsToSettings(values) });
-    const pino = { level: config.logLevel, redact: ['req.headers.authorization', 'req.headers.cookie'], stream: process.stderr };
     const backfillToken = io.env.CM_BACKFILL_TOKEN;
     if (config.backfillIntervalMinutes > 0 && (config.backfillSources.length === 0 || !backfillToken)) {
       throw new ConfigError('the scheduled backfill needs backfillSources (CM_BACKFILL_SOURCES) and a PAT in CM_BACKFILL_TOKEN');
     }
-    const app = await buildApp({ config, logger: pino });
+    const app = await buildApp({ config, logStream: process.stderr });
     if (config.organizations.length === 0 && config.tokens.filter((t) => t.scopes.includes('ingest')).length === 0) {
       app.log.warn('no OIDC organisation and no ingest token configured: every report will be refused (see service/README.md)');
     }

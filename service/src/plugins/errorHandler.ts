@@ -14,7 +14,11 @@ const CODE_REASONS: Record<string, string> = {
   FST_ERR_CTP_EMPTY_JSON_BODY: 'malformed-json',
   FST_ERR_CTP_INVALID_JSON_BODY: 'malformed-json',
   FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'invalid-content-length',
+  FST_ERR_MAX_PARAM_LENGTH: 'uri-too-long',
+  FST_ERR_BAD_URL: 'bad-url',
 };
+
+const TITLES: Record<number, string> = { 404: 'Not found', 408: 'Request timeout', 413: 'Payload too large', 414: 'URI too long', 415: 'Unsupported media type' };
 
 /** Maps any thrown value to a ProblemError. */
 export function toProblemError(err: unknown): ProblemError {
@@ -35,7 +39,7 @@ export function toProblemError(err: unknown): ProblemError {
     const reason = (e.code && CODE_REASONS[e.code]) ?? (e instanceof SyntaxError ? 'malformed-json' : 'bad-request');
     const detail = reason === 'body-too-large' ? `the request body is larger than the limit (${e.message})` : (e.message ?? 'bad request');
     const fields: FieldError[] = reason === 'malformed-json' ? [{ pointer: '', detail: 'is not valid JSON' }] : [];
-    const title = status === 413 ? 'Payload too large' : status === 415 ? 'Unsupported media type' : status === 404 ? 'Not found' : 'Bad request';
+    const title = TITLES[status] ?? 'Bad request';
     return new ProblemError(status, title, reason === 'malformed-json' ? `the body is not valid JSON: ${detail}` : detail, reason, fields);
   }
   return new ProblemError(500, 'Internal error', 'the service could not complete the request', 'internal');

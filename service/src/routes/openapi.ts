@@ -52,6 +52,7 @@ export function buildOpenApiDocument(version: string): Record<string, unknown> {
             400: problem('invalid report; `pointer` names the field'),
             401: problem('no or unverifiable credentials'),
             403: problem('credentials may not report for this run'),
+            408: problem('body not received within requestTimeoutMs; the connection is closed'),
             413: problem('body larger than the limit'),
             415: problem('not application/json'),
           },

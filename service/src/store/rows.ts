@@ -4,6 +4,7 @@
 import type { Report } from '../../../common/report';
 import { normalizeOrganizationUrl } from '../../../common/idempotency';
 import { formatImageReference } from '../../../common/imageReference';
+import { formatTimestamp, parseTimestamp } from '../../../common/timestamp';
 import type { Attribution, ImageDetail, ImagePush } from '../schemas/images';
 import type { IngestContext } from './store';
 
@@ -34,7 +35,11 @@ export function organizationName(url: string): string {
     const parsed = new URL(normalized);
     const segments = parsed.pathname.split('/').filter(Boolean);
     const last = segments[segments.length - 1];
-    if (last) return decodeURIComponent(last);
+    if (last) {
+      // `%00` or a lone surrogate would decode to text the stores cannot hold: keep those encoded.
+      const decoded = decodeURIComponent(last);
+      return decoded.includes('\u0000') ? last : decoded;
+    }
     return parsed.hostname.replace(/\.visualstudio\.com$/, '');
   } catch {
     return normalized;
@@ -71,12 +76,14 @@ export function pushValues(report: Report, reportId: number): Value[][] {
   const byReference = new Map<string, Value[]>();
   for (const image of report.images) {
     const id = `${image.digest}\u0000${image.registry}\u0000${image.repository}\u0000${image.tag ?? ''}`;
-    const pushedAtMs = Date.parse(image.pushedAt);
+    // validateReport has made sure that every pushedAt has an instant.
+    const pushedAtMs = parseTimestamp(image.pushedAt) ?? Number.NaN;
+    if (Number.isNaN(pushedAtMs)) throw new Error(`pushedAt ${JSON.stringify(image.pushedAt)} was not validated`);
     const existing = byReference.get(id);
     if (existing && Number(existing[10]) <= pushedAtMs) continue;
     byReference.set(id, [
       reportId, image.digest, image.registry, image.repository, image.tag ?? null, image.imageId ?? null,
-      image.os ?? null, image.architecture ?? null, image.origin, new Date(pushedAtMs).toISOString(), pushedAtMs, key,
+      image.os ?? null, image.architecture ?? null, image.origin, formatTimestamp(pushedAtMs), pushedAtMs, key,
     ]);
   }
   return [...byReference.values()];

@@ -1,6 +1,7 @@
 /** `GET /api/v1/images/{digest}` and `GET /api/v1/images`. */
 import { Type } from '@sinclair/typebox';
 import { normalizeDigest } from '../../../../common/imageReference';
+import { parseTimestamp } from '../../../../common/timestamp';
 import { invalidInput, notFound } from '../../errors';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
 import { ImageListQuerySchema, type ImageListQuery } from '../../schemas/images';
@@ -13,9 +14,19 @@ export function toPushFilter(query: ImageListQuery): PushFilter {
   const filter: PushFilter = {};
   const keys = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'sourceRepository', 'commit'] as const;
   for (const key of keys) if (query[key] !== undefined) filter[key] = query[key];
-  if (query.since !== undefined) filter.sinceMs = Date.parse(query.since);
-  if (query.until !== undefined) filter.untilMs = Date.parse(query.until);
+  if (query.since !== undefined) filter.sinceMs = instantOf('since', query.since);
+  if (query.until !== undefined) filter.untilMs = instantOf('until', query.until);
   return filter;
+}
+
+/** @throws ProblemError 400 naming the parameter when the date-time names no storable instant. */
+function instantOf(parameter: 'since' | 'until', text: string): number {
+  const ms = parseTimestamp(text);
+  if (ms === undefined) {
+    const detail = 'is not a date-time between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
+    throw invalidInput(`${parameter} ${detail}`, [{ parameter, detail }], 'invalid-parameter');
+  }
+  return ms;
 }
 
 export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): void {
