@@ -9,6 +9,14 @@
  * reason (a bad row, a deadlock with another instance's batch), it is rolled back whole and
  * each of its reports is written again in a transaction of its own, so a failing report still
  * fails alone and the others are stored.
+ *
+ * Connection loss (a restart, a failover, a terminated backend) is the exception: the batch's
+ * connection is dropped and every report of the batch is refused with StoreUnavailableError,
+ * without a second try. When the connection dies during COMMIT nobody knows whether it
+ * committed, so no report of it may be acknowledged; the sender tries again (503), and the
+ * idempotency key makes that second send find the report if it was stored after all. Reads,
+ * `ping` and `counts` turn connection failures into StoreUnavailableError too. The pool opens
+ * fresh connections when the database is back: nothing needs a restart.
  */
 import pg from 'pg';
 import type { Report } from '../../../../common/report';
@@ -20,6 +28,8 @@ import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
 import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
+import { toStoreError } from './connectionErrors';
+import { StoreUnavailableError } from '../store';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 /** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -65,8 +75,14 @@ export class PostgresStore implements Store {
     const target = parsePostgresUrl(url, maxConnections);
     this.schema = target.schema;
     this.pool = new pg.Pool({ ...target.pool, types });
-    // An idle client that loses its connection must not crash the process.
+    // An idle client that loses its connection must not crash the process: the pool listens
+    // to idle clients' 'error' events and re-emits them here, then drops the client.
     this.pool.on('error', () => undefined);
+    // A checked-out client has no listener from the pool, and node-postgres emits 'error' on it
+    // whenever its connection ends unexpectedly, even when a query also received the error
+    // (pg 8 lib/client.js, the connection's 'end' handler): unheard, Node throws it and the
+    // process exits. The query in progress, and every later one, fails on its own.
+    this.pool.on('connect', (client) => client.on('error', () => undefined));
   }
 
   /** Ingestion transactions committed so far (a batch counts once), for tests and the benchmark. */
@@ -79,18 +95,41 @@ export class PostgresStore implements Store {
     return this.pool;
   }
 
+  /**
+   * Runs `work` in one transaction on one connection.
+   * @throws StoreUnavailableError when no connection can be had or it is lost on the way (the
+   * outcome of a lost COMMIT is unknown); otherwise whatever `work` or COMMIT threw.
+   */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw new StoreUnavailableError(`no connection to the database: ${(err as Error).message}`, { cause: err });
+    }
+    let failure: unknown;
     try {
       await client.query('BEGIN');
       const result = await work(client);
       await client.query('COMMIT');
       return result;
     } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
+      failure = toStoreError(err);
+      if (!(failure instanceof StoreUnavailableError)) await client.query('ROLLBACK').catch(() => undefined);
+      throw failure;
     } finally {
-      client.release();
+      // A lost connection is closed, not handed to the next transaction (PostgreSQL rolls back
+      // whatever was open on it).
+      client.release(failure instanceof StoreUnavailableError ? failure : undefined);
+    }
+  }
+
+  /** Runs a query on any pooled connection; connection failures become StoreUnavailableError. */
+  private async read<R extends pg.QueryResultRow>(query: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    try {
+      return await this.pool.query<R>(query, values);
+    } catch (err) {
+      throw toStoreError(err);
     }
   }
 
@@ -168,7 +207,12 @@ export class PostgresStore implements Store {
       let results: IngestResult[] | undefined;
       try {
         results = await this.transaction((c) => this.ingestWith(c, batch));
-      } catch {
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) {
+          // Maybe committed, maybe not: acknowledge none of it (see the file's comment).
+          for (const item of batch) item.reject(err);
+          return;
+        }
         // Rolled back whole: each report gets a transaction of its own below.
       }
       if (results) {
@@ -255,22 +299,22 @@ export class PostgresStore implements Store {
 
   async getImage(digest: string): Promise<ImageDetail | null> {
     const q = imageQuery(digest);
-    const { rows } = await this.pool.query<PushRow>({ name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
+    const { rows } = await this.read<PushRow>({ name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
     return rows.length === 0 ? null : toImageDetail(digest, rows.map(toImagePush));
   }
 
   async listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage> {
     const q = pushListQuery(filter, page);
-    const { rows } = await this.pool.query<PushRow>(numberPlaceholders(q.sql), q.params);
+    const { rows } = await this.read<PushRow>(numberPlaceholders(q.sql), q.params);
     return toPage(rows, page.limit);
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await this.read('SELECT 1');
   }
 
   async counts(): Promise<StoreCounts> {
-    const { rows } = await this.pool.query<{ reports: number; pushes: number }>(
+    const { rows } = await this.read<{ reports: number; pushes: number }>(
       'SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM pushes)::int AS pushes',
     );
     return rows[0] ?? { reports: 0, pushes: 0 };
