@@ -101,12 +101,7 @@ export class PostgresStore implements Store {
    * outcome of a lost COMMIT is unknown); otherwise whatever `work` or COMMIT threw.
    */
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (err) {
-      throw new StoreUnavailableError(`no connection to the database: ${(err as Error).message}`, { cause: err });
-    }
+    const client = await this.connect();
     let failure: unknown;
     try {
       await client.query('BEGIN');
@@ -124,12 +119,30 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Runs a query on any pooled connection; connection failures become StoreUnavailableError. */
-  private async read<R extends pg.QueryResultRow>(query: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+  /**
+   * A pooled connection. Whatever keeps the pool from giving one (refused, timed out, the
+   * server starting up, a password that no longer works) is StoreUnavailableError: the service
+   * cannot use its database now.
+   */
+  private async connect(): Promise<pg.PoolClient> {
     try {
-      return await this.pool.query<R>(query, values);
+      return await this.pool.connect();
     } catch (err) {
-      throw toStoreError(err);
+      throw new StoreUnavailableError(`no connection to the database: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  /** Runs one query outside a transaction; connection failures become StoreUnavailableError. */
+  private async read<R extends pg.QueryResultRow>(query: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    const client = await this.connect();
+    let failure: unknown;
+    try {
+      return await client.query<R>(query, values);
+    } catch (err) {
+      failure = toStoreError(err);
+      throw failure;
+    } finally {
+      client.release(failure instanceof StoreUnavailableError ? failure : undefined);
     }
   }
 
