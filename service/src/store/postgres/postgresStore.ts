@@ -25,11 +25,10 @@ import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { PUSH_COLUMNS, REPORT_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
 import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
-import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
+import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
 import { toStoreError } from './connectionErrors';
-import { StoreUnavailableError } from '../store';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 /** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
