@@ -28,7 +28,7 @@ import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
 import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
-import { toStoreError } from './connectionErrors';
+import { createPool, query, transaction } from './pool';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 /** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -73,15 +73,7 @@ export class PostgresStore implements Store {
   constructor(url: string, maxConnections = 10) {
     const target = parsePostgresUrl(url, maxConnections);
     this.schema = target.schema;
-    this.pool = new pg.Pool({ ...target.pool, types });
-    // An idle client that loses its connection must not crash the process: the pool listens
-    // to idle clients' 'error' events and re-emits them here, then drops the client.
-    this.pool.on('error', () => undefined);
-    // A checked-out client has no listener from the pool, and node-postgres emits 'error' on it
-    // whenever its connection ends unexpectedly, even when a query also received the error
-    // (pg 8 lib/client.js, the connection's 'end' handler): unheard, Node throws it and the
-    // process exits. The query in progress, and every later one, fails on its own.
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    this.pool = createPool({ ...target.pool, types });
   }
 
   /** Ingestion transactions committed so far (a batch counts once), for tests and the benchmark. */
@@ -94,59 +86,8 @@ export class PostgresStore implements Store {
     return this.pool;
   }
 
-  /**
-   * Runs `work` in one transaction on one connection.
-   * @throws StoreUnavailableError when no connection can be had or it is lost on the way (the
-   * outcome of a lost COMMIT is unknown); otherwise whatever `work` or COMMIT threw.
-   */
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.connect();
-    let failure: unknown;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      failure = toStoreError(err);
-      if (!(failure instanceof StoreUnavailableError)) await client.query('ROLLBACK').catch(() => undefined);
-      throw failure;
-    } finally {
-      // A lost connection is closed, not handed to the next transaction (PostgreSQL rolls back
-      // whatever was open on it).
-      client.release(failure instanceof StoreUnavailableError ? failure : undefined);
-    }
-  }
-
-  /**
-   * A pooled connection. Whatever keeps the pool from giving one (refused, timed out, the
-   * server starting up, a password that no longer works) is StoreUnavailableError: the service
-   * cannot use its database now.
-   */
-  private async connect(): Promise<pg.PoolClient> {
-    try {
-      return await this.pool.connect();
-    } catch (err) {
-      throw new StoreUnavailableError(`no connection to the database: ${(err as Error).message}`, { cause: err });
-    }
-  }
-
-  /** Runs one query outside a transaction; connection failures become StoreUnavailableError. */
-  private async read<R extends pg.QueryResultRow>(query: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
-    const client = await this.connect();
-    let failure: unknown;
-    try {
-      return await client.query<R>(query, values);
-    } catch (err) {
-      failure = toStoreError(err);
-      throw failure;
-    } finally {
-      client.release(failure instanceof StoreUnavailableError ? failure : undefined);
-    }
-  }
-
   async migrate(): Promise<string[]> {
-    return this.transaction(async (c) => {
+    return transaction(this.pool, async (c) => {
       // One instance migrates at a time; the others wait here and then find nothing to do.
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('container-mapping:migrate', 0))");
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
@@ -218,7 +159,7 @@ export class PostgresStore implements Store {
     if (batch.length > 1) {
       let results: IngestResult[] | undefined;
       try {
-        results = await this.transaction((c) => this.ingestWith(c, batch));
+        results = await transaction(this.pool, (c) => this.ingestWith(c, batch));
       } catch (err) {
         if (err instanceof StoreUnavailableError) {
           // Maybe committed, maybe not: acknowledge none of it (see the file's comment).
@@ -246,7 +187,7 @@ export class PostgresStore implements Store {
   private async ingestAlone(item: PendingIngest): Promise<IngestResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const [result] = await this.transaction((c) => this.ingestWith(c, [item]));
+        const [result] = await transaction(this.pool, (c) => this.ingestWith(c, [item]));
         this.commitCount += 1;
         return result!;
       } catch (err) {
@@ -311,22 +252,23 @@ export class PostgresStore implements Store {
 
   async getImage(digest: string): Promise<ImageDetail | null> {
     const q = imageQuery(digest);
-    const { rows } = await this.read<PushRow>({ name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
+    const { rows } = await query<PushRow>(this.pool, { name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
     return rows.length === 0 ? null : toImageDetail(digest, rows.map(toImagePush));
   }
 
   async listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage> {
     const q = pushListQuery(filter, page);
-    const { rows } = await this.read<PushRow>(numberPlaceholders(q.sql), q.params);
+    const { rows } = await query<PushRow>(this.pool, numberPlaceholders(q.sql), q.params);
     return toPage(rows, page.limit);
   }
 
   async ping(): Promise<void> {
-    await this.read('SELECT 1');
+    await query(this.pool, 'SELECT 1');
   }
 
   async counts(): Promise<StoreCounts> {
-    const { rows } = await this.read<{ reports: number; pushes: number }>(
+    const { rows } = await query<{ reports: number; pushes: number }>(
+      this.pool,
       'SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM pushes)::int AS pushes',
     );
     return rows[0] ?? { reports: 0, pushes: 0 };
