@@ -3,6 +3,8 @@
 #   - a Docker engine (dockerd --bridge=none --iptables=false: host networking is left alone)
 #   - two registries (Debian's docker-registry, Distribution 2.8) on 127.0.0.1:5000 and 127.0.0.1:5001
 #   - PostgreSQL 15 (cluster 15/main) with a role and database for the tests
+#   - a second PostgreSQL 15 cluster, 15/faults on 127.0.0.1:5439, that only the database fault
+#     tests use: they stop and restart it, which must never disturb the tests on 15/main
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
 # Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql).
 # A service that cannot be started is reported; the tests that need it then fail with that reason.
@@ -70,6 +72,34 @@ SQL
   say "postgres: not answering on 127.0.0.1:5432"; return 1
 }
 
+faults_answers() { PGPASSWORD=cm timeout 5 psql -h 127.0.0.1 -p 5439 -U cm -d cm_faults -Atc 'select 1' >/dev/null 2>&1; }
+
+# The fault tests' own cluster (15/faults, 127.0.0.1:5439, role cm, database cm_faults): created
+# when missing, started when stopped (a fault test that failed half-way may have left it stopped).
+start_faults_postgres() {
+  if faults_answers; then say "postgres faults: already answering on 127.0.0.1:5439"; return 0; fi
+  if ! command -v pg_createcluster >/dev/null; then say "postgres faults: PostgreSQL is not installed"; return 1; fi
+  if [ "$(id -u)" != 0 ]; then say "postgres faults: not answering, and creating or starting it needs root"; return 1; fi
+  if ! pg_lsclusters -h 2>/dev/null | awk '$1 == 15 && $2 == "faults"' | grep -q .; then
+    pg_createcluster 15 faults --port 5439 --start-conf manual \
+      -o shared_buffers=16MB -o max_connections=40 >"$state/pg-faults-create.log" 2>&1 \
+      || { say "postgres faults: pg_createcluster failed (see $state/pg-faults-create.log)"; return 1; }
+  fi
+  pg_ctlcluster 15 faults start >/dev/null 2>&1 || true
+  for _ in $(seq 1 40); do runuser -u postgres -- psql -p 5439 -Atc 'select 1' >/dev/null 2>&1 && break; sleep 0.25; done
+  runuser -u postgres -- psql -p 5439 -v ON_ERROR_STOP=1 -q >/dev/null <<'SQL' || true
+DO $$ BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'cm') THEN
+    CREATE ROLE cm LOGIN PASSWORD 'cm' CREATEDB;
+  END IF;
+END $$;
+SQL
+  runuser -u postgres -- psql -p 5439 -Atc "select 1 from pg_database where datname='cm_faults'" | grep -q 1 \
+    || runuser -u postgres -- createdb -p 5439 -O cm cm_faults
+  if faults_answers; then say "postgres faults: started, database cm_faults on 127.0.0.1:5439"; return 0; fi
+  say "postgres faults: not answering on 127.0.0.1:5439"; return 1
+}
+
 install_missing() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -93,6 +123,7 @@ case "${1:-start}" in
     start_registry 5000 || rc=1
     start_registry 5001 || rc=1
     start_postgres || rc=1
+    start_faults_postgres || rc=1
     exit $rc
     ;;
   *) echo "usage: $0 start" >&2; exit 2 ;;

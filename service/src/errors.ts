@@ -20,6 +20,8 @@ export class ProblemError extends Error {
     /** Why the request was refused, for the `rejected by reason` metric. */
     readonly reason: string,
     readonly fields: FieldError[] = [],
+    /** Sent as `Retry-After` (seconds): the same request may succeed after that long. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'ProblemError';
@@ -59,4 +61,15 @@ export function forbidden(detail: string, fields: FieldError[] = []): ProblemErr
 /** 404: nothing stored under that name. */
 export function notFound(detail: string): ProblemError {
   return new ProblemError(404, 'Not found', detail, 'not-found');
+}
+
+/** How long a client should wait before sending again while the database is away. */
+export const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * 503 with `Retry-After`: the database cannot be used right now (down, restarting, connection
+ * lost). Nothing of the request was stored; the same request may be sent again.
+ */
+export function databaseUnavailable(detail = 'the database is not reachable right now; nothing was stored; send the request again later'): ProblemError {
+  return new ProblemError(503, 'Service unavailable', detail, 'database-unavailable', [], RETRY_AFTER_SECONDS);
 }

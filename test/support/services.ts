@@ -10,6 +10,14 @@ export const REGISTRY = process.env.CM_TEST_REGISTRY ?? '127.0.0.1:5000';
 export const SECOND_REGISTRY = process.env.CM_TEST_REGISTRY_2 ?? '127.0.0.1:5001';
 /** PostgreSQL 15 with a database the tests may change freely. */
 export const POSTGRES_URL = process.env.CM_TEST_DATABASE_URL ?? 'postgres://cm:cm@127.0.0.1:5432/cm_test';
+/**
+ * A second PostgreSQL 15 cluster that only the database fault tests use: they terminate its
+ * backends and stop and start it, which must never disturb tests on POSTGRES_URL.
+ * `scripts/services.sh start` creates it (cluster 15/faults, port 5439).
+ */
+export const FAULTS_POSTGRES_URL = process.env.CM_TEST_FAULTS_DATABASE_URL ?? 'postgres://cm:cm@127.0.0.1:5439/cm_faults';
+/** That cluster, as `pg_ctlcluster` names it: version and name. */
+export const FAULTS_POSTGRES_CLUSTER = process.env.CM_TEST_FAULTS_CLUSTER ?? '15/faults';
 /** The Docker engine's socket. */
 export const DOCKER_SOCKET = process.env.CM_TEST_DOCKER_SOCKET ?? '/var/run/docker.sock';
 
@@ -40,15 +48,15 @@ export async function requireRegistry(registry: string = REGISTRY): Promise<void
   }
 }
 
-/** Throws a clear error unless PostgreSQL accepts a connection at POSTGRES_URL. */
-export async function requirePostgres(): Promise<void> {
+/** Throws a clear error unless PostgreSQL accepts a connection at `url` (default POSTGRES_URL). */
+export async function requirePostgres(url: string = POSTGRES_URL): Promise<void> {
   const { Client } = await import('pg');
-  const client = new Client({ connectionString: POSTGRES_URL, connectionTimeoutMillis: 3000 });
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 3000 });
   try {
     await client.connect();
     await client.query('select 1');
   } catch (err) {
-    throw new Error(`this test needs PostgreSQL at ${POSTGRES_URL}: run scripts/services.sh start (${(err as Error).message})`);
+    throw new Error(`this test needs PostgreSQL at ${url}: run scripts/services.sh start (as root) (${(err as Error).message})`);
   } finally {
     await client.end().catch(() => undefined);
   }

@@ -4,9 +4,9 @@
  */
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { REPORTS_PATH } from '../../../common/report';
-import { ProblemError, invalidInput, type FieldError } from '../errors';
+import { ProblemError, databaseUnavailable, invalidInput, type FieldError } from '../errors';
 import type { ServiceMetrics } from '../metrics/registry';
-import { InvalidCursorError } from '../store/store';
+import { InvalidCursorError, StoreUnavailableError } from '../store/store';
 
 const CODE_REASONS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
@@ -23,6 +23,7 @@ const TITLES: Record<number, string> = { 404: 'Not found', 408: 'Request timeout
 /** Maps any thrown value to a ProblemError. */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
+  if (err instanceof StoreUnavailableError) return databaseUnavailable();
   if (err instanceof InvalidCursorError) return invalidInput(err.message, [{ parameter: 'cursor', detail: err.message }], 'invalid-parameter');
   const e = err as Partial<FastifyError> & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
   if (Array.isArray(e.validation)) {
@@ -53,6 +54,7 @@ export function errorHandler(metrics: ServiceMetrics) {
     if (request.method === 'POST' && request.url.split('?')[0] === REPORTS_PATH) {
       metrics.reportsRejected.inc({ reason: problem.reason });
     }
+    if (problem.retryAfterSeconds !== undefined) reply.header('retry-after', String(problem.retryAfterSeconds));
     return reply.code(problem.status).type('application/problem+json').send(problem.toProblem());
   };
 }

@@ -96,6 +96,18 @@ export interface Store {
   close(): Promise<void>;
 }
 
+/**
+ * Thrown when the database cannot be used right now: it refuses connections, or the connection
+ * dropped while the operation ran (a restart, a failover, a terminated backend). Nothing the
+ * operation was asked to store was acknowledged; the same request may succeed a moment later.
+ */
+export class StoreUnavailableError extends Error {
+  constructor(detail: string, options?: { cause?: unknown }) {
+    super(detail, options);
+    this.name = 'StoreUnavailableError';
+  }
+}
+
 /** Thrown for a cursor the store did not issue. */
 export class InvalidCursorError extends Error {
   constructor() {

@@ -39,6 +39,8 @@ export interface ServiceProcess {
   url: string;
   /** Everything it wrote to stderr (its log). */
   log(): string;
+  /** Its exit code, or null while it runs. */
+  exitCode(): number | null;
   stop(): Promise<void>;
 }
 
@@ -71,6 +73,7 @@ export async function startService(port: number, env: Record<string, string>): P
   return {
     url,
     log: () => stderr,
+    exitCode: () => child.exitCode,
     stop: () =>
       new Promise<void>((ok) => {
         if (child.exitCode !== null) return ok();

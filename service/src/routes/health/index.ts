@@ -1,5 +1,5 @@
 /** `GET /healthz` (the process answers), `GET /readyz` (the database answers), `GET /metrics`. */
-import { ProblemError } from '../../errors';
+import { ProblemError, RETRY_AFTER_SECONDS } from '../../errors';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
 
 export function registerHealthRoutes(app: AppInstance, deps: RouteDependencies): void {
@@ -10,7 +10,7 @@ export function registerHealthRoutes(app: AppInstance, deps: RouteDependencies):
       await deps.store.ping();
     } catch (err) {
       request.log.warn({ err }, 'database is not reachable');
-      throw new ProblemError(503, 'Not ready', 'the database does not answer', 'not-ready');
+      throw new ProblemError(503, 'Not ready', 'the database does not answer', 'not-ready', [], RETRY_AFTER_SECONDS);
     }
     return { status: 'ready', database: deps.store.kind };
   });

@@ -1,7 +1,8 @@
 /**
  * Parses a `postgres://` URL into pool settings. A `schema` query parameter (not part of
  * libpq's set) selects the schema the service uses, so several deployments or test runs
- * can share one database.
+ * can share one database. The connections are named `container-mapping` in `pg_stat_activity`
+ * unless the URL sets `application_name` (a DBA can then find, or terminate, one instance's).
  */
 import type { PoolConfig } from 'pg';
 
@@ -26,6 +27,7 @@ export function parsePostgresUrl(url: string, maxConnections = 10): PostgresTarg
       max: maxConnections,
       options: `-c search_path=${schema}`,
       connectionTimeoutMillis: 5000,
+      fallback_application_name: 'container-mapping',
     },
   };
 }

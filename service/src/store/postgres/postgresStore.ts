@@ -9,6 +9,14 @@
  * reason (a bad row, a deadlock with another instance's batch), it is rolled back whole and
  * each of its reports is written again in a transaction of its own, so a failing report still
  * fails alone and the others are stored.
+ *
+ * Connection loss (a restart, a failover, a terminated backend) is the exception: the batch's
+ * connection is dropped and every report of the batch is refused with StoreUnavailableError,
+ * without a second try. When the connection dies during COMMIT nobody knows whether it
+ * committed, so no report of it may be acknowledged; the sender tries again (503), and the
+ * idempotency key makes that second send find the report if it was stored after all. Reads,
+ * `ping` and `counts` turn connection failures into StoreUnavailableError too. The pool opens
+ * fresh connections when the database is back: nothing needs a restart.
  */
 import pg from 'pg';
 import type { Report } from '../../../../common/report';
@@ -17,9 +25,10 @@ import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { PUSH_COLUMNS, REPORT_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
 import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
-import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
+import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
+import { createPool, query, transaction } from './pool';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 /** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
@@ -64,9 +73,7 @@ export class PostgresStore implements Store {
   constructor(url: string, maxConnections = 10) {
     const target = parsePostgresUrl(url, maxConnections);
     this.schema = target.schema;
-    this.pool = new pg.Pool({ ...target.pool, types });
-    // An idle client that loses its connection must not crash the process.
-    this.pool.on('error', () => undefined);
+    this.pool = createPool({ ...target.pool, types });
   }
 
   /** Ingestion transactions committed so far (a batch counts once), for tests and the benchmark. */
@@ -79,23 +86,8 @@ export class PostgresStore implements Store {
     return this.pool;
   }
 
-  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw err;
-    } finally {
-      client.release();
-    }
-  }
-
   async migrate(): Promise<string[]> {
-    return this.transaction(async (c) => {
+    return transaction(this.pool, async (c) => {
       // One instance migrates at a time; the others wait here and then find nothing to do.
       await c.query("SELECT pg_advisory_xact_lock(hashtextextended('container-mapping:migrate', 0))");
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${this.schema}`);
@@ -167,8 +159,13 @@ export class PostgresStore implements Store {
     if (batch.length > 1) {
       let results: IngestResult[] | undefined;
       try {
-        results = await this.transaction((c) => this.ingestWith(c, batch));
-      } catch {
+        results = await transaction(this.pool, (c) => this.ingestWith(c, batch));
+      } catch (err) {
+        if (err instanceof StoreUnavailableError) {
+          // Maybe committed, maybe not: acknowledge none of it (see the file's comment).
+          for (const item of batch) item.reject(err);
+          return;
+        }
         // Rolled back whole: each report gets a transaction of its own below.
       }
       if (results) {
@@ -190,7 +187,7 @@ export class PostgresStore implements Store {
   private async ingestAlone(item: PendingIngest): Promise<IngestResult> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const [result] = await this.transaction((c) => this.ingestWith(c, [item]));
+        const [result] = await transaction(this.pool, (c) => this.ingestWith(c, [item]));
         this.commitCount += 1;
         return result!;
       } catch (err) {
@@ -255,22 +252,23 @@ export class PostgresStore implements Store {
 
   async getImage(digest: string): Promise<ImageDetail | null> {
     const q = imageQuery(digest);
-    const { rows } = await this.pool.query<PushRow>({ name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
+    const { rows } = await query<PushRow>(this.pool, { name: 'image-by-digest', text: numberPlaceholders(q.sql), values: q.params });
     return rows.length === 0 ? null : toImageDetail(digest, rows.map(toImagePush));
   }
 
   async listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage> {
     const q = pushListQuery(filter, page);
-    const { rows } = await this.pool.query<PushRow>(numberPlaceholders(q.sql), q.params);
+    const { rows } = await query<PushRow>(this.pool, numberPlaceholders(q.sql), q.params);
     return toPage(rows, page.limit);
   }
 
   async ping(): Promise<void> {
-    await this.pool.query('SELECT 1');
+    await query(this.pool, 'SELECT 1');
   }
 
   async counts(): Promise<StoreCounts> {
-    const { rows } = await this.pool.query<{ reports: number; pushes: number }>(
+    const { rows } = await query<{ reports: number; pushes: number }>(
+      this.pool,
       'SELECT (SELECT count(*) FROM reports)::int AS reports, (SELECT count(*) FROM pushes)::int AS pushes',
     );
     return rows[0] ?? { reports: 0, pushes: 0 };

@@ -17,7 +17,7 @@ import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
 import { ATTRIBUTION_CANDIDATES_SELECT, UPSERT_REPORT_SQL, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
-import type { IngestContext, IngestResult, PageRequest, PushFilter, Store, StoreCounts } from '../store';
+import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 
 type Bindable = string | number | bigint | null;
@@ -42,6 +42,17 @@ interface PendingIngest {
  * whatever the number of digests); it still walks the digest index.
  */
 export const CANDIDATES_SQL = `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest IN (SELECT value FROM json_each(?))`;
+
+/**
+ * SQLITE_BUSY (and SQLITE_LOCKED): another connection kept the write lock for longer than
+ * `busy_timeout` — a second process on the same file, an administrator's open transaction. The
+ * database is there but cannot be written now; the same request may succeed later (503).
+ */
+function toStoreError(err: unknown): unknown {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string' || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return err;
+  return new StoreUnavailableError(`the database is locked by another connection (${code})`, { cause: err });
+}
 
 const bind = (values: Array<string | number | boolean | null>): Bindable[] =>
   values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
@@ -126,7 +137,8 @@ export class SqliteStore implements Store {
       this.commitCount += 1;
     } catch (err) {
       // Nothing of the batch was committed (BEGIN, COMMIT or the database itself failed).
-      for (const item of batch) item.reject(err);
+      const failure = toStoreError(err);
+      for (const item of batch) item.reject(failure);
       return;
     }
     for (const item of batch) {
