@@ -3,20 +3,10 @@ import { Type } from '@sinclair/typebox';
 import { normalizeDigest } from '../../../../common/imageReference';
 import { invalidInput, notFound } from '../../errors';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
-import { ImageListQuerySchema, type ImageListQuery } from '../../schemas/images';
-import type { PushFilter } from '../../store/store';
+import { toPushFilter } from '../../query/pushFilter';
+import { ImageListQuerySchema } from '../../schemas/images';
 
 export const ImageParamsSchema = Type.Object({ digest: Type.String({ maxLength: 200 }) });
-
-/** Turns the query string into a store filter. */
-export function toPushFilter(query: ImageListQuery): PushFilter {
-  const filter: PushFilter = {};
-  const keys = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'sourceRepository', 'commit'] as const;
-  for (const key of keys) if (query[key] !== undefined) filter[key] = query[key];
-  if (query.since !== undefined) filter.sinceMs = Date.parse(query.since);
-  if (query.until !== undefined) filter.untilMs = Date.parse(query.until);
-  return filter;
-}
 
 export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): void {
   app.get('/api/v1/images/:digest', { schema: { params: ImageParamsSchema } }, async (request) => {
