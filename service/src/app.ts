@@ -8,10 +8,11 @@ import { Authenticator } from './auth/authenticator';
 import { DEFAULT_CONFIG, type ServiceConfig } from './config';
 import { ServiceMetrics } from './metrics/registry';
 import { errorHandler, toProblemError } from './plugins/errorHandler';
+import { registerReadAccess } from './plugins/readAccess';
 import type { AppInstance, RouteDependencies } from './plugins/types';
 import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
-import { registerOpenApiRoute } from './routes/openapi';
+import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
 import { openStore } from './store/openStore';
@@ -70,11 +71,13 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
     );
   });
   if (ownsStore) app.addHook('onClose', async () => store.close());
+  registerReadAccess(app, deps.auth);
+  await registerOpenApi(app, SERVICE_VERSION);
 
   registerReportRoutes(app, deps);
   registerImageRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerHealthRoutes(app, deps);
-  registerOpenApiRoute(app, SERVICE_VERSION);
+  registerOpenApiRoute(app);
   return app as unknown as MappingApp;
 }
