@@ -29,8 +29,10 @@ function documentOptions(version: string): FastifyDynamicSwaggerOptions {
 }
 
 /**
- * Registers the generator; it must be registered (and awaited) before the routes, whose
- * declarations it collects as they are added.
+ * Adds the shared schemas the routes refer to by `$id` (Fastify needs them to validate and
+ * serialise; the generator lists them under `components.schemas`), then registers the
+ * generator. Both must happen (awaited) before the routes, whose declarations it collects as
+ * they are added.
  */
 export async function registerOpenApi(app: AppInstance, version: string): Promise<void> {
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
