@@ -11,10 +11,11 @@ import { clientErrorHandler } from './plugins/clientErrors';
 import { errorHandler, toProblemError } from './plugins/errorHandler';
 import { loggerOptions } from './plugins/logging';
 import { registerRequestGuards } from './plugins/requestGuards';
+import { registerReadAccess } from './plugins/readAccess';
 import type { AppInstance, RouteDependencies } from './plugins/types';
 import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
-import { registerOpenApiRoute } from './routes/openapi';
+import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
 import { openStore } from './store/openStore';
@@ -95,11 +96,13 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
     );
   });
   if (ownsStore) app.addHook('onClose', async () => store.close());
+  registerReadAccess(app, deps.auth);
+  await registerOpenApi(app, SERVICE_VERSION);
 
   registerReportRoutes(app, deps);
   registerImageRoutes(app, deps);
   registerRunRoutes(app, deps);
   registerHealthRoutes(app, deps);
-  registerOpenApiRoute(app, SERVICE_VERSION);
+  registerOpenApiRoute(app);
   return app as unknown as MappingApp;
 }

@@ -9,7 +9,7 @@ import addFormats from 'ajv-formats';
 import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
 import { staticTokenProblems } from './auth/staticTokens';
-import { parseDatabaseUrl } from './store/openStore';
+import { parseDatabaseUrl } from './store/databaseUrl';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 

@@ -5,8 +5,8 @@
 import { parseArgs } from 'node:util';
 import { normalizeDigest } from '../../../common/imageReference';
 import type { ImageDetail, ImagePushPage } from '../schemas/images';
+import { toPushFilter } from '../query/pushFilter';
 import { openStore } from '../store/openStore';
-import { toPushFilter } from '../routes/images/index';
 import { UsageError, type Command, type CommandIo } from './command';
 import { formatImage, formatPushes } from './table';
 

@@ -45,6 +45,12 @@ export const ImagePushSchema = Type.Object(
   { $id: 'ImagePush' },
 );
 
+/**
+ * `ImagePush` by reference, so that the OpenAPI document defines it once. The schemas below that
+ * use it compile only where `ImagePushSchema` is known by its `$id` (see `shared.ts`).
+ */
+const ImagePushRef = Type.Unsafe<Static<typeof ImagePushSchema>>(Type.Ref('ImagePush'));
+
 /** Every name an image was pushed as. */
 export const ImageReferenceSummarySchema = Type.Object({
   registry: Type.String(),
@@ -61,7 +67,7 @@ export const ImageDetailSchema = Type.Object(
     /** `ambiguous` when any push of this image is. */
     attribution: AttributionSchema,
     references: Type.Array(ImageReferenceSummarySchema),
-    pushes: Type.Array(ImagePushSchema),
+    pushes: Type.Array(ImagePushRef),
   },
   { $id: 'ImageDetail' },
 );
@@ -69,7 +75,7 @@ export const ImageDetailSchema = Type.Object(
 /** A page of pushes; pass `nextCursor` back as `cursor` for the next page (null: no more). */
 export const ImagePushPageSchema = Type.Object(
   {
-    items: Type.Array(ImagePushSchema),
+    items: Type.Array(ImagePushRef),
     nextCursor: Nullable(Type.String()),
   },
   { $id: 'ImagePushPage' },

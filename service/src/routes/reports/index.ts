@@ -1,23 +1,20 @@
 /** `POST /api/v1/reports`: verified, validated, idempotent ingestion. */
-import { Type } from '@sinclair/typebox';
-import { REPORTS_PATH } from '../../../../common/report';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import { REPORTS_PATH, ReportSchema } from '../../../../common/report';
 import type { Principal } from '../../auth/principal';
 import { ingestReport, requireIngestScope } from '../../ingest';
 import { closeAfterAnswer } from '../../plugins/requestGuards';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
+import { IngestResponseSchema } from '../../schemas/reports';
+import { problemResponse } from '../../schemas/responses';
+import { sharedRef } from '../../schemas/shared';
 
-/** The answer to an accepted report. */
-export const IngestResponseSchema = Type.Object({
-  idempotencyKey: Type.String(),
-  /**
-   * `created` the first time; `replaced` when it replaced a different earlier send of the same
-   * job attempt; `unchanged` when the identical report was already stored.
-   */
-  status: Type.Union([Type.Literal('created'), Type.Literal('replaced'), Type.Literal('unchanged')]),
-  images: Type.Integer(),
-  ambiguous: Type.Integer(),
-});
+/**
+ * The body schema documents the route; the report is validated by `ingestReport`, which backfill
+ * uses too and which names the failing field (`pointer`), checks image references and recomputes
+ * the idempotency key. So Fastify's own validation of the body is turned off for this route.
+ */
+const validatedByIngest: FastifySchemaCompiler<unknown> = () => () => true;
 
 export function registerReportRoutes(app: AppInstance, deps: RouteDependencies): void {
   /** Who sent each request, decided from its headers before its body is read. */
@@ -36,7 +33,22 @@ export function registerReportRoutes(app: AppInstance, deps: RouteDependencies):
     }
   };
 
-  app.post(REPORTS_PATH, { onRequest: authenticateFirst }, async (request, reply) => {
+  const schema = {
+    summary: 'Send a report (idempotent per job attempt)',
+    body: sharedRef(ReportSchema),
+    response: {
+      201: sharedRef(IngestResponseSchema, { description: 'stored' }),
+      200: sharedRef(IngestResponseSchema, { description: 'the same job attempt was already stored: `replaced` or `unchanged`' }),
+      400: problemResponse('invalid report; `pointer` names the field'),
+      401: problemResponse('no or unverifiable credentials'),
+      403: problemResponse('credentials may not report for this run'),
+      413: problemResponse('body larger than the limit'),
+      408: problemResponse('the whole request did not arrive within the request timeout'),
+      415: problemResponse('not application/json'),
+      503: problemResponse('the database is unreachable; send again after `Retry-After` seconds'),
+    },
+  };
+  app.post(REPORTS_PATH, { schema, validatorCompiler: validatedByIngest, onRequest: authenticateFirst }, async (request, reply) => {
     const principal = principals.get(request) ?? (await deps.auth.authenticate(request.headers.authorization));
     const outcome = await ingestReport({ store: deps.store, ambiguityWindowMs: deps.config.ambiguityWindowMs }, principal, request.body);
     const status = outcome.created ? 'created' : outcome.unchanged ? 'unchanged' : 'replaced';

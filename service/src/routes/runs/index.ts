@@ -2,14 +2,21 @@
 import { Type } from '@sinclair/typebox';
 import { MAX_AZURE_DEVOPS_ID } from '../../../../common/report';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
-import { RunQuerySchema } from '../../schemas/images';
+import { ImagePushPageSchema, RunQuerySchema } from '../../schemas/images';
+import { READ_PROBLEMS } from '../../schemas/responses';
+import { sharedRef } from '../../schemas/shared';
 import type { PushFilter } from '../../store/store';
 
 export const RunParamsSchema = Type.Object({ runId: Type.Integer({ minimum: 0, maximum: MAX_AZURE_DEVOPS_ID }) });
 
 export function registerRunRoutes(app: AppInstance, deps: RouteDependencies): void {
-  app.get('/api/v1/runs/:runId', { schema: { params: RunParamsSchema, querystring: RunQuerySchema } }, async (request) => {
-    deps.auth.requireRead(await deps.auth.authenticate(request.headers.authorization));
+  const schema = {
+    summary: 'What one run pushed, newest first',
+    params: RunParamsSchema,
+    querystring: RunQuerySchema,
+    response: { 200: sharedRef(ImagePushPageSchema, { description: 'a page' }), ...READ_PROBLEMS },
+  };
+  app.get('/api/v1/runs/:runId', { config: { access: 'read' }, schema }, async (request) => {
     const { organization, project, hub, cursor, limit } = request.query;
     const filter: PushFilter = { runId: request.params.runId, hub: hub ?? 'build' };
     if (organization !== undefined) filter.organization = organization;

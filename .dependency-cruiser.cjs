@@ -1,0 +1,77 @@
+// Which part of the project may import which: the layering the folder READMEs describe,
+// checked by `npm run lint:deps` (part of `npm run check`). Type-only imports count too:
+// a layer that needs another's types is coupled to it.
+//
+// Known violations: `.dependency-cruiser-known-violations.json` (written with
+// `npx depcruise common tasks service --output-type baseline --output-to .dependency-cruiser-known-violations.json`)
+// lists exactly two that other work is removing: the cycle cli/serve.ts → backfill/scheduler.ts →
+// backfill/command.ts → cli/serve.ts, and auth/authorizeReport.ts → store/rows.ts. The integrator
+// removes them and then deletes that file and the `--ignore-known` flag of `lint:deps`.
+/** @type {import('dependency-cruiser').IConfiguration} */
+module.exports = {
+  forbidden: [
+    {
+      name: 'no-circular',
+      severity: 'error',
+      comment: 'An import cycle: modules that cannot be understood, loaded or tested one without the other.',
+      from: {},
+      to: { circular: true },
+    },
+    {
+      name: 'common-is-the-bottom',
+      severity: 'error',
+      comment: 'common/ is the contract both sides share; it depends on neither the task nor the service.',
+      from: { path: '^common/' },
+      to: { path: '^(tasks|service)/' },
+    },
+    {
+      name: 'task-without-service',
+      severity: 'error',
+      comment: 'The task ships alone in every pipeline; what it shares with the service lives in common/.',
+      from: { path: '^tasks/' },
+      to: { path: '^service/' },
+    },
+    {
+      name: 'service-without-task',
+      severity: 'error',
+      comment: 'The service never imports the task; what it shares with the task lives in common/.',
+      from: { path: '^service/' },
+      to: { path: '^tasks/' },
+    },
+    {
+      name: 'auth-without-store',
+      severity: 'error',
+      comment: 'Authentication and authorisation decide on claims and reports, not on storage.',
+      from: { path: '^service/src/auth/' },
+      to: { path: '^service/src/store/' },
+    },
+    {
+      name: 'routes-without-cli',
+      severity: 'error',
+      comment: 'HTTP routes do not depend on the command line.',
+      from: { path: '^service/src/routes/' },
+      to: { path: '^service/src/cli/' },
+    },
+    {
+      name: 'query-command-without-routes',
+      severity: 'error',
+      comment: 'query --database reads the store as the routes do, through modules both import, not through a route.',
+      from: { path: '^service/src/cli/query\\.ts$' },
+      to: { path: '^service/src/routes/' },
+    },
+    {
+      name: 'config-without-database-drivers',
+      severity: 'error',
+      comment: 'Loading the configuration must not load better-sqlite3 and pg; only openStore does.',
+      from: { path: '^service/src/config\\.ts$' },
+      to: { path: '(^|/)node_modules/(pg|better-sqlite3)/', reachable: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: 'node_modules' },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: 'tsconfig.json' },
+    exclude: { path: '^(dist|build)/' },
+    reporterOptions: { text: { highlightFocused: true } },
+  },
+};

@@ -1,0 +1,31 @@
+/**
+ * The list query's parameters as a store filter: one pure mapping, shared by the
+ * `GET /api/v1/images` route and `container-mapping query images --database`.
+ */
+import { parseTimestamp } from '../../../common/timestamp';
+import { invalidInput } from '../errors';
+import type { ImageListQuery } from '../schemas/images';
+import type { PushFilter } from '../store/store';
+
+/**
+ * Turns the query string into a store filter.
+ * @throws ProblemError 400 naming `since` or `until` when it names no storable instant.
+ */
+export function toPushFilter(query: ImageListQuery): PushFilter {
+  const filter: PushFilter = {};
+  const keys = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'sourceRepository', 'commit'] as const;
+  for (const key of keys) if (query[key] !== undefined) filter[key] = query[key];
+  if (query.since !== undefined) filter.sinceMs = instantOf('since', query.since);
+  if (query.until !== undefined) filter.untilMs = instantOf('until', query.until);
+  return filter;
+}
+
+/** @throws ProblemError 400 naming the parameter when the date-time names no storable instant. */
+function instantOf(parameter: 'since' | 'until', text: string): number {
+  const ms = parseTimestamp(text);
+  if (ms === undefined) {
+    const detail = 'is not a date-time between 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z';
+    throw invalidInput(`${parameter} ${detail}`, [{ parameter, detail }], 'invalid-parameter');
+  }
+  return ms;
+}
