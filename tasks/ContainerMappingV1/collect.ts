@@ -107,9 +107,10 @@ export async function collect(probe: Probe): Promise<void> {
   if (context.staticToken) tl.setSecret(context.staticToken);
   if (context.jobToken) tl.setSecret(context.jobToken);
   if (context.proxy?.password) tl.setSecret(context.proxy.password);
-  // The HTTP client azure-devops-node-api tunnels through a proxy with (`tunnel`) still calls
-  // `new Buffer()`: its deprecation warning would be the only line on stderr, and no user can act on it.
-  if (context.proxy) process.noDeprecation = true;
+  // Deprecation warnings from the bundled clients would be the only lines on stderr, and no
+  // user can act on them: `new Buffer()` in the proxy tunnel azure-devops-node-api uses, and
+  // `url.parse()` in its HTTP client, which Node 24 (the agent's preferred handler) warns about.
+  process.noDeprecation = true;
   const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
     ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS, ...(context.proxy ? { proxy: context.proxy } : {}) }
     : undefined;
