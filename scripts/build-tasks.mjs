@@ -26,6 +26,23 @@ if (serviceUrl && !/^https?:\/\/[^\s]+$/.test(serviceUrl)) {
   process.exit(2);
 }
 
+/**
+ * The Node.js major version each agent execution handler runs a task with
+ * (microsoft/azure-pipelines-task-lib, node/docs/nodeVersioning.md).
+ */
+const HANDLER_NODE = { Node: 6, Node10: 10, Node16: 16, Node20_1: 20, Node24: 24 };
+
+/** The oldest Node.js any handler in task.json's `execution` runs: the bundle must run there. */
+function oldestNode(task) {
+  const majors = Object.keys(task.execution ?? {}).map((handler) => {
+    const major = HANDLER_NODE[handler];
+    if (major === undefined) throw new Error(`task.json: unknown execution handler ${handler}`);
+    return major;
+  });
+  if (majors.length === 0) throw new Error('task.json declares no execution handler');
+  return Math.min(...majors);
+}
+
 const tasksDir = join(root, 'tasks');
 const tasks = readdirSync(tasksDir).filter((name) => {
   const dir = join(tasksDir, name);
@@ -45,7 +62,7 @@ for (const name of tasks) {
     outdir: out,
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    target: `node${oldestNode(task)}`,
     format: 'cjs',
     minify: true,
     legalComments: 'none',

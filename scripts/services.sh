@@ -5,6 +5,8 @@
 #   - PostgreSQL 15 (cluster 15/main) with a role and database for the tests
 #   - a second PostgreSQL 15 cluster, 15/faults on 127.0.0.1:5439, that only the database fault
 #     tests use: they stop and restart it, which must never disturb the tests on 15/main
+# and installs into a cache the Node.js binaries of the agent's task handlers the task declares
+# (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each.
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
 # Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql).
 # A service that cannot be started is reported; the tests that need it then fail with that reason.
@@ -100,6 +102,37 @@ SQL
   say "postgres faults: not answering on 127.0.0.1:5439"; return 1
 }
 
+# The agent's Node.js versions (scripts/agent-node-versions.txt), each as <cache>/<version>/bin/node,
+# unpacked from the npm registry's node-linux-<arch> package of that version (the official binary;
+# `npm pack` only downloads, it runs no install script). test/support/services.ts finds the same cache.
+node_cache="${CM_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/container-mapping/node}"
+
+install_agent_nodes() {
+  local arch rc=0 handler version dir tmp
+  case "$(uname -m)" in
+    x86_64) arch=x64 ;;
+    aarch64) arch=arm64 ;;
+    *) say "node: no agent Node.js binaries for $(uname -m)"; return 1 ;;
+  esac
+  while read -r handler version; do
+    case "$handler" in ''|'#'*) continue ;; esac
+    dir="$node_cache/$version"
+    if [ -x "$dir/bin/node" ] && [ "$("$dir/bin/node" --version 2>/dev/null)" = "v$version" ]; then continue; fi
+    if ! command -v npm >/dev/null; then say "node: npm is needed to fetch Node.js $version for $handler"; rc=1; continue; fi
+    tmp=$(mktemp -d)
+    if (cd "$tmp" && timeout 600 npm pack "node-linux-$arch@$version" --silent >/dev/null 2>"$state/node-$version.log") \
+      && rm -rf "$dir" && mkdir -p "$dir" && tar -xzf "$tmp"/node-linux-"$arch"-"$version".tgz -C "$dir" --strip-components=1 \
+      && [ "$("$dir/bin/node" --version 2>/dev/null)" = "v$version" ]; then
+      say "node: Node.js $version ($handler) installed in $dir"
+    else
+      say "node: could not install Node.js $version for $handler (see $state/node-$version.log)"; rm -rf "$dir"; rc=1
+    fi
+    rm -rf "$tmp"
+  done <"$here/scripts/agent-node-versions.txt"
+  [ $rc -eq 0 ] && say "node: the agent's Node.js versions are in $node_cache"
+  return $rc
+}
+
 install_missing() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -124,6 +157,7 @@ case "${1:-start}" in
     start_registry 5001 || rc=1
     start_postgres || rc=1
     start_faults_postgres || rc=1
+    install_agent_nodes || rc=1
     exit $rc
     ;;
   *) echo "usage: $0 start" >&2; exit 2 ;;

@@ -15,7 +15,7 @@ import { planPushes, resolvePushes } from './pushes';
 import { imagesFromMetadata, type MetadataFile } from './buildx';
 import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
 import { createOidcToken, jobStartTime, type PipelineApiOptions } from './pipelineApi';
-import { deliverReport } from './deliver';
+import { deliverReport, describeCredential, type Credential } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
 import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
@@ -57,20 +57,28 @@ function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
   return files;
 }
 
-/** Chooses the bearer token: the job's OIDC token, else the static `ContainerMapping.Token`. */
-async function serviceToken(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe): Promise<{ token?: string; note?: string }> {
+/**
+ * The bearer tokens for the service, in order: the job's OIDC token, then the static
+ * `ContainerMapping.Token`. Both when both exist: a service that refuses the OIDC token
+ * (an organisation it is not configured for, a server whose tokens it cannot verify) gets
+ * the static one (see deliver.ts).
+ */
+async function serviceCredentials(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe): Promise<{ credentials: Credential[]; note?: string }> {
   const run = context.run;
+  const credentials: Credential[] = [];
   let note: string | undefined;
   if (api && run.projectId && run.hostType && run.planId && run.jobId) {
     const oidc = await createOidcToken({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS) }, run.projectId, run.hostType, run.planId, run.jobId);
     if (oidc.ok) {
       tl.setSecret(oidc.value);
-      return { token: oidc.value };
+      credentials.push({ kind: 'oidc', token: oidc.value });
+    } else {
+      note = `no OIDC token (${oidc.reason})`;
     }
-    note = `no OIDC token (${oidc.reason})`;
   }
-  if (context.staticToken) return { token: context.staticToken };
-  return { note: note ?? 'no OIDC token and no ContainerMapping.Token' };
+  if (context.staticToken) credentials.push({ kind: 'static', token: context.staticToken });
+  if (credentials.length > 0) return { credentials };
+  return { credentials, note: note ?? 'no OIDC token and no ContainerMapping.Token' };
 }
 
 /** Writes the report beside the job's temp files and attaches it to the run. */
@@ -117,9 +125,10 @@ export async function collect(probe: Probe): Promise<void> {
   if (context.staticToken) tl.setSecret(context.staticToken);
   if (context.jobToken) tl.setSecret(context.jobToken);
   if (context.proxy?.password) tl.setSecret(context.proxy.password);
-  // The HTTP client azure-devops-node-api tunnels through a proxy with (`tunnel`) still calls
-  // `new Buffer()`: its deprecation warning would be the only line on stderr, and no user can act on it.
-  if (context.proxy) process.noDeprecation = true;
+  // Deprecation warnings from the bundled clients would be the only lines on stderr, and no
+  // user can act on them: `new Buffer()` in the proxy tunnel azure-devops-node-api uses, and
+  // `url.parse()` in its HTTP client, which Node 24 (the agent's preferred handler) warns about.
+  process.noDeprecation = true;
   const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
     ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS, ...(context.proxy ? { proxy: context.proxy } : {}) }
     : undefined;
@@ -140,7 +149,7 @@ export async function collect(probe: Probe): Promise<void> {
   }
   // Something to report is likely: ask for the service's token while the images are resolved.
   const likely = pushes.length > 0 || truncated || probe.metadataFiles.length > 0;
-  const tokenRequest = context.serviceUrl && likely ? serviceToken(context, api, probe) : undefined;
+  const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe) : undefined;
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
     const plan = planPushes(probe.events, pushes);
@@ -181,10 +190,10 @@ export async function collect(probe: Probe): Promise<void> {
   if (!context.serviceUrl) {
     problem = 'no service URL is configured (ContainerMapping.ServiceUrl)';
   } else {
-    const { token, note } = (await tokenRequest) ?? {};
+    const { credentials = [], note } = (await credentialsRequest) ?? {};
     const result = await deliverReport({
       serviceUrl: context.serviceUrl,
-      token,
+      credentials,
       body: JSON.stringify(report),
       attemptTimeoutMs: DELIVERY_ATTEMPT_TIMEOUT_MS,
       deadlineMs: probe.deadlineMs - 1000,
@@ -192,10 +201,14 @@ export async function collect(probe: Probe): Promise<void> {
     });
     if (result.delivered) {
       info(`${summary}.`);
+      // Which credential the service took, when it refused the first: never the token itself.
+      if (result.refused && result.credential) {
+        info(`The service refused ${describeCredential(result.refused.credential)} (${result.refused.status}) and accepted ${describeCredential(result.credential)}.`);
+      }
       printNotes(report.warnings);
       return;
     }
-    problem = `${result.problem ?? 'not delivered'}${token ? '' : `; ${note}`}`;
+    problem = `${result.problem ?? 'not delivered'}${credentials.length > 0 ? '' : `; ${note}`}`;
   }
 
   info(`${summary}.`);

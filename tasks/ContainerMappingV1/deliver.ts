@@ -1,6 +1,8 @@
 /**
  * Sends the report to the mapping service: `POST {serviceUrl}/api/v1/reports`, within a time
- * budget, with one retry on network errors, 429 and 5xx. Uses node:http(s) directly: it is
+ * budget, with one retry on network errors, 429 and 5xx. When the service refuses a credential
+ * (401/403) and another one is left (the job's OIDC token first, then the static
+ * `ContainerMapping.Token`), the report is sent once more with the next credential. Uses node:http(s) directly: it is
  * cheaper to load than fetch and lets us bound every attempt. Through the agent's web proxy
  * when it has one (and the service is not in its bypass list): an `http:` service is asked in
  * absolute form through the proxy, an `https:` one through a CONNECT tunnel, TLS end to end.
@@ -13,6 +15,20 @@ import { REPORTS_PATH } from '../../common/contract';
 import type { ProxySettings } from './settings';
 import { proxyAuthorization, proxyFor } from './proxy';
 
+/** Which kind of bearer token a credential is; the log names the kind, never the token. */
+export type CredentialKind = 'oidc' | 'static';
+
+/** A bearer token for the service. */
+export interface Credential {
+  kind: CredentialKind;
+  token: string;
+}
+
+/** How the log names a credential. */
+export function describeCredential(kind: CredentialKind): string {
+  return kind === 'oidc' ? "the job's OIDC token" : 'the static token (ContainerMapping.Token)';
+}
+
 /** What happened to the report. */
 export interface DeliveryResult {
   delivered: boolean;
@@ -21,12 +37,20 @@ export interface DeliveryResult {
   /** Why it was not delivered (no token inside). */
   problem?: string;
   attempts: number;
+  /** The credential of the last attempt (the accepted one when delivered); absent when none was sent. */
+  credential?: CredentialKind;
+  /** The credential the service refused before the next one was tried, and its answer. */
+  refused?: { credential: CredentialKind; status: number };
 }
 
 /** Options for one delivery. */
 export interface DeliveryOptions {
   serviceUrl: string;
-  token?: string;
+  /**
+   * Bearer tokens in order of preference; the next one is used only when the service answers
+   * 401 or 403 to the current one. None: the report is sent without `Authorization`.
+   */
+  credentials?: readonly Credential[];
   body: string;
   attemptTimeoutMs: number;
   /** Epoch ms after which no attempt starts. */
@@ -120,6 +144,21 @@ export function isRetryable(status: number | undefined): boolean {
   return status === undefined || status === 429 || status >= 500;
 }
 
+/** What follows an attempt that did not deliver. */
+export type NextStep = 'next-credential' | 'retry' | 'give-up';
+
+/**
+ * The decision after an attempt that did not deliver (`status` undefined: no answer).
+ * 401/403 with a credential left: send again with it, at once (the service refused the
+ * credential, not the report: an organisation not configured for OIDC, or a server whose
+ * tokens it cannot verify). Otherwise the one retry on network errors, 429 and 5xx.
+ */
+export function nextStep(status: number | undefined, state: { retried: boolean; credentialLeft: boolean }): NextStep {
+  if ((status === 401 || status === 403) && state.credentialLeft) return 'next-credential';
+  if (isRetryable(status) && !state.retried) return 'retry';
+  return 'give-up';
+}
+
 function problemDetail(body: string): string {
   try {
     const json = JSON.parse(body) as { detail?: unknown; title?: unknown };
@@ -139,32 +178,51 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
   } catch {
     return { delivered: false, problem: 'the service URL is not an http(s) URL', attempts: 0 };
   }
-  const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
-  if (options.token) headers.Authorization = `Bearer ${options.token}`;
+  const credentials = options.credentials ?? [];
   const proxy = proxyFor(options.proxy, url.href);
   const via = proxy ? ' through the proxy' : '';
   let result: DeliveryResult = { delivered: false, problem: 'no time left to send', attempts: 0 };
-  for (let attempt = 1; attempt <= 2; attempt++) {
+  let index = 0;
+  let retried = false;
+  let refused: DeliveryResult['refused'];
+  let refusedProblem = '';
+  for (let attempt = 1; ; attempt++) {
     const left = options.deadlineMs - Date.now();
     if (left <= 100) break;
+    const credential = credentials[index];
+    const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
+    if (credential) headers.Authorization = `Bearer ${credential.token}`;
+    const sent: Pick<DeliveryResult, 'credential' | 'refused'> = {};
+    if (credential) sent.credential = credential.kind;
+    if (refused) sent.refused = refused;
+    let status: number | undefined;
     try {
       const answer = await post(url, headers, options.body, Math.min(options.attemptTimeoutMs, left), proxy);
-      if (answer.status >= 200 && answer.status < 300) return { delivered: true, status: answer.status, attempts: attempt };
-      if (proxy && answer.status === 407) {
-        result = { delivered: false, status: 407, problem: 'the proxy refused its credentials (407)', attempts: attempt };
+      status = answer.status;
+      if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt, ...sent };
+      if (proxy && status === 407) {
+        result = { delivered: false, status, problem: 'the proxy refused its credentials (407)', attempts: attempt, ...sent };
         break;
       }
-      const refused = answer.status === 401 || answer.status === 403 ? ' (the service did not accept the token)' : '';
-      result = { delivered: false, status: answer.status, problem: `the service answered ${answer.status}${refused}${problemDetail(answer.body)}`, attempts: attempt };
-      if (!isRetryable(answer.status)) break;
+      const notAccepted = status === 401 || status === 403 ? ` (the service did not accept ${credential ? describeCredential(credential.kind) : 'a request without a token'})` : '';
+      result = { delivered: false, status, problem: `${refusedProblem}the service answered ${status}${notAccepted}${problemDetail(answer.body)}`, attempts: attempt, ...sent };
     } catch (err) {
       if (err instanceof TunnelRefused && err.status === 407) {
-        result = { delivered: false, problem: 'the proxy refused its credentials (407)', attempts: attempt };
+        result = { delivered: false, problem: 'the proxy refused its credentials (407)', attempts: attempt, ...sent };
         break;
       }
-      result = { delivered: false, problem: `the service could not be reached${via} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, attempts: attempt };
+      result = { delivered: false, problem: `${refusedProblem}the service could not be reached${via} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, attempts: attempt, ...sent };
     }
-    if (attempt === 1) await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 250));
+    const step = nextStep(status, { retried, credentialLeft: index + 1 < credentials.length });
+    if (step === 'give-up') break;
+    if (step === 'next-credential' && credential && status !== undefined) {
+      refused = { credential: credential.kind, status };
+      refusedProblem = `${result.problem ?? ''}; then, with ${describeCredential(credentials[index + 1]?.kind ?? 'static')}, `;
+      index++;
+      continue;
+    }
+    retried = true;
+    await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 250));
   }
   return result;
 }

@@ -14,9 +14,9 @@ function write(text: string): void {
   }
 }
 
-// Shared through globalThis: index.js and the lazily loaded collect.js each bundle a copy of
-// this module, and there must still be exactly one group.
-const state = ((globalThis as { __containerMappingOutput?: { open: boolean } }).__containerMappingOutput ??= { open: false });
+// Shared through Node's `global` (not `globalThis`, which Node 10 lacks): index.js and the
+// lazily loaded collect.js each bundle a copy of this module, and there must still be exactly one group.
+const state = ((global as { __containerMappingOutput?: { open: boolean } }).__containerMappingOutput ??= { open: false });
 
 /** Opens the step's group (once). */
 export function startGroup(title = 'Container mapping'): void {

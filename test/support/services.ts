@@ -3,7 +3,11 @@
  * and `.ci/run`) starts on loopback, and a guard that makes a test fail, never skip,
  * when one is missing.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { request } from 'node:http';
+import { homedir } from 'node:os';
+import { join, resolve } from 'node:path';
 
 /** The two registries: two different registry hosts, so a test can push one image to both. */
 export const REGISTRY = process.env.CM_TEST_REGISTRY ?? '127.0.0.1:5000';
@@ -60,4 +64,41 @@ export async function requirePostgres(url: string = POSTGRES_URL): Promise<void>
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/**
+ * The Node.js version the agent runs each execution handler with, from
+ * `scripts/agent-node-versions.txt` (the agent's own `src/Misc/externals.sh`).
+ */
+export function agentNodeVersions(): Map<string, string> {
+  const text = readFileSync(resolve(__dirname, '..', '..', 'scripts', 'agent-node-versions.txt'), 'utf8');
+  const versions = new Map<string, string>();
+  for (const line of text.split('\n')) {
+    const [handler, version] = line.trim().split(/\s+/);
+    if (handler && version && !handler.startsWith('#')) versions.set(handler, version);
+  }
+  return versions;
+}
+
+/** Where `scripts/services.sh start` puts those binaries: `<cache>/<version>/bin/node`. */
+export const AGENT_NODE_CACHE = process.env.CM_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'container-mapping', 'node');
+
+/**
+ * The Node.js binary the agent's `handler` (`Node10`, `Node16`, `Node20_1`, `Node24`) runs a task
+ * with. Throws a clear error when it is not installed or not that version (never a skip).
+ */
+export function requireAgentNode(handler: string): string {
+  const version = agentNodeVersions().get(handler);
+  if (!version) throw new Error(`scripts/agent-node-versions.txt names no Node.js version for the handler ${handler}: add it`);
+  const node = join(AGENT_NODE_CACHE, version, 'bin', 'node');
+  let actual = '';
+  try {
+    if (existsSync(node)) actual = execFileSync(node, ['--version'], { encoding: 'utf8', timeout: 10000 }).trim();
+  } catch {
+    actual = '';
+  }
+  if (actual !== `v${version}`) {
+    throw new Error(`this test needs Node.js ${version} (the agent's ${handler} handler) at ${node}${actual ? `, found ${actual}` : ''}: run scripts/services.sh start`);
+  }
+  return node;
 }

@@ -1,9 +1,10 @@
 import { strict as assert } from 'node:assert';
-import { deliverReport, isRetryable } from '../../tasks/ContainerMappingV1/deliver';
+import { deliverReport, isRetryable, nextStep, type Credential } from '../../tasks/ContainerMappingV1/deliver';
 import { ReportReceiver } from './receiver';
 import { ForwardProxy } from './forwardProxy';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,21 +17,21 @@ describe('Report delivery', function () {
     receiver = undefined;
   });
 
-  async function deliver(statuses: number[], token: string | undefined = 'tok') {
+  async function deliver(statuses: number[], credentials: Credential[] = [{ kind: 'oidc', token: 'tok' }]) {
     receiver = await ReportReceiver.start(statuses);
-    return deliverReport({ serviceUrl: `${receiver.url}/`, token, body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10 });
+    return deliverReport({ serviceUrl: `${receiver.url}/`, credentials, body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10 });
   }
 
   it('posts JSON with the bearer token to /api/v1/reports', async function () {
     const result = await deliver([201]);
-    assert.deepEqual(result, { delivered: true, status: 201, attempts: 1 });
+    assert.deepEqual(result, { delivered: true, status: 201, attempts: 1, credential: 'oidc' });
     assert.deepEqual(receiver?.received, [{ path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } }]);
   });
 
   for (const first of [500, 503, 429]) {
     it(`tries once more after ${first}`, async function () {
       const result = await deliver([first, 200]);
-      assert.deepEqual(result, { delivered: true, status: 200, attempts: 2 });
+      assert.deepEqual(result, { delivered: true, status: 200, attempts: 2, credential: 'oidc' });
     });
   }
 
@@ -50,9 +51,91 @@ describe('Report delivery', function () {
     });
   }
 
-  it('says when the service refused the token', async function () {
-    assert.match((await deliver([401])).problem ?? '', /did not accept the token/);
+  it('says when the service refused the token, naming the kind of credential', async function () {
+    assert.match((await deliver([401])).problem ?? '', /did not accept the job's OIDC token/);
   });
+
+  describe('when the service refuses the job\'s OIDC token and a static token is set', function () {
+    const both: Credential[] = [{ kind: 'oidc', token: 'oidc-tok' }, { kind: 'static', token: 'static-tok' }];
+
+    for (const refusal of [401, 403]) {
+      it(`sends the report once more with the static token after a ${refusal}, and says which one was accepted`, async function () {
+        const result = await deliver([refusal, 201], both);
+        assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'static', refused: { credential: 'oidc', status: refusal } });
+        assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer static-tok']);
+      });
+    }
+
+    it('keeps its one retry for a 5xx that answers the static token', async function () {
+      const result = await deliver([401, 503, 201], both);
+      assert.equal(result.delivered, true);
+      assert.equal(result.attempts, 3);
+      assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer static-tok', 'Bearer static-tok']);
+    });
+
+    it('retries a 5xx with the OIDC token, not the static one: the service did not refuse the credential', async function () {
+      const result = await deliver([500, 201], both);
+      assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'oidc' });
+      assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer oidc-tok']);
+    });
+
+    it('gives up, naming both refusals, when the static token is refused too', async function () {
+      const result = await deliver([401, 403], both);
+      assert.equal(result.delivered, false);
+      assert.equal(result.attempts, 2);
+      assert.match(result.problem ?? '', /answered 401 \(the service did not accept the job's OIDC token\).*then, with the static token \(ContainerMapping\.Token\), the service answered 403 \(the service did not accept the static token/);
+      assert.doesNotMatch(result.problem ?? '', /oidc-tok|static-tok/);
+    });
+
+    it('sends nothing with the static token when the refusal comes after the time budget is spent', async function () {
+      // A service that answers 401 only after 150 ms, with 200 ms left: whether the answer or the
+      // attempt's own timeout comes first, no time is left for a second request.
+      let posts = 0;
+      const slow = createHttpServer((req, res) => {
+        posts++;
+        req.resume();
+        setTimeout(() => res.writeHead(401, { 'Content-Type': 'application/problem+json' }).end('{"title":"no"}'), 150);
+      });
+      await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
+      try {
+        const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
+        const result = await deliverReport({ serviceUrl: url, credentials: both, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 200, retryDelayMs: 10 });
+        assert.equal(result.delivered, false);
+        assert.equal(posts, 1);
+        assert.notEqual(result.credential, 'static');
+      } finally {
+        slow.closeAllConnections();
+        await new Promise((resolve) => slow.close(resolve));
+      }
+    });
+  });
+
+  it('sends no second request after a 401 when only the OIDC token exists (the report is then attached, as before)', async function () {
+    const result = await deliver([401, 201], [{ kind: 'oidc', token: 'oidc-tok' }]);
+    assert.equal(result.delivered, false);
+    assert.equal(result.attempts, 1);
+    assert.equal(receiver?.received.length, 1);
+  });
+
+  const decisions: Array<[number | undefined, boolean, boolean, ReturnType<typeof nextStep>]> = [
+    [401, false, true, 'next-credential'],
+    [403, false, true, 'next-credential'],
+    [401, true, true, 'next-credential'],
+    [401, false, false, 'give-up'],
+    [403, false, false, 'give-up'],
+    [500, false, true, 'retry'],
+    [503, true, true, 'give-up'],
+    [429, false, false, 'retry'],
+    [undefined, false, true, 'retry'],
+    [undefined, true, true, 'give-up'],
+    [400, false, true, 'give-up'],
+    [404, false, true, 'give-up'],
+  ];
+  for (const [status, retried, credentialLeft, expected] of decisions) {
+    it(`decides ${expected} after ${status ?? 'no answer'} (${retried ? 'already retried' : 'not retried yet'}, ${credentialLeft ? 'a credential left' : 'no credential left'})`, function () {
+      assert.equal(nextStep(status, { retried, credentialLeft }), expected);
+    });
+  }
 
   it('reports an unreachable service without throwing', async function () {
     const closed = await ReportReceiver.start();
@@ -92,8 +175,8 @@ describe('Report delivery', function () {
 
     it('posts to an http service in absolute form with the proxy credentials, and the bearer token only to the service', async function () {
       receiver = await ReportReceiver.start([201]);
-      const result = await deliverReport({ serviceUrl: receiver.url, token: 'tok', body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
-      assert.deepEqual(result, { delivered: true, status: 201, attempts: 1 });
+      const result = await deliverReport({ serviceUrl: receiver.url, credentials: [{ kind: 'oidc', token: 'tok' }], body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
+      assert.deepEqual(result, { delivered: true, status: 201, attempts: 1, credential: 'oidc' });
       assert.deepEqual(proxy.requests.map((r) => [r.method, r.target, r.accepted]), [['POST', `${receiver.url}/api/v1/reports`, true]]);
       assert.deepEqual(receiver.received, [{ path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } }]);
     });

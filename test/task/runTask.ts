@@ -108,11 +108,14 @@ export interface TaskRun {
   elapsedMs: number;
 }
 
-/** Spawns `node index.js` in `directory` with exactly `env`; kills it after `killAfterMs`. */
-export function runTask(directory: string, env: Record<string, string>, killAfterMs = 60000): Promise<TaskRun> {
+/**
+ * Spawns `node index.js` in `directory` with exactly `env`; kills it after `killAfterMs`.
+ * `node` is the Node.js binary, as an agent's handler picks one (default: the one running the tests).
+ */
+export function runTask(directory: string, env: Record<string, string>, killAfterMs = 60000, node: string = process.execPath): Promise<TaskRun> {
   return new Promise((ok, fail) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [join(directory, 'index.js')], { cwd: env.AGENT_TEMPDIRECTORY ?? directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [join(directory, 'index.js')], { cwd: env.AGENT_TEMPDIRECTORY ?? directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
