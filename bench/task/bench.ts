@@ -6,9 +6,14 @@
  * local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token).
  * Runs are interleaved (floor, then each scenario) so drift hits all alike; the first rounds
  * are a warm-up. Medians are printed as a table and written to bench/results/.
+ *
+ * Then the hard time limit: a daemon that hangs (accepts and never answers, or sends headers and
+ * never finishes), with a 4 s limit, and when the task ends against that limit (before it when
+ * an engine timeout fires first; its own figure, not a ratio: the limit is the baseline). The tests check that it ends Succeeded; this
+ * is where the time it takes is measured.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -16,11 +21,24 @@ import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../../t
 import { AzureDevOpsStandIn } from '../../test/support/azureDevOps';
 import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../../test/support/docker';
 import { ReportReceiver } from '../../test/task/receiver';
-import { agentEnvironment, newJob, nextWholeSecond, taskDirectory } from '../../test/task/runTask';
+import { agentEnvironment, newJob, runTask, taskDirectory } from '../../test/task/runTask';
+import { hungDaemon } from '../../test/task/hungDaemon';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 3;
 const TIME = '/usr/bin/time';
+const HUNG_RUNS = Number(process.env.BENCH_HUNG_RUNS ?? 3);
+const HUNG_LIMIT_SECONDS = 4;
+/** How far past its time limit the task may end: the bound the integration tests used to assert. */
+const HUNG_BUDGET_OVER_LIMIT_MS = 1500;
+
+/** Resolves at the next whole second (System.PipelineStartTime has whole seconds) and returns it. */
+async function nextWholeSecond(): Promise<number> {
+  const now = Date.now();
+  const next = Math.ceil((now + 1) / 1000) * 1000;
+  await new Promise((r) => setTimeout(r, next - now));
+  return next;
+}
 
 interface Sample {
   wallMs: number;
@@ -42,6 +60,65 @@ function measure(args: string[], env: Record<string, string>): Promise<Sample> {
       else ok({ wallMs, maxRssKiB: Number(rss[1]) });
     });
   });
+}
+
+/** One row of the time-limit table. */
+interface HungRow {
+  daemon: string;
+  timeLimitMs: number;
+  medianEndedMs: number;
+  maxEndedMs: number;
+  overLimitMs: number;
+  budgetOverLimitMs: number;
+  withinBudget: boolean;
+}
+
+/** Runs the task `HUNG_RUNS` times against each kind of hung daemon; every run must end Succeeded by itself. */
+async function measureTimeLimit(dir: string, devops: AzureDevOpsStandIn, receiverUrl: string): Promise<HungRow[]> {
+  const rows: HungRow[] = [];
+  for (const answerHeaders of [false, true]) {
+    const socket = join(tmpdir(), `bench-hung-${randomUUID()}.sock`);
+    const server = await hungDaemon(socket, answerHeaders);
+    const ended: number[] = [];
+    try {
+      for (let i = 0; i < HUNG_RUNS; i++) {
+        const job = newJob(devops.url);
+        const env = agentEnvironment(job, Math.floor(Date.now() / 1000) * 1000, { INPUT_SERVICEURL: receiverUrl, INPUT_DOCKERHOST: `unix://${socket}`, INPUT_TIMELIMITSECONDS: String(HUNG_LIMIT_SECONDS) });
+        const run = await runTask(dir, env, 20 * HUNG_LIMIT_SECONDS * 1000);
+        rmSync(job.tempDirectory, { recursive: true, force: true });
+        if (run.code !== 0 || run.signal !== null) throw new Error(`the task did not end by itself with exit 0 (code ${run.code}, signal ${run.signal}): ${run.stdout.slice(-500)}`);
+        ended.push(run.elapsedMs);
+      }
+    } finally {
+      server.close();
+      if (existsSync(socket)) rmSync(socket);
+    }
+    const medianEnded = median(ended);
+    const limitMs = HUNG_LIMIT_SECONDS * 1000;
+    rows.push({
+      daemon: answerHeaders ? 'headers, never finishes' : 'accepts, never answers',
+      timeLimitMs: limitMs,
+      medianEndedMs: Math.round(medianEnded),
+      maxEndedMs: Math.max(...ended),
+      overLimitMs: Math.round(medianEnded - limitMs),
+      budgetOverLimitMs: HUNG_BUDGET_OVER_LIMIT_MS,
+      withinBudget: Math.max(...ended) - limitMs <= HUNG_BUDGET_OVER_LIMIT_MS,
+    });
+  }
+  return rows;
+}
+
+/** Prints rows of strings as aligned columns. */
+function printTable(header: string[], lines: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
+  const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
+  console.log(fmt(header));
+  for (const l of lines) console.log(fmt(l));
+}
+
+/** `+12.5`, `-3`: a difference with its sign. */
+function signed(n: number): string {
+  return n < 0 ? String(n) : `+${n}`;
 }
 
 function median(values: number[]): number {
@@ -134,17 +211,22 @@ async function main(): Promise<void> {
 
     console.log(`\nContainer mapping task: median of ${RUNS} runs after ${WARMUP} warm-up rounds (node ${process.version}, ${dir})`);
     console.log(`floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS\n`);
-    const header = ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'];
-    const lines = rows.map((r) => [r.scenario, r.medianWallMs, `+${r.overFloorMs}`, `${r.ratioToFloor}x`, `+${r.budgetOverFloorMs}`, r.withinBudget ? 'yes' : 'NO', r.medianPeakRssMiB, `+${r.peakRssOverFloorMiB}`].map(String));
-    const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? '').length)));
-    const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ');
-    console.log(fmt(header));
-    for (const l of lines) console.log(fmt(l));
+    printTable(
+      ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'],
+      rows.map((r) => [r.scenario, r.medianWallMs, signed(r.overFloorMs), `${r.ratioToFloor}x`, `+${r.budgetOverFloorMs}`, r.withinBudget ? 'yes' : 'NO', r.medianPeakRssMiB, signed(r.peakRssOverFloorMiB)].map(String)),
+    );
+
+    const hung = await measureTimeLimit(dir, devops, receiver.url);
+    console.log(`\nHard time limit (${HUNG_LIMIT_SECONDS} s) against a hung daemon: median and slowest of ${HUNG_RUNS} runs, each ended Succeeded by itself\n`);
+    printTable(
+      ['daemon', 'limit ms', 'ended ms (median)', 'slowest ms', 'over limit', 'budget', 'ok'],
+      hung.map((r) => [r.daemon, r.timeLimitMs, r.medianEndedMs, r.maxEndedMs, signed(r.overLimitMs), `+${r.budgetOverLimitMs}`, r.withinBudget ? 'yes' : 'NO'].map(String)),
+    );
 
     const out = resolve(__dirname, '..', 'results');
     mkdirSync(out, { recursive: true });
     const file = join(out, `task-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows }, null, 2)}\n`);
+    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows, timeLimit: hung }, null, 2)}\n`);
     if (disturbed > 0) console.log(`\nnote: ${disturbed} runs of "engine, no pushes" found pushes made by other users of this engine during the bench; that row is inflated.`);
     console.log(`\nwritten to ${file}`);
   } finally {

@@ -16,7 +16,7 @@ import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, pushImage, registryDigest, removeImages, tagImage, uniqueRepository } from '../support/docker';
 import { REGISTRY, SECOND_REGISTRY, requireDocker, requireRegistry } from '../support/services';
 import { buildAndExtractTask } from '../support/vsix';
-import { agentEnvironment, nextWholeSecond, runTask, type SimulatedJob } from '../task/runTask';
+import { agentEnvironment, currentWholeSecond, runTask, type SimulatedJob } from '../task/runTask';
 import { DATABASES, type TestDatabase } from '../service/support/stores';
 import { AzureDevOpsOrganization } from './support/azureDevOpsBuilds';
 import { freePort, runCli, startService, type ServiceProcess } from './support/serviceProcess';
@@ -33,6 +33,9 @@ async function getJson<T>(url: string, token = READ_TOKEN): Promise<{ status: nu
 }
 
 for (const kind of DATABASES) {
+  // Each test starts from nothing (its own Azure DevOps stand-in and organisation, database and
+  // service process) and makes the runs it needs itself, so any one runs alone (--grep) or in any order.
+  // Only the packaged task is shared: it is built once, with the service's URL (and port) baked in.
   describe(`end to end on ${kind.name}: a pipeline's push, answered by the service`, function () {
     this.timeout(120_000);
 
@@ -52,8 +55,8 @@ for (const kind of DATABASES) {
     });
 
     /** A new run of pipeline 17 in the project: one job, its timeline record and its token's claims. */
-    async function newRun(): Promise<{ job: SimulatedJob; env: Record<string, string>; started: number }> {
-      const started = await nextWholeSecond();
+    function newRun(): { job: SimulatedJob; env: Record<string, string>; started: number } {
+      const started = currentWholeSecond();
       const job: SimulatedJob = {
         collectionUri: standIn.url,
         projectId: PROJECT_ID,
@@ -75,6 +78,36 @@ for (const kind of DATABASES) {
       images.push(reference);
       await pushImage(reference);
       return registryDigest(registry, repository, tag);
+    }
+
+    /** A run that pushes a new image to `repository:1.0.0` and whose step reports it to the running service. */
+    async function reportedPush(repository: string): Promise<{ run: ReturnType<typeof newRun>; digest: string; stdout: string }> {
+      const run = newRun();
+      const digest = await buildAndPush(REGISTRY, repository, '1.0.0', `first ${repository} ${randomUUID()}`);
+      const result = await runTask(taskDir, run.env);
+      assert.equal(result.code, 0, result.stdout + result.stderr);
+      return { run, digest, stdout: result.stdout };
+    }
+
+    /**
+     * A run that pushes a new image while the service is down: its step attaches the report, the
+     * agent uploads it, the run finishes; then the service is started again (nothing in it yet).
+     */
+    async function pushWhileServiceIsDown(repository: string): Promise<{ run: ReturnType<typeof newRun>; digest: string }> {
+      await service?.stop();
+      service = undefined;
+      const run = newRun();
+      const digest = await buildAndPush(REGISTRY, repository, '2.0.0', `second ${repository} ${randomUUID()}`);
+      const result = await runTask(taskDir, run.env);
+      assert.equal(result.code, 0, 'the step succeeds although the service is down');
+      assert.match(result.stdout, /##vso\[task\.addattachment type=containerMappingReport;/);
+      assert.equal(org.uploadAttachments(result.stdout, run.env), 1, 'the agent uploads the attached report');
+      const uploaded = org.attachments[org.attachments.length - 1];
+      assert.equal(uploaded?.recordId, run.env.SYSTEM_TASKINSTANCEID, "filed under the step's timeline record, not the job's");
+      org.finishBuild(run.job.buildId);
+      assert.equal(org.attachments.filter((a) => a.type === REPORT_ATTACHMENT_TYPE).length, 1);
+      service = await startService(port, serviceEnv());
+      return { run, digest };
     }
 
     /** The push of `digest` by `runId`, as the service's API answers it. */
@@ -105,39 +138,38 @@ for (const kind of DATABASES) {
       await requireDocker();
       await requireRegistry(REGISTRY);
       await requireRegistry(SECOND_REGISTRY);
-      standIn = await AzureDevOpsStandIn.start();
-      org = await AzureDevOpsOrganization.attach(standIn, ORGANIZATION_ID, PAT);
-      db = await kind.create();
       port = await freePort();
       // The organisation's admin bakes the service URL into the package (README: npm run package -- --service-url).
       ({ taskDir } = await buildAndExtractTask({ serviceUrl: `http://127.0.0.1:${port}` }));
+    });
+
+    beforeEach(async () => {
+      standIn = await AzureDevOpsStandIn.start();
+      org = await AzureDevOpsOrganization.attach(standIn, ORGANIZATION_ID, PAT);
+      db = await kind.create();
       service = await startService(port, serviceEnv());
     });
 
-    after(async () => {
+    afterEach(async () => {
       await service?.stop();
+      service = undefined;
       await standIn?.close();
       await org?.close();
       await db?.destroy();
+    });
+
+    after(async () => {
       await removeImages(images);
     });
 
-    const repository = uniqueRepository('e2e');
-    let firstDigest = '';
-    let firstRun: { job: SimulatedJob; env: Record<string, string> };
-
     it('maps a pushed image to the run, pipeline, job, repository, commit and branch the job ran with', async () => {
-      const run = await newRun();
-      firstRun = run;
-      firstDigest = await buildAndPush(REGISTRY, repository, '1.0.0', `first ${repository}`);
+      const repository = uniqueRepository('e2e');
+      const { run, digest, stdout } = await reportedPush(repository);
+      assert.match(stdout, new RegExp(digest));
+      assert.equal(standIn.requestsTo('oidc').length, 1, 'the task asked Azure DevOps for its OIDC token');
 
-      const result = await runTask(taskDir, run.env);
-      assert.equal(result.code, 0, result.stdout + result.stderr);
-      assert.match(result.stdout, new RegExp(firstDigest));
-      assert.equal(standIn.requestsTo('oidc').length > 0, true, 'the task asked Azure DevOps for its OIDC token');
-
-      const { detail, push } = await pushOf(firstDigest, run.job.buildId);
-      assert.equal(detail.digest, firstDigest, "the service's digest is the registry's Docker-Content-Digest");
+      const { detail, push } = await pushOf(digest, run.job.buildId);
+      assert.equal(detail.digest, digest, "the service's digest is the registry's Docker-Content-Digest");
       assert.deepEqual(
         detail.references.map((r) => `${r.registry}/${r.repository}:${r.tag}`),
         [`${REGISTRY}/${repository}:1.0.0`],
@@ -146,30 +178,34 @@ for (const kind of DATABASES) {
     });
 
     it('answers the same through the CLI, as a table and as JSON', async () => {
+      const repository = uniqueRepository('e2e');
+      const { run, digest } = await reportedPush(repository);
       const env = { CM_URL: service?.url ?? '', CM_TOKEN: READ_TOKEN };
-      const table = await runCli(['query', 'image', firstDigest], env);
+      const table = await runCli(['query', 'image', digest], env);
       assert.equal(table.code, 0, table.stderr);
       assert.match(table.stdout, new RegExp(`${REGISTRY}/${repository}:1\\.0\\.0`));
-      assert.match(table.stdout, new RegExp(String(firstRun.job.buildId)));
-      const asJson = await runCli(['query', 'image', firstDigest, '--json'], env);
+      assert.match(table.stdout, new RegExp(String(run.job.buildId)));
+      const asJson = await runCli(['query', 'image', digest, '--json'], env);
       assert.equal(asJson.code, 0, asJson.stderr);
       const parsed = JSON.parse(asJson.stdout) as ImageDetail;
-      assert.equal(parsed.digest, firstDigest);
-      assert.equal(parsed.pushes[0]?.commit, firstRun.env.BUILD_SOURCEVERSION);
+      assert.equal(parsed.digest, digest);
+      assert.equal(parsed.pushes[0]?.commit, run.env.BUILD_SOURCEVERSION);
     });
 
     it('adds a reference and a run when a second run pushes the same image under a new tag', async () => {
-      const run = await newRun();
+      const repository = uniqueRepository('e2e');
+      const { run: firstRun, digest } = await reportedPush(repository);
+      const run = newRun();
       const reference = `${SECOND_REGISTRY}/${repository}:1.0.0-promoted`;
       await tagImage(`${REGISTRY}/${repository}:1.0.0`, reference);
       images.push(reference);
       await pushImage(reference);
-      assert.equal(await registryDigest(SECOND_REGISTRY, repository, '1.0.0-promoted'), firstDigest);
+      assert.equal(await registryDigest(SECOND_REGISTRY, repository, '1.0.0-promoted'), digest);
 
       const result = await runTask(taskDir, run.env);
       assert.equal(result.code, 0, result.stdout + result.stderr);
 
-      const { detail, push } = await pushOf(firstDigest, run.job.buildId);
+      const { detail, push } = await pushOf(digest, run.job.buildId);
       assert.deepEqual(
         detail.references.map((r) => `${r.registry}/${r.repository}:${r.tag}`).sort(),
         [`${REGISTRY}/${repository}:1.0.0`, `${SECOND_REGISTRY}/${repository}:1.0.0-promoted`].sort(),
@@ -179,22 +215,8 @@ for (const kind of DATABASES) {
     });
 
     it('keeps the mapping of a job that ran while the service was down, and backfill brings it in', async () => {
-      await service?.stop();
-      service = undefined;
-      const run = await newRun();
-      const digest = await buildAndPush(REGISTRY, repository, '2.0.0', `second ${repository}`);
-
-      const result = await runTask(taskDir, run.env);
-      assert.equal(result.code, 0, 'the step succeeds although the service is down');
-      assert.match(result.stdout, /##vso\[task\.addattachment type=containerMappingReport;/);
-      assert.equal(org.uploadAttachments(result.stdout, run.env), 1, 'the agent uploads the attached report');
-      const uploaded = org.attachments[org.attachments.length - 1];
-      assert.equal(uploaded?.recordId, run.env.SYSTEM_TASKINSTANCEID, "filed under the step's timeline record, not the job's");
-      org.finishBuild(run.job.buildId);
-      assert.equal(org.attachments.filter((a) => a.type === REPORT_ATTACHMENT_TYPE).length, 1);
-
-      service = await startService(port, serviceEnv());
-      assert.equal((await getJson(`${service.url}/api/v1/images/${digest}`)).status, 404, 'not known before backfill');
+      const { run, digest } = await pushWhileServiceIsDown(uniqueRepository('e2e'));
+      assert.equal((await getJson(`${service?.url}/api/v1/images/${digest}`)).status, 404, 'not known before backfill');
 
       const args = ['backfill', '--organization', standIn.url, '--project', PROJECT_NAME, '--since', '1h', '--database', db.url];
       const first = await runCli(args, { AZURE_DEVOPS_TOKEN: PAT });
@@ -204,23 +226,32 @@ for (const kind of DATABASES) {
       const { push } = await pushOf(digest, run.job.buildId);
       assert.equal(push.digest, digest);
       assertRunFields(push, run.env, run.job);
-      const before = await getJson<ImageDetail>(`${service.url}/api/v1/images/${digest}`);
+      const before = await getJson<ImageDetail>(`${service?.url}/api/v1/images/${digest}`);
 
       const second = await runCli(args, { AZURE_DEVOPS_TOKEN: PAT });
       assert.equal(second.code, 0, second.stderr);
       assert.match(second.stdout, /found 1 report: 0 new, 0 replaced, 1 unchanged, 0 rejected/);
-      assert.deepEqual(await getJson<ImageDetail>(`${service.url}/api/v1/images/${digest}`), before, 'a second backfill changes nothing');
+      assert.deepEqual(await getJson<ImageDetail>(`${service?.url}/api/v1/images/${digest}`), before, 'a second backfill changes nothing');
     });
 
     it('refuses a backfill with a wrong personal access token and changes nothing', async () => {
+      const repository = uniqueRepository('e2e');
+      const stored = await reportedPush(repository);
+      // A report is waiting on a finished run: a backfill with the right token would bring it in.
+      const waiting = await pushWhileServiceIsDown(repository);
       const list = `${service?.url}/api/v1/images?repository=${encodeURIComponent(repository)}`;
-      const before = await getJson(list);
+      const before = await getJson<{ items: unknown[] }>(list);
+      assert.equal(before.status, 200);
+      assert.equal(before.body.items.length, 1, `only the delivered push is stored: ${JSON.stringify(before.body)}`);
+
       const args = ['backfill', '--organization', standIn.url, '--project', PROJECT_NAME, '--since', '1h', '--database', db.url];
       const refused = await runCli(args, { AZURE_DEVOPS_TOKEN: 'not-the-pat' });
       assert.equal(refused.code, 1);
-      assert.deepEqual(await getJson(list), before);
       assert.match(refused.stderr, /401|not authorized/i);
       assert.doesNotMatch(refused.stderr + refused.stdout, /not-the-pat/, 'the token is never printed');
+      assert.deepEqual(await getJson(list), before);
+      assert.equal((await getJson(`${service?.url}/api/v1/images/${waiting.digest}`)).status, 404, 'the waiting report was not brought in');
+      assert.equal((await pushOf(stored.digest, stored.run.job.buildId)).push.digest, stored.digest, 'the stored push is still there');
     });
   });
 }

@@ -2,11 +2,59 @@
  * The Store contract: one suite, run against SQLite and PostgreSQL.
  */
 import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import pg from 'pg';
 import type { Store } from '../../service/src/store/store';
+import { openStore } from '../../service/src/store/openStore';
 import { DATABASES, type TestDatabase } from './support/stores';
 import { digestOf, image, makeReport } from './support/reports';
 
 const context = (principal = 'test') => ({ principal, receivedAt: new Date('2026-03-01T10:05:00Z'), ambiguityWindowMs: 1500 });
+
+const MIGRATIONS = join(__dirname, '..', '..', 'service', 'src', 'store', 'migrations');
+
+/** The migration versions on disk for one database kind (`001_initial.sql` → `001`), oldest first. */
+function versionsOnDisk(kind: 'sqlite' | 'postgres'): string[] {
+  return readdirSync(join(MIGRATIONS, kind))
+    .map((file) => /^(\d{3})_.*\.sql$/.exec(file)?.[1])
+    .filter((v): v is string => v !== undefined)
+    .sort();
+}
+
+/** Runs read-only queries on the database at `url` past the store (its own connection), in order. */
+async function readPastStore(url: string, queries: string[]): Promise<unknown[][]> {
+  if (url.startsWith('sqlite:')) {
+    const db = new Database(url.slice('sqlite:'.length), { readonly: true });
+    try {
+      return queries.map((sql) => db.prepare(sql).all());
+    } finally {
+      db.close();
+    }
+  }
+  const parsed = new URL(url);
+  const schema = parsed.searchParams.get('schema') ?? 'public';
+  parsed.searchParams.delete('schema');
+  const client = new pg.Client({ connectionString: parsed.toString(), options: `-c search_path=${schema}` });
+  await client.connect();
+  try {
+    const results: unknown[][] = [];
+    for (const sql of queries) results.push((await client.query(sql.replace('$schema', `'${schema}'`))).rows);
+    return results;
+  } finally {
+    await client.end();
+  }
+}
+
+/** What a database holds besides data: its migration records and its tables' columns. */
+async function schemaOf(url: string): Promise<{ migrations: unknown[]; columns: unknown[] }> {
+  const columns = url.startsWith('sqlite:')
+    ? "SELECT m.name AS tbl, p.name, p.type, p.pk FROM sqlite_schema m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid"
+    : 'SELECT table_name, column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_schema = $schema ORDER BY table_name, ordinal_position';
+  const [migrations = [], cols = []] = await readPastStore(url, ['SELECT version, name, applied_at FROM schema_migrations ORDER BY version', columns]);
+  return { migrations, columns: cols };
+}
 
 for (const kind of DATABASES) {
   describe(`Store contract on ${kind.name}`, () => {
@@ -20,8 +68,22 @@ for (const kind of DATABASES) {
     afterEach(async () => db.destroy());
 
     it('applies the migrations once and finds nothing to do the second time', async () => {
-      assert.deepEqual(await store.migrate(), []);
-      assert.deepEqual(await store.counts(), { reports: 0, pushes: 0 });
+      const fresh = await kind.create();
+      const unmigrated = await openStore(fresh.url);
+      try {
+        const expected = versionsOnDisk(unmigrated.kind);
+        assert.ok(expected.length > 0, `no migration files in ${join(MIGRATIONS, unmigrated.kind)}`);
+        assert.deepEqual(await unmigrated.migrate(), expected, 'the first migrate() applies every migration on disk, in order');
+        const once = await schemaOf(fresh.url);
+        assert.deepEqual(once.migrations.map((m) => (m as { version: string }).version), expected, 'each version is recorded once');
+
+        assert.deepEqual(await unmigrated.migrate(), [], 'the second migrate() finds nothing to do');
+        assert.deepEqual(await schemaOf(fresh.url), once, 'the second migrate() changes neither the records nor the tables');
+        assert.deepEqual(await unmigrated.counts(), { reports: 0, pushes: 0 });
+      } finally {
+        await unmigrated.close();
+        await fresh.destroy();
+      }
     });
 
     it('returns an ingested image by digest with its run, source and push details', async () => {
@@ -44,6 +106,8 @@ for (const kind of DATABASES) {
     });
 
     it('returns null for a digest nobody reported', async () => {
+      await store.ingest(makeReport(), context());
+      assert.ok(await store.getImage(digestOf('web-api')), 'the reported digest is found');
       assert.equal(await store.getImage(digestOf('nobody')), null);
     });
 
@@ -59,8 +123,11 @@ for (const kind of DATABASES) {
 
     it('reports an identical re-send as unchanged and writes nothing', async () => {
       const first = await store.ingest(makeReport(), context());
-      const again = await store.ingest(makeReport(), context('someone else'));
+      const rows = () => readPastStore(db.url, ['SELECT * FROM reports ORDER BY id', 'SELECT * FROM pushes ORDER BY id']);
+      const stored = await rows();
+      const again = await store.ingest(makeReport(), { ...context('someone else'), receivedAt: new Date('2026-03-01T11:00:00Z') });
       assert.deepEqual(again, { reportId: first.reportId, created: false, unchanged: true, images: 1, ambiguous: 0 });
+      assert.deepEqual(await rows(), stored, 'every row of reports and pushes is as it was: who sent it and when included');
     });
 
     it('keeps a second attempt of the same job as its own report', async () => {
@@ -174,13 +241,19 @@ for (const kind of DATABASES) {
         store.ingest(makeReport(), context()),
         store.ingest(makeReport({ pipeline: { runId: 13 }, images: [image({ pushedAt: '2026-03-01T10:00:00.400Z' })] }), context()),
       ]);
-      assert.equal(a.ambiguous + b.ambiguous >= 1, true);
+      // The report written second finds the other and counts its one push ambiguous. The first counts
+      // 0 when it was decided alone (SQLite: each report in its savepoint), 1 when both were decided
+      // at once (PostgreSQL: one batch); never more than its one push, never both 0.
+      const counts = [a.ambiguous, b.ambiguous].sort().join();
+      assert.ok(counts === '0,1' || counts === '1,1', `ambiguous counts ${counts}`);
       const found = await store.getImage(digestOf('web-api'));
       assert.deepEqual(found?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
     });
 
-    it('answers a ping', async () => {
+    it('answers a ping while its database is open, and fails it once closed', async () => {
       await store.ping();
+      await store.close();
+      await assert.rejects(store.ping());
     });
   });
 }

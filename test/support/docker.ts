@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
 import { randomBytes } from 'node:crypto';
+import { DOCKER_SOCKET } from './services';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -77,6 +78,38 @@ export function registryDigest(registry: string, repository: string, tag: string
       },
     );
     req.on('timeout', () => req.destroy(new Error('registry timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/**
+ * When the engine recorded the push of `reference` (an `image` `push` event since `sinceMs`),
+ * in epoch nanoseconds, read from the Engine API's `/events` (bounded by `until`, so the
+ * stream ends). Throws when there is none.
+ */
+export function pushEventTimeNano(reference: string, sinceMs: number, socketPath: string = DOCKER_SOCKET): Promise<number> {
+  const seconds = (ms: number) => (ms / 1000).toFixed(3);
+  const filters = encodeURIComponent(JSON.stringify({ type: ['image'], event: ['push'] }));
+  const path = `/events?since=${seconds(sinceMs)}&until=${seconds(Date.now() + 1)}&filters=${filters}`;
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: 10_000 }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (text += c));
+      res.on('end', () => {
+        const times = text
+          .split('\n')
+          .filter((line) => line.trim() !== '')
+          .map((line) => JSON.parse(line) as { Actor?: { ID?: string }; timeNano?: number })
+          .filter((e) => e.Actor?.ID === reference && typeof e.timeNano === 'number')
+          .map((e) => e.timeNano as number);
+        const last = times.at(-1);
+        if (res.statusCode === 200 && last !== undefined) resolve(last);
+        else reject(new Error(`the engine has no push event for ${reference} since ${new Date(sinceMs).toISOString()} (status ${res.statusCode})`));
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error('the engine did not finish listing its events')));
     req.on('error', reject);
     req.end();
   });
