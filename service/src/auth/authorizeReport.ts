@@ -8,7 +8,7 @@
 import type { Report, ReportSource } from '../../../common/report';
 import { normalizeOrganizationUrl } from '../../../common/idempotency';
 import { forbidden, unauthenticated, type FieldError } from '../errors';
-import type { VerifiedNames } from '../store/store';
+import type { VerifiedNames } from '../verifiedNames';
 import {
   CLAIM_TO_REPORT_FIELD,
   OPTIONAL_CLAIMS,

@@ -66,7 +66,7 @@ export function backfillInto(
         receivedAt: new Date(),
         ambiguityWindowMs: options.ambiguityWindowMs,
       });
-      return result.unchanged ? 'unchanged' : result.created ? 'created' : 'replaced';
+      return result.status;
     },
     ...(options.log ? { log: options.log } : {}),
   });
