@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { claimsFromPipelineEnvironment } from '../../../service/src/auth/azureDevOpsClaims';
+import { claimsFromPipelineEnvironment } from '../../support/azureDevOpsTokens';
 import { azureDevOpsTime, json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
 import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
