@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
-import { staticTokenProblems } from './auth/staticTokens';
+import { StaticTokenConfigSchema, staticTokenProblems, type StaticTokenConfig } from './auth/staticTokens';
 import { parseDatabaseUrl } from './store/databaseUrl';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
@@ -30,24 +30,6 @@ export const OrganizationConfigSchema = Type.Object(
     jwksUrl: Type.Optional(Type.String({ format: 'uri' })),
     /** Accepted audience; default api://AzureADTokenExchange. */
     audience: Type.Optional(Type.String({ minLength: 1 })),
-  },
-  { additionalProperties: false },
-);
-
-/** A static token: only its SHA-256 is configured. */
-export const StaticTokenConfigSchema = Type.Object(
-  {
-    name: Type.String({ minLength: 1, maxLength: 100 }),
-    /** Hex SHA-256 of the token (`container-mapping token create` prints it). */
-    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read')]), { minItems: 1, uniqueItems: true }),
-    /**
-     * Binds an ingest token to one organisation: an Azure DevOps Services name (`contoso`:
-     * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL.
-     */
-    organization: Type.Optional(Type.String({ minLength: 1 })),
-    /** Binds an ingest token to one project, by id (a GUID; names are refused: see `staticTokenProblems`). */
-    project: Type.Optional(Type.String({ minLength: 1 })),
   },
   { additionalProperties: false },
 );
@@ -94,8 +76,8 @@ export const ConfigSchema = Type.Object(
 
 export type OrganizationConfig = Static<typeof OrganizationConfigSchema>;
 export type BackfillSourceConfig = Static<typeof BackfillSourceSchema>;
-export type StaticTokenConfig = Static<typeof StaticTokenConfigSchema>;
 export type ServiceConfig = Static<typeof ConfigSchema>;
+export type { StaticTokenConfig };
 
 /** An organisation with its defaults filled in; `jwksUrl` stays unset unless configured (then keys are discovered). */
 export type ResolvedOrganization = Required<Omit<OrganizationConfig, 'jwksUrl'>> & Pick<OrganizationConfig, 'jwksUrl'>;

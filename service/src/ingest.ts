@@ -1,6 +1,8 @@
 /**
  * Ingestion, independent of HTTP: validate a report, hold it against the principal that
- * sent it, store it. The `POST /api/v1/reports` route and the `backfill` command both call it.
+ * sent it, store it. The one way a report enters the store: the `POST /api/v1/reports` route
+ * calls it for the token's principal, and backfill (`backfill` and the scheduled mode, through
+ * `backfill/backfill.ts`) for an attachment principal, the build the attachment is filed under.
  */
 import type { Report } from '../../common/report';
 import { authorizeReport } from './auth/authorizeReport';
@@ -22,7 +24,7 @@ export interface IngestOutcome extends IngestResult {
 
 /** @throws ProblemError 401/403 unless the principal may send reports at all. */
 export function requireIngestScope(principal: Principal): void {
-  if (principal.kind === 'pipeline') return;
+  if (principal.kind === 'pipeline' || principal.kind === 'attachment') return;
   if (principal.kind === 'token' && principal.token.scopes.includes('ingest')) return;
   if (principal.kind === 'anonymous') throw unauthenticated('sending reports needs an Azure DevOps OIDC token or an ingest token');
   throw forbidden('this token may not send reports: it needs the ingest scope');

@@ -9,7 +9,6 @@ import { randomUUID } from 'node:crypto';
 import { REPORT_ATTACHMENT_TYPE } from '../../common/report';
 import { createAzureDevOpsSource, PAGE_SIZE } from '../../service/src/backfill/azureDevOpsSource';
 import { runBackfill } from '../../service/src/backfill/backfill';
-import { parseReportText } from '../../service/src/backfill/command';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { AzureDevOpsOrganization } from '../e2e/support/azureDevOpsBuilds';
 import { makeReport, PROJECT_ID } from '../service/support/reports';
@@ -55,11 +54,11 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
     const ingested: number[] = [];
     const summary = await runBackfill({
       source: await source(),
+      project: 'Shop',
       since: new Date(T0 - 3_600_000),
-      parse: parseReportText,
-      ingest: async (report) => {
-        ingested.push(report.pipeline.runId);
-        return 'created';
+      ingest: async (principal) => {
+        ingested.push(principal.run.id);
+        return { status: 'created' };
       },
     });
     assert.deepEqual(summary.rejected, []);
@@ -77,6 +76,23 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
       assert.equal(list.query.queryOrder, 'finishTimeAscending');
       assert.equal(list.query.$top, String(PAGE_SIZE));
     }
+  });
+
+  it('lists each build with what it says of itself: project, pipeline, repository, commit and branch', async () => {
+    const repository = { id: 'a1b2c3d4-0000-4000-8000-000000000001', type: 'TfsGit', name: 'web-api', url: 'https://dev.azure.com/contoso/Shop/_git/web-api' };
+    org.builds.set(400, {
+      id: 400, buildNumber: '20261128.400', projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
+      repository, sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c', sourceBranch: 'refs/heads/main',
+      startTime: new Date(T0), finishTime: new Date(T0 + 60_000),
+    });
+    addBuild(401, T0 + 120_000);
+    const runs = [];
+    for await (const run of (await source()).listRuns(new Date(T0 - 1))) runs.push(run);
+    assert.deepEqual(runs[0], {
+      id: 400, number: '20261128.400', time: new Date(T0 + 60_000), projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
+      repository: { id: repository.id, name: repository.name, url: repository.url }, sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c', sourceBranch: 'refs/heads/main',
+    });
+    assert.deepEqual(runs[1], { id: 401, number: '20261128.401', time: new Date(T0 + 120_000), projectId: PROJECT_ID, projectName: 'Shop' }, 'what a build does not say is left out');
   });
 
   it('keeps the milliseconds of the start time in minTime', async () => {

@@ -5,7 +5,11 @@ import type { Store } from '../../service/src/store/store';
 import { makeReport, ORG_URL, PROJECT_ID } from '../service/support/reports';
 import { SQLITE } from '../service/support/stores';
 
-const run: RunRef = { id: 12, projectId: PROJECT_ID, number: '20260301.1', time: new Date('2026-03-01T10:02:00Z') };
+/** Run 12 as the Builds API describes it: what makeReport's report names. */
+const run: RunRef = {
+  id: 12, projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
+  number: '20260301.1', time: new Date('2026-03-01T10:02:00Z'),
+};
 
 /** One run with one attachment; counts how often it was asked, and from when. */
 function oneRunSource(asked: Date[]): ReportAttachmentSource {

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from 'jose';
-import { claimsFromPipelineEnvironment, mintAzureDevOpsToken } from '../../service/src/auth/azureDevOpsClaims';
+import { claimsFromPipelineEnvironment, mintAzureDevOpsToken } from '../support/azureDevOpsTokens';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import type { ImageDetail } from '../../service/src/schemas/images';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';

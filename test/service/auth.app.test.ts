@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { generateKeyPair, SignJWT } from 'jose';
-import { issuerFor, mintAzureDevOpsToken } from '../../service/src/auth/azureDevOpsClaims';
+import { issuerFor } from '../../service/src/auth/azureDevOpsClaims';
+import { mintAzureDevOpsToken } from '../support/azureDevOpsTokens';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import { DATABASES, SQLITE } from './support/stores';
 import { INGEST_TOKEN, READ_TOKEN, startTestService, type TestService } from './support/app';

@@ -66,7 +66,7 @@ describe('PostgreSQL store when its connection is terminated mid-batch', functio
 
     // The same reports again, on a fresh connection: all three are new (nothing was half-written).
     const again = await Promise.all([1, 2, 3].map((run) => store.ingest(report(run), context)));
-    assert.deepEqual(again.map((r) => r.created), [true, true, true]);
+    assert.deepEqual(again.map((r) => r.status), ['created', 'created', 'created']);
     assert.deepEqual(await store.counts(), { reports: 3, pushes: 3 });
   });
 });

@@ -26,7 +26,7 @@ describe('PostgreSQL group commit', () => {
     const before = store.commits;
     const results = await Promise.all([1, 2, 3, 4, 5].map((run) => store.ingest(report(run), context)));
     assert.equal(store.commits - before, 1);
-    assert.deepEqual(results.map((r) => r.created), [true, true, true, true, true]);
+    assert.deepEqual(results.map((r) => r.status), ['created', 'created', 'created', 'created', 'created']);
     assert.equal(new Set(results.map((r) => r.reportId)).size, 5);
     assert.deepEqual(await store.counts(), { reports: 5, pushes: 5 });
   });
@@ -38,10 +38,10 @@ describe('PostgreSQL group commit', () => {
       store.ingest(makeReport({ pipeline: { runId: 1 }, images: [image({ digest: digestOf('run-1'), tag: 'other' }), image({ digest: digestOf('x') })] }), context),
       store.ingest(report(2), context),
     ]);
-    assert.deepEqual(pick(created!), { created: true, unchanged: false, images: 1 });
-    assert.deepEqual(pick(replaced!), { created: false, unchanged: false, images: 2 });
+    assert.deepEqual(pick(created!), { status: 'created', images: 1 });
+    assert.deepEqual(pick(replaced!), { status: 'replaced', images: 2 });
     assert.equal(replaced!.reportId, first[0]!.reportId);
-    assert.deepEqual(pick(unchanged!), { created: false, unchanged: true, images: 1 });
+    assert.deepEqual(pick(unchanged!), { status: 'unchanged', images: 1 });
     assert.equal(unchanged!.reportId, first[1]!.reportId);
     assert.deepEqual(await store.counts(), { reports: 3, pushes: 4 });
   });
@@ -53,9 +53,9 @@ describe('PostgreSQL group commit', () => {
     const [a, other, b] = await Promise.all([store.ingest(older, context), store.ingest(report(2), context), store.ingest(newer, context)]);
     // Two batches ([older, other], then [newer]), not a failed batch retried report by report.
     assert.equal(store.commits - before, 2);
-    assert.equal(a!.created, true);
-    assert.equal(other!.created, true);
-    assert.equal(b!.created, false);
+    assert.equal(a!.status, 'created');
+    assert.equal(other!.status, 'created');
+    assert.equal(b!.status, 'replaced');
     assert.deepEqual((await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag), ['b']);
     assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
   });
@@ -72,13 +72,13 @@ describe('PostgreSQL group commit', () => {
       sends.push(...reports.map((r) => store.ingest(r, context)), ...[...reports].reverse().map((r) => other.ingest(r, context)));
     }
     const results = await Promise.all(sends);
-    assert.equal(results.filter((r) => r.created).length, 12);
+    assert.equal(results.filter((r) => r.status === 'created').length, 12);
     assert.deepEqual(await store.counts(), { reports: 12, pushes: 12 });
     const shared = await store.getImage(digestOf('shared-0'));
     assert.deepEqual(shared?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
   });
 });
 
-function pick(result: IngestResult): Pick<IngestResult, 'created' | 'unchanged' | 'images'> {
-  return { created: result.created, unchanged: result.unchanged, images: result.images };
+function pick(result: IngestResult): Pick<IngestResult, 'status' | 'images'> {
+  return { status: result.status, images: result.images };
 }

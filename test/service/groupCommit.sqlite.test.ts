@@ -53,7 +53,7 @@ describe('SQLite group commit', () => {
     const pending = store.ingest(report(8), context);
     await store.close();
     const result = await pending;
-    assert.equal(result.created, true);
+    assert.equal(result.status, 'created');
     const reopened = new SqliteStore(store.file);
     try {
       assert.deepEqual(await reopened.counts(), { reports: 1, pushes: 1 });

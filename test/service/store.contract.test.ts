@@ -88,7 +88,7 @@ for (const kind of DATABASES) {
 
     it('returns an ingested image by digest with its run, source and push details', async () => {
       const result = await store.ingest(makeReport(), context());
-      assert.equal(result.created, true);
+      assert.equal(result.status, 'created');
       assert.equal(result.images, 1);
       const found = await store.getImage(digestOf('web-api'));
       assert.ok(found);
@@ -114,8 +114,7 @@ for (const kind of DATABASES) {
     it('replaces an earlier send of the same job attempt instead of adding to it', async () => {
       await store.ingest(makeReport({ images: [image(), image({ tag: 'latest' })] }), context());
       const again = await store.ingest(makeReport({ images: [image({ tag: '1.0.1' })] }), context());
-      assert.equal(again.created, false);
-      assert.equal(again.unchanged, false);
+      assert.equal(again.status, 'replaced');
       assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
       const found = await store.getImage(digestOf('web-api'));
       assert.deepEqual(found?.pushes.map((p) => p.tag), ['1.0.1']);
@@ -126,7 +125,7 @@ for (const kind of DATABASES) {
       const rows = () => readPastStore(db.url, ['SELECT * FROM reports ORDER BY id', 'SELECT * FROM pushes ORDER BY id']);
       const stored = await rows();
       const again = await store.ingest(makeReport(), { ...context('someone else'), receivedAt: new Date('2026-03-01T11:00:00Z') });
-      assert.deepEqual(again, { reportId: first.reportId, created: false, unchanged: true, images: 1, ambiguous: 0 });
+      assert.deepEqual(again, { reportId: first.reportId, status: 'unchanged', images: 1, ambiguous: 0 });
       assert.deepEqual(await rows(), stored, 'every row of reports and pushes is as it was: who sent it and when included');
     });
 
@@ -167,7 +166,7 @@ for (const kind of DATABASES) {
       assert.equal(first.images, 2);
       assert.equal(first.ambiguous, 1);
       const again = await store.ingest(mixed, context());
-      assert.deepEqual([again.unchanged, again.images, again.ambiguous], [true, 2, 1]);
+      assert.deepEqual([again.status, again.images, again.ambiguous], ['unchanged', 2, 1]);
     });
 
     it('does not mark pushes of the same image by two runs minutes apart ambiguous', async () => {
@@ -231,8 +230,8 @@ for (const kind of DATABASES) {
     it('stores one report when the same report is sent many times at the same moment', async () => {
       const report = makeReport({ images: [image(), image({ tag: 'latest' })] });
       const results = await Promise.all(Array.from({ length: 10 }, () => store.ingest(report, context())));
-      assert.equal(results.filter((r) => r.created).length, 1);
-      assert.equal(results.filter((r) => r.unchanged).length, 9);
+      assert.equal(results.filter((r) => r.status === 'created').length, 1);
+      assert.equal(results.filter((r) => r.status === 'unchanged').length, 9);
       assert.deepEqual(await store.counts(), { reports: 1, pushes: 2 });
     });
 

@@ -14,12 +14,8 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWK, type KeyLike } from 'jose';
-import {
-  issuerFor as azureDevOpsIssuerFor,
-  mintAzureDevOpsToken,
-  type AzureDevOpsPipelineClaims,
-  type MintOptions,
-} from '../../service/src/auth/azureDevOpsClaims';
+import { issuerFor as azureDevOpsIssuerFor, type AzureDevOpsPipelineClaims } from '../../service/src/auth/azureDevOpsClaims';
+import { mintAzureDevOpsToken, type MintOptions } from './azureDevOpsTokens';
 
 /** Which document a request asked for. */
 export type IssuerDocument = 'discovery' | 'jwks';

@@ -1,14 +1,15 @@
 /**
  * Holds a verified principal against the report it sends: a pipeline token speaks only for
  * exactly what its claims name (organisation, project, pipeline, run, build hub, repository,
- * commit, branch, and the project and pipeline names in its subject); a bound static token
- * only for its organisation and project. Also says which names the principal vouches for:
- * only those are matched by the name filters of the read API.
+ * commit, branch, and the project and pipeline names in its subject); a report backfilled from
+ * a build's attachment only for what that build says of itself, held the same way; a bound
+ * static token only for its organisation and project. Also says which names the principal
+ * vouches for: only those are matched by the name filters of the read API.
  */
 import type { Report, ReportSource } from '../../../common/report';
 import { normalizeOrganizationUrl } from '../../../common/idempotency';
 import { forbidden, unauthenticated, type FieldError } from '../errors';
-import type { VerifiedNames } from '../store/store';
+import type { VerifiedNames } from '../verifiedNames';
 import {
   CLAIM_TO_REPORT_FIELD,
   OPTIONAL_CLAIMS,
@@ -16,7 +17,7 @@ import {
   parsePipelineSubject,
   type AzureDevOpsPipelineClaims,
 } from './azureDevOpsClaims';
-import type { Principal, TokenPrincipal } from './principal';
+import type { AttachmentPrincipal, Principal, TokenPrincipal } from './principal';
 import { organizationMatches, parseOrganizationBinding } from './staticTokens';
 
 /** Repository URLs compare without user info (`https://org@dev.azure.com/…`), case or trailing slash. */
@@ -72,6 +73,37 @@ const SAME_SOURCE: Record<(typeof OPTIONAL_CLAIMS)[number], (claim: string, fiel
   rpo_ref: (claim, field) => normalizeBranch(claim) === normalizeBranch(field),
 };
 
+/** The report's repository fields that credentials may vouch for. */
+type SourceField = (typeof SOURCE_FIELD)[keyof typeof SOURCE_FIELD];
+
+/**
+ * Holds the report's repository fields against what the credentials say (`known`): each field
+ * known must agree, and each the report leaves out is taken from `known`.
+ * @returns the pointers that disagree, and the source to store.
+ */
+function holdSource(
+  known: Partial<Record<SourceField, string>>,
+  sent: ReportSource,
+  detail: (claim: (typeof OPTIONAL_CLAIMS)[number]) => string,
+): { mismatches: FieldError[]; source: ReportSource; filled: boolean } {
+  const mismatches: FieldError[] = [];
+  const source: ReportSource = { ...sent };
+  let filled = false;
+  for (const claim of OPTIONAL_CLAIMS) {
+    const field = SOURCE_FIELD[claim];
+    const value = known[field];
+    if (value === undefined || value === '') continue;
+    const given = source[field];
+    if (given === undefined) {
+      source[field] = value;
+      filled = true;
+    } else if (!SAME_SOURCE[claim](value, given)) {
+      mismatches.push({ pointer: CLAIM_TO_REPORT_FIELD[claim], detail: detail(claim) });
+    }
+  }
+  return { mismatches, source, filled };
+}
+
 /** What a principal may write, once held against the report. */
 export interface AuthorizedReport {
   /** The report to store: the one sent, with the repository fields it left out filled from the token. */
@@ -110,8 +142,7 @@ export function holdPipelineClaims(
     if (!sameName(subject.pipeline, p.definitionName)) mismatch('sub_pipeline', `the token's subject names pipeline "${subject.pipeline}"`);
   }
 
-  const source: ReportSource = { ...report.source };
-  let filled = false;
+  const known: Partial<Record<SourceField, string>> = {};
   for (const claim of OPTIONAL_CLAIMS) {
     let value: string | undefined;
     try {
@@ -119,16 +150,10 @@ export function holdPipelineClaims(
     } catch (err) {
       throw unauthenticated(`${(err as Error).message}: it is not an Azure DevOps pipeline job token`);
     }
-    if (value === undefined) continue;
-    const field = SOURCE_FIELD[claim];
-    const sent = source[field];
-    if (sent === undefined) {
-      source[field] = value;
-      filled = true;
-    } else if (!SAME_SOURCE[claim](value, sent)) {
-      mismatch(claim, `does not match the token's ${claim}`);
-    }
+    if (value !== undefined) known[SOURCE_FIELD[claim]] = value;
   }
+  const { mismatches, source, filled } = holdSource(known, report.source, (claim) => `does not match the token's ${claim}`);
+  out.push(...mismatches);
   // Without a readable subject the token names ids only; the repository's name is vouched for
   // only when it is the name the token's repository URL gives it.
   const repositoryUrl = optionalClaim(claims, 'rpo_uri');
@@ -143,6 +168,68 @@ export function holdPipelineClaims(
     },
   };
 }
+
+/**
+ * The mismatches between the build an attachment is filed under and the report in it, held as
+ * strictly as a pipeline token's claims: organisation (the one the backfill reads), project,
+ * build hub, pipeline and run must all be the build's, and so must the project and pipeline
+ * names and the repository, commit and branch wherever the build names them; a repository
+ * field the report leaves out is taken from the build. A build that does not say its project
+ * or pipeline vouches for nothing. Names are vouched for only where the build names them.
+ */
+export function holdAttachedBuild(
+  principal: AttachmentPrincipal,
+  report: Report,
+): { mismatches: FieldError[]; report: Report; verifiedNames: VerifiedNames } {
+  const out: FieldError[] = [];
+  const p = report.pipeline;
+  const { run } = principal;
+  const mismatch = (pointer: string, detail: string) => out.push({ pointer, detail });
+  if (normalizeOrganizationUrl(p.organizationUrl) !== normalizeOrganizationUrl(principal.organizationUrl)) {
+    mismatch('/pipeline/organizationUrl', `the backfill reads organisation ${principal.organizationUrl}`);
+  }
+  if (!run.projectId) mismatch('/pipeline/projectId', 'the build the attachment is filed under does not say its project');
+  else if (run.projectId.toLowerCase() !== p.projectId.toLowerCase()) mismatch('/pipeline/projectId', `the attachment's build belongs to project ${run.projectId}`);
+  if (p.hub !== 'build') mismatch('/pipeline/hub', 'the attachment is filed under a build run, not a classic release');
+  if (run.definitionId === undefined) mismatch('/pipeline/definitionId', 'the build the attachment is filed under does not say its pipeline');
+  else if (run.definitionId !== p.definitionId) mismatch('/pipeline/definitionId', `the attachment's build is a run of pipeline ${run.definitionId}`);
+  if (run.id !== p.runId) mismatch('/pipeline/runId', `the attachment is filed under build ${run.id}`);
+  if (run.projectName !== undefined && !sameName(run.projectName, p.projectName)) mismatch('/pipeline/projectName', `the attachment's build names project "${run.projectName}"`);
+  if (run.definitionName !== undefined && !sameName(run.definitionName, p.definitionName)) {
+    mismatch('/pipeline/definitionName', `the attachment's build names pipeline "${run.definitionName}"`);
+  }
+  const repository = run.repository ?? {};
+  const known = {
+    ...(repository.id ? { id: repository.id } : {}),
+    ...(repository.url ? { url: repository.url } : {}),
+    ...(run.sourceVersion ? { commit: run.sourceVersion } : {}),
+    ...(run.sourceBranch ? { branch: run.sourceBranch } : {}),
+  };
+  const { mismatches, source, filled } = holdSource(known, report.source, (claim) => `does not match the ${BUILD_FIELD[claim]} of the build the attachment is filed under`);
+  out.push(...mismatches);
+  // As with a token, a repository name that is not the build's is kept but not vouched for.
+  const name = source.name;
+  return {
+    mismatches: out,
+    report: filled ? { ...report, source } : report,
+    verifiedNames: {
+      project: run.projectName !== undefined,
+      pipeline: run.definitionName !== undefined,
+      sourceRepository:
+        name === undefined ||
+        (repository.name !== undefined && sameName(repository.name, name)) ||
+        (repository.url !== undefined && isRepositoryNameOf(repository.url, name)),
+    },
+  };
+}
+
+/** The build's field (Builds API) each repository claim corresponds to, for messages. */
+const BUILD_FIELD: Record<(typeof OPTIONAL_CLAIMS)[number], string> = {
+  rpo_id: 'repository.id',
+  rpo_uri: 'repository.url',
+  rpo_ver: 'sourceVersion',
+  rpo_ref: 'sourceBranch',
+};
 
 function tokenMismatches(principal: TokenPrincipal, report: Report): FieldError[] {
   const out: FieldError[] = [];
@@ -173,6 +260,10 @@ export function authorizeReport(principal: Principal, report: Report): Authorize
   let authorized: AuthorizedReport = { report, verifiedNames: { project: true, pipeline: true, sourceRepository: true } };
   if (principal.kind === 'pipeline') {
     const held = holdPipelineClaims(principal.claims, principal.organization.url, report);
+    fields = held.mismatches;
+    authorized = { report: held.report, verifiedNames: held.verifiedNames };
+  } else if (principal.kind === 'attachment') {
+    const held = holdAttachedBuild(principal, report);
     fields = held.mismatches;
     authorized = { report: held.report, verifiedNames: held.verifiedNames };
   } else if (principal.kind === 'token') {

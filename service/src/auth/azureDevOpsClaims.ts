@@ -2,15 +2,13 @@
  * The claims of an Azure DevOps pipeline OIDC token, as the `oidctoken` REST endpoint
  * (`POST {System.OidcRequestUri}?api-version=7.1`, answer `{ "oidcToken": "<JWT>" }`) issues
  * them, and how they map to the pipeline variables a job sees. One module, so the verifier,
- * the README and the tests' token minting agree on one shape.
+ * the README and the tests' token minting (test/support/azureDevOpsTokens.ts) agree on one shape.
  *
  * Observed payload (all identifiers are strings):
  * `iss` https://vstoken.dev.azure.com/{organisation id}, `aud` api://AzureADTokenExchange,
  * `sub` p://{organisation}/{project}/{pipeline}, `org_id`, `prj_id`, `def_id`, `run_id`,
  * `rpo_id`, `rpo_uri`, `rpo_ver`, `rpo_ref`, `jti`, `nbf`, `iat`, `exp`.
  */
-import { SignJWT, type KeyLike } from 'jose';
-
 /** Issuers are this prefix plus the organisation's id (a GUID, `System.CollectionId`). */
 export const AZURE_DEVOPS_ISSUER_PREFIX = 'https://vstoken.dev.azure.com/';
 
@@ -104,82 +102,4 @@ export function optionalClaim(claims: AzureDevOpsPipelineClaims, name: (typeof O
 /** The issuer of one organisation's pipeline tokens. */
 export function issuerFor(organizationId: string): string {
   return `${AZURE_DEVOPS_ISSUER_PREFIX}${organizationId.toLowerCase()}`;
-}
-
-/**
- * The claims Azure DevOps would put in a token for the job whose predefined variables are
- * in `env` (as the agent exports them: `SYSTEM_COLLECTIONID`, `SYSTEM_TEAMPROJECTID`, …).
- * Absent repository variables leave their claims out.
- */
-export function claimsFromPipelineEnvironment(
-  env: Record<string, string | undefined>,
-  audience: string = AZURE_DEVOPS_DEFAULT_AUDIENCE,
-): AzureDevOpsPipelineClaims {
-  const need = (name: string): string => {
-    const value = env[name];
-    if (value === undefined || value === '') throw new Error(`pipeline variable ${name} is not set`);
-    return value;
-  };
-  const orgId = need('SYSTEM_COLLECTIONID').toLowerCase();
-  const orgName = organizationNameFromUri(env.SYSTEM_COLLECTIONURI ?? env.SYSTEM_TEAMFOUNDATIONCOLLECTIONURI ?? '');
-  const claims: AzureDevOpsPipelineClaims = {
-    iss: issuerFor(orgId),
-    aud: audience,
-    sub: `p://${orgName}/${env.SYSTEM_TEAMPROJECT ?? ''}/${env.BUILD_DEFINITIONNAME ?? ''}`,
-    org_id: orgId,
-    prj_id: need('SYSTEM_TEAMPROJECTID').toLowerCase(),
-    def_id: need('SYSTEM_DEFINITIONID'),
-    run_id: need('BUILD_BUILDID'),
-  };
-  const optional: Array<[keyof AzureDevOpsPipelineClaims, string]> = [
-    ['rpo_id', 'BUILD_REPOSITORY_ID'],
-    ['rpo_uri', 'BUILD_REPOSITORY_URI'],
-    ['rpo_ver', 'BUILD_SOURCEVERSION'],
-    ['rpo_ref', 'BUILD_SOURCEBRANCH'],
-  ];
-  for (const [claim, variable] of optional) {
-    const value = env[variable];
-    if (value) (claims as unknown as Record<string, string>)[claim] = value;
-  }
-  return claims;
-}
-
-function organizationNameFromUri(uri: string): string {
-  try {
-    const url = new URL(uri);
-    const segment = url.pathname.split('/').filter(Boolean).pop();
-    return segment ?? url.hostname.split('.')[0] ?? '';
-  } catch {
-    return '';
-  }
-}
-
-/** What `mintAzureDevOpsToken` needs besides the claims. */
-export interface MintOptions {
-  privateKey: KeyLike | Uint8Array;
-  /** The JWK's `kid`, so the verifier picks the right key from the JWKS. */
-  keyId: string;
-  /** Default RS256, as Azure DevOps signs. */
-  algorithm?: string;
-  /** Lifetime in seconds; default 600. Negative values mint an already expired token. */
-  expiresInSeconds?: number;
-}
-
-/**
- * Signs a token of the Azure DevOps pipeline shape: for tests and local stand-ins of the
- * `oidctoken` endpoint. The service itself never mints tokens.
- */
-export async function mintAzureDevOpsToken(claims: AzureDevOpsPipelineClaims, options: MintOptions): Promise<string> {
-  const now = Math.floor(Date.now() / 1000);
-  const lifetime = options.expiresInSeconds ?? 600;
-  const { iss, aud, sub, exp: _exp, iat: _iat, nbf: _nbf, ...rest } = claims;
-  return new SignJWT({ ...rest, jti: rest.jti ?? crypto.randomUUID() })
-    .setProtectedHeader({ alg: options.algorithm ?? 'RS256', kid: options.keyId, typ: 'JWT' })
-    .setIssuer(iss)
-    .setAudience(aud)
-    .setSubject(sub)
-    .setIssuedAt(Math.min(now, now + lifetime - 60))
-    .setNotBefore(Math.min(now, now + lifetime - 60))
-    .setExpirationTime(now + lifetime)
-    .sign(options.privateKey);
 }

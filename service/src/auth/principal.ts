@@ -15,12 +15,51 @@ export interface TokenPrincipal {
   token: StaticTokenConfig;
 }
 
+/**
+ * What the Azure DevOps build an attachment is filed under says about itself, as its Builds
+ * API answer gives it (azure-devops-node-api interfaces/BuildInterfaces.d.ts, `Build`:
+ * `id`, `project`, `definition`, `repository`, `sourceVersion`, `sourceBranch`). Every field but
+ * the id may be missing from an answer; the authorization rule decides what a gap means.
+ */
+export interface AttachedBuild {
+  /** Build id: the report's `pipeline.runId`. */
+  id: number;
+  /** `project.id`. */
+  projectId?: string;
+  /** `project.name`. */
+  projectName?: string;
+  /** `definition.id`. */
+  definitionId?: number;
+  /** `definition.name`. */
+  definitionName?: string;
+  /** `repository.id`, `.name`, `.url`. */
+  repository?: { id?: string; name?: string; url?: string };
+  /** The commit built. */
+  sourceVersion?: string;
+  /** The ref built, e.g. `refs/heads/main`. */
+  sourceBranch?: string;
+}
+
+/**
+ * A report found attached to a build by backfill: it may speak only for that build, read with
+ * the operator's credentials from the organisation and project the backfill was pointed at.
+ */
+export interface AttachmentPrincipal {
+  kind: 'attachment';
+  /** The organisation the backfill reads (`--organization`, or a `backfillSources` entry). */
+  organizationUrl: string;
+  /** The project as the backfill was given it (name or id): for the label kept with the report. */
+  project: string;
+  /** The build the attachment is filed under. */
+  run: AttachedBuild;
+}
+
 /** No credentials (allowed only for reads, and only when configured open). */
 export interface AnonymousPrincipal {
   kind: 'anonymous';
 }
 
-export type Principal = PipelinePrincipal | TokenPrincipal | AnonymousPrincipal;
+export type Principal = PipelinePrincipal | TokenPrincipal | AttachmentPrincipal | AnonymousPrincipal;
 
 /** A short label kept with each report and safe to log: never a token. */
 export function describePrincipal(principal: Principal): string {
@@ -29,6 +68,8 @@ export function describePrincipal(principal: Principal): string {
       return `oidc:${principal.organization.id}:run ${principal.claims.run_id}`;
     case 'token':
       return `token:${principal.token.name}`;
+    case 'attachment':
+      return `backfill:${principal.project}`;
     case 'anonymous':
       return 'anonymous';
   }

@@ -3,7 +3,27 @@
  * the tokens are 256-bit random values, so a fast hash is enough (no password stretching).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import type { StaticTokenConfig } from '../config';
+import { Type, type Static } from '@sinclair/typebox';
+
+/** A static token: only its SHA-256 is configured. */
+export const StaticTokenConfigSchema = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 100 }),
+    /** Hex SHA-256 of the token (`container-mapping token create` prints it). */
+    sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read')]), { minItems: 1, uniqueItems: true }),
+    /**
+     * Binds an ingest token to one organisation: an Azure DevOps Services name (`contoso`:
+     * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL.
+     */
+    organization: Type.Optional(Type.String({ minLength: 1 })),
+    /** Binds an ingest token to one project, by id (a GUID; names are refused: see `staticTokenProblems`). */
+    project: Type.Optional(Type.String({ minLength: 1 })),
+  },
+  { additionalProperties: false },
+);
+
+export type StaticTokenConfig = Static<typeof StaticTokenConfigSchema>;
 
 /** The prefix of tokens `container-mapping token create` makes, to tell them from JWTs. */
 export const STATIC_TOKEN_PREFIX = 'cmt_';

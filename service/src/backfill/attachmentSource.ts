@@ -4,12 +4,13 @@
  * build attachments API in `azureDevOpsSource.ts`.
  */
 
-/** A pipeline run that may carry report attachments. */
-export interface RunRef {
-  /** Build id (the report's `pipeline.runId`). */
-  id: number;
-  /** The project's id, as Azure DevOps returns it with the build. */
-  projectId: string;
+import type { AttachedBuild } from '../auth/principal';
+
+/**
+ * A pipeline run that may carry report attachments, with what its build says of itself: the
+ * reports attached to it may speak for nothing else.
+ */
+export interface RunRef extends AttachedBuild {
   /** The run's number, for messages. */
   number: string;
   /** When the run finished (or started, while it runs): the backfill's progress marker. */

@@ -73,7 +73,7 @@ class AzureDevOpsSource implements ReportAttachmentSource {
         if (typeof build.id !== 'number' || seen.has(build.id)) continue;
         seen.add(build.id);
         const time = parseTime(build.finishTime) ?? parseTime(build.startTime) ?? parseTime(build.queueTime) ?? since;
-        yield { id: build.id, projectId: build.project?.id ?? '', number: build.buildNumber ?? String(build.id), time };
+        yield { ...buildFacts(build), id: build.id, number: build.buildNumber ?? String(build.id), time };
       }
       // The token, not the page's length, says whether there is more.
       if (!page.continuationToken || page.continuationToken === continuationToken) return;
@@ -120,11 +120,46 @@ class AzureDevOpsSource implements ReportAttachmentSource {
   }
 }
 
-/** A build as the list route returns it: only the fields read here, dates as the wire's strings. */
+/**
+ * What a listed build says of itself, for the attachment principal: only what the answer
+ * holds, as text (a field of another type is left out, and the authorization rule decides).
+ */
+function buildFacts(build: BuildListItem): Omit<RunRef, 'id' | 'number' | 'time'> {
+  const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+  const facts: Omit<RunRef, 'id' | 'number' | 'time'> = {};
+  const set = <K extends keyof typeof facts>(key: K, value: (typeof facts)[K] | undefined) => {
+    if (value !== undefined) facts[key] = value;
+  };
+  set('projectId', text(build.project?.id));
+  set('projectName', text(build.project?.name));
+  set('definitionId', typeof build.definition?.id === 'number' ? build.definition.id : undefined);
+  set('definitionName', text(build.definition?.name));
+  const repository = build.repository;
+  if (repository) {
+    const r: NonNullable<RunRef['repository']> = {};
+    if (text(repository.id)) r.id = text(repository.id);
+    if (text(repository.name)) r.name = text(repository.name);
+    if (text(repository.url)) r.url = text(repository.url);
+    facts.repository = r;
+  }
+  set('sourceVersion', text(build.sourceVersion));
+  set('sourceBranch', text(build.sourceBranch));
+  return facts;
+}
+
+/**
+ * A build as the list route returns it: only the fields read here, dates as the wire's strings
+ * (azure-devops-node-api interfaces/BuildInterfaces.d.ts, `Build`, `DefinitionReference`,
+ * `BuildRepository`).
+ */
 interface BuildListItem {
   id?: number;
   buildNumber?: string;
-  project?: { id?: string };
+  project?: { id?: string; name?: string };
+  definition?: { id?: number; name?: string };
+  repository?: { id?: string; name?: string; url?: string };
+  sourceVersion?: string;
+  sourceBranch?: string;
   queueTime?: string | null;
   startTime?: string | null;
   finishTime?: string | null;

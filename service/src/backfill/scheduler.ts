@@ -6,7 +6,7 @@
 import type { BackfillSourceConfig } from '../config';
 import type { Store } from '../store/store';
 import type { ReportAttachmentSource } from './attachmentSource';
-import { backfillInto, formatSummary } from './command';
+import { backfillInto, formatSummary } from './backfill';
 
 /** What the scheduler needs. */
 export interface ScheduledBackfillOptions {
@@ -44,7 +44,7 @@ export function startScheduledBackfill(options: ScheduledBackfillOptions): Sched
       try {
         const summary = await backfillInto(options.store, await options.openSource(source), from, {
           ambiguityWindowMs: options.ambiguityWindowMs,
-          principal: `backfill:${source.project}`,
+          project: source.project,
           log: (line) => options.log.warn(`backfill ${source.project}: ${line}`),
         });
         if (summary.latestRunTime) since.set(key, new Date(summary.latestRunTime.getTime() - OVERLAP_MS));

@@ -2,7 +2,7 @@
  * The `container-mapping` CLI: dispatches a subcommand from a small map, so adding one is
  * one line. Bad usage exits 2; a bad configuration or failed command exits 1 with its message.
  */
-import { backfillCommand } from '../backfill/command';
+import { backfillCommand } from './backfill';
 import { ConfigError } from '../config';
 import { UsageError, type Command, type CommandIo } from './command';
 import { migrateCommand } from './migrate';

@@ -4,6 +4,7 @@
  */
 import type { Report } from '../../../common/report';
 import type { ImageDetail, ImagePushPage } from '../schemas/images';
+import type { VerifiedNames } from '../verifiedNames';
 
 /** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
 export interface PushFilter {
@@ -48,20 +49,17 @@ export interface IngestContext {
   verifiedNames?: VerifiedNames;
 }
 
-/** Whether the sender of a report vouches for its project, pipeline and source repository names. */
-export interface VerifiedNames {
-  project: boolean;
-  pipeline: boolean;
-  sourceRepository: boolean;
-}
+/**
+ * What one ingestion did to the stored report: `created` the first time its key is seen;
+ * `replaced` when it replaced a different earlier send of the same job attempt; `unchanged`
+ * when the identical report was already stored (nothing was written).
+ */
+export type IngestStatus = 'created' | 'replaced' | 'unchanged';
 
 /** What one ingestion did. */
 export interface IngestResult {
   reportId: number;
-  /** false when the report replaced an earlier send of the same job attempt. */
-  created: boolean;
-  /** true when the same job attempt's identical report was already stored: nothing was written. */
-  unchanged: boolean;
+  status: IngestStatus;
   images: number;
   /** Pushes of this report marked ambiguous. */
   ambiguous: number;

@@ -22,7 +22,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
-import { claimsFromPipelineEnvironment } from '../../../service/src/auth/azureDevOpsClaims';
+import { claimsFromPipelineEnvironment } from '../../support/azureDevOpsTokens';
 import { azureDevOpsTime, json, type AzureDevOpsStandIn, type OidcTokenRequest, type RecordedRequest } from '../../support/azureDevOps';
 import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
@@ -45,6 +45,13 @@ export interface StandInBuild {
   buildNumber: string;
   projectId: string;
   projectName: string;
+  /** `definition.id` and `.name`; {@link AzureDevOpsOrganization.startJob} takes them from the job's variables when absent. */
+  definitionId?: number;
+  definitionName?: string;
+  /** `repository.id`, `.type`, `.name`, `.url`; likewise. */
+  repository?: { id: string; type: string; name: string; url: string };
+  sourceVersion?: string;
+  sourceBranch?: string;
   startTime: Date;
   finishTime?: Date;
 }
@@ -116,12 +123,28 @@ export class AzureDevOpsOrganization {
     return this.tokenIssuer.close();
   }
 
-  /** Registers a job: its build, and the environment its token's claims come from. */
+  /**
+   * Registers a job: its build, and the environment its token's claims come from. What the build
+   * does not give of its pipeline, repository, commit and branch comes from the job's variables,
+   * which the agent sets from the build (System.DefinitionId, Build.DefinitionName,
+   * Build.Repository.*, Build.SourceVersion, Build.SourceBranch).
+   */
   startJob(env: Record<string, string>, build: StandInBuild): void {
     const jobId = env.SYSTEM_JOBID;
     if (!jobId) throw new Error('the job environment has no SYSTEM_JOBID');
     this.jobs.set(jobId.toLowerCase(), env);
-    this.builds.set(build.id, build);
+    const definitionId = env.SYSTEM_DEFINITIONID ? Number(env.SYSTEM_DEFINITIONID) : undefined;
+    const repository = env.BUILD_REPOSITORY_ID
+      ? { id: env.BUILD_REPOSITORY_ID, type: env.BUILD_REPOSITORY_PROVIDER ?? 'TfsGit', name: env.BUILD_REPOSITORY_NAME ?? '', url: env.BUILD_REPOSITORY_URI ?? '' }
+      : undefined;
+    this.builds.set(build.id, {
+      ...(definitionId !== undefined ? { definitionId } : {}),
+      ...(env.BUILD_DEFINITIONNAME ? { definitionName: env.BUILD_DEFINITIONNAME } : {}),
+      ...(repository ? { repository } : {}),
+      ...(env.BUILD_SOURCEVERSION ? { sourceVersion: env.BUILD_SOURCEVERSION } : {}),
+      ...(env.BUILD_SOURCEBRANCH ? { sourceBranch: env.BUILD_SOURCEBRANCH } : {}),
+      ...build,
+    });
   }
 
   /** Marks a build finished (its last job is done). */
@@ -215,6 +238,10 @@ export class AzureDevOpsOrganization {
       startTime: azureDevOpsTime(b.startTime),
       finishTime: b.finishTime ? azureDevOpsTime(b.finishTime) : null,
       project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
+      ...(b.definitionId !== undefined ? { definition: { id: b.definitionId, name: b.definitionName ?? '', type: 'build', queueStatus: 'enabled' } } : {}),
+      ...(b.repository ? { repository: { ...b.repository, clean: null, checkoutSubmodules: false } } : {}),
+      ...(b.sourceVersion ? { sourceVersion: b.sourceVersion } : {}),
+      ...(b.sourceBranch ? { sourceBranch: b.sourceBranch } : {}),
       url: `${this.standIn.url}${b.projectId}/_apis/build/Builds/${b.id}`,
     }));
     const text = JSON.stringify({ count: value.length, value });

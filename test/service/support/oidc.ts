@@ -5,12 +5,8 @@
  */
 import type { KeyLike } from 'jose';
 import type { Report } from '../../../common/report';
-import {
-  AZURE_DEVOPS_DEFAULT_AUDIENCE,
-  issuerFor,
-  type AzureDevOpsPipelineClaims,
-  type MintOptions,
-} from '../../../service/src/auth/azureDevOpsClaims';
+import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor, type AzureDevOpsPipelineClaims } from '../../../service/src/auth/azureDevOpsClaims';
+import type { MintOptions } from '../../support/azureDevOpsTokens';
 import type { OrganizationConfig } from '../../../service/src/config';
 import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 

@@ -51,12 +51,11 @@ export function registerReportRoutes(app: AppInstance, deps: RouteDependencies):
   app.post(REPORTS_PATH, { schema, validatorCompiler: validatedByIngest, onRequest: authenticateFirst }, async (request, reply) => {
     const principal = principals.get(request) ?? (await deps.auth.authenticate(request.headers.authorization));
     const outcome = await ingestReport({ store: deps.store, ambiguityWindowMs: deps.config.ambiguityWindowMs }, principal, request.body);
-    const status = outcome.created ? 'created' : outcome.unchanged ? 'unchanged' : 'replaced';
-    deps.metrics.reportsIngested.inc({ result: status });
+    deps.metrics.reportsIngested.inc({ result: outcome.status });
     deps.metrics.imagesIngested.inc({}, outcome.images);
-    return reply.code(outcome.created ? 201 : 200).send({
+    return reply.code(outcome.status === 'created' ? 201 : 200).send({
       idempotencyKey: outcome.idempotencyKey,
-      status,
+      status: outcome.status,
       images: outcome.images,
       ambiguous: outcome.ambiguous,
     });

@@ -218,7 +218,7 @@ export class PostgresStore implements Store {
     const unchanged = batch.filter((item) => !written.has(item.report.idempotencyKey)).map((item) => item.report.idempotencyKey);
     if (unchanged.length > 0) {
       const same = await c.query<{ id: number; idempotency_key: string; images: number; ambiguous: number }>({ name: 'cm-ingest-unchanged', text: UNCHANGED_SQL, values: [unchanged] });
-      for (const r of same.rows) results.set(r.idempotency_key, { reportId: r.id, created: false, unchanged: true, images: r.images, ambiguous: r.ambiguous });
+      for (const r of same.rows) results.set(r.idempotency_key, { reportId: r.id, status: 'unchanged', images: r.images, ambiguous: r.ambiguous });
     }
     const changed = batch.filter((item) => written.has(item.report.idempotencyKey));
     if (changed.length > 0) {
@@ -240,7 +240,7 @@ export class PostgresStore implements Store {
       for (const item of changed) {
         const row = written.get(item.report.idempotencyKey)!;
         const images = pushesOf.get(item.report.idempotencyKey)?.length ?? 0;
-        results.set(item.report.idempotencyKey, { reportId: row.id, created: row.created, unchanged: false, images, ambiguous: countAmbiguous(candidates, changes, row.id) });
+        results.set(item.report.idempotencyKey, { reportId: row.id, status: row.created ? 'created' : 'replaced', images, ambiguous: countAmbiguous(candidates, changes, row.id) });
       }
     }
     return batch.map((item) => {

@@ -182,12 +182,12 @@ export class SqliteStore implements Store {
       }
       ambiguous = countAmbiguous(candidates, changes, row.id);
     }
-    return { reportId: row.id, created: existing === undefined, unchanged: false, images: pushes.length, ambiguous };
+    return { reportId: row.id, status: existing === undefined ? 'created' : 'replaced', images: pushes.length, ambiguous };
   }
 
   private unchangedResult(reportId: number): IngestResult {
     const row = this.stmt("SELECT count(*) AS images, coalesce(sum(attribution = 'ambiguous'), 0) AS ambiguous FROM pushes WHERE report_id = ?").get(reportId) as { images: number; ambiguous: number };
-    return { reportId, created: false, unchanged: true, images: row.images, ambiguous: row.ambiguous };
+    return { reportId, status: 'unchanged', images: row.images, ambiguous: row.ambiguous };
   }
 
   private insertStatement(rows: number): Database.Statement {
