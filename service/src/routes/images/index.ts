@@ -1,7 +1,6 @@
 /** `GET /api/v1/images/{digest}` and `GET /api/v1/images`. */
 import { Type } from '@sinclair/typebox';
 import { normalizeDigest } from '../../../../common/imageReference';
-import { parseTimestamp } from '../../../../common/timestamp';
 import { invalidInput, notFound } from '../../errors';
 import type { AppInstance, RouteDependencies } from '../../plugins/types';
 import { toPushFilter } from '../../query/pushFilter';
