@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { buildApp, type MappingApp } from '../../service/src/app';
 import { hashToken } from '../../service/src/auth/staticTokens';
-import { redactUrl } from '../../service/src/plugins/logging';
+import { redactUrl } from '../../service/src/http/logging';
 import { SQLITE, type TestDatabase } from './support/stores';
 import { INGEST_TOKEN, READ_TOKEN } from './support/app';
 import { makeReport } from './support/reports';

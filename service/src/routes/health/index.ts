@@ -1,7 +1,7 @@
 /** `GET /healthz` (the process answers), `GET /readyz` (the database answers), `GET /metrics`. */
 import { Type } from '@sinclair/typebox';
 import { ProblemError, RETRY_AFTER_SECONDS } from '../../errors';
-import type { AppInstance, RouteDependencies } from '../../plugins/types';
+import type { AppInstance, RouteDependencies } from '../../http/types';
 import { problemResponse } from '../../schemas/responses';
 
 const HealthSchema = Type.Object({ status: Type.Literal('ok') }, { description: 'alive' });

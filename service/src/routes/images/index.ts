@@ -2,7 +2,7 @@
 import { Type } from '@sinclair/typebox';
 import { normalizeDigest } from '../../../../common/imageReference';
 import { invalidInput, notFound } from '../../errors';
-import type { AppInstance, RouteDependencies } from '../../plugins/types';
+import type { AppInstance, RouteDependencies } from '../../http/types';
 import { toPushFilter } from '../../query/pushFilter';
 import { ImageDetailSchema, ImageListQuerySchema, ImagePushPageSchema } from '../../schemas/images';
 import { problemResponse, READ_PROBLEMS } from '../../schemas/responses';

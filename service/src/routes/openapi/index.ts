@@ -4,7 +4,7 @@
  */
 import swagger, { type FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { Type } from '@sinclair/typebox';
-import type { AppInstance } from '../../plugins/types';
+import type { AppInstance } from '../../http/types';
 import { SHARED_SCHEMAS } from '../../schemas/shared';
 
 /** What the document says besides its paths. */

@@ -1,7 +1,7 @@
 /** `GET /api/v1/runs/{runId}`: what one run pushed, newest first. */
 import { Type } from '@sinclair/typebox';
 import { MAX_AZURE_DEVOPS_ID } from '../../../../common/report';
-import type { AppInstance, RouteDependencies } from '../../plugins/types';
+import type { AppInstance, RouteDependencies } from '../../http/types';
 import { ImagePushPageSchema, RunQuerySchema } from '../../schemas/images';
 import { READ_PROBLEMS } from '../../schemas/responses';
 import { sharedRef } from '../../schemas/shared';
