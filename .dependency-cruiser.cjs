@@ -35,6 +35,13 @@ module.exports = {
       to: { path: '^tasks/' },
     },
     {
+      name: 'collector-flow-without-io',
+      severity: 'error',
+      comment: 'The collector flow reaches the agent, the engine, Azure DevOps and the disk only through CollectorDependencies, built in collect.ts, so that its tests need none of them.',
+      from: { path: '^tasks/ContainerMappingV1/collection\\.ts$' },
+      to: { path: ['(^|/)node_modules/(azure-pipelines-task-lib|dockerode|azure-devops-node-api)/', '^(node:)?fs$'] },
+    },
+    {
       name: 'auth-without-store',
       severity: 'error',
       comment: 'Authentication and authorisation decide on claims and reports, not on storage.',

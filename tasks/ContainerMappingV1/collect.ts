@@ -1,50 +1,22 @@
 /**
- * The full collection, loaded only when the first look found something to report:
- * the job's window, the pushed images and their digests, the report, its delivery
- * (or its attachment to the run when it cannot be delivered).
+ * The collector bundle's entry (`collect.js`), loaded lazily by index.ts when the first look
+ * found something to report. The one place where the collection's dependencies are built for
+ * real: task-lib's logging commands, the engine through dockerode, the organisation's REST
+ * API, the service, the file system and the clock. The flow itself is in collection.ts.
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { PushedImage, Report, ReportWarning, ReportWindow } from '../../common/report';
 import type { Probe } from './probe';
-import type { RunContext } from './settings';
-import { mayBeTruncated, parseAgentTime, pushEvents } from './events';
-import { planPushes, resolvePushes } from './pushes';
-import { imagesFromMetadata, type MetadataFile } from './buildx';
-import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
-import { createOidcToken, jobStartTime, type PipelineApiOptions } from './pipelineApi';
-import { deliverReport, describeCredential, type Credential } from './deliver';
+import type { MetadataFile } from './buildx';
+import { runCollection, type CollectorDependencies } from './collection';
+import { createOidcToken, jobStartTime } from './pipelineApi';
+import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
-import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
-import { attachmentName, backfillCollects, MAX_LOGGED_REPORT_BYTES } from './attachment';
-import { TASK_NAME, TASK_VERSION } from './version';
 
-
-const API_TIMEOUT_MS = 5000;
-const INSPECT_TIMEOUT_MS = 5000;
-const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
-
-function timeLeft(probe: Probe, capMs: number): number {
-  return Math.max(200, Math.min(capMs, probe.deadlineMs - Date.now() - 500));
-}
-
-/** The job's window: its timeline start, else the pipeline's start. */
-async function jobWindow(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe, warnings: ReportWarning[]): Promise<ReportWindow | undefined> {
-  const run = context.run;
-  const until = new Date(probe.untilMs).toISOString();
-  if (api && hubOf(run) === 'build' && run.projectId && run.buildId !== undefined && run.jobId) {
-    const start = await jobStartTime({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS) }, run.projectId, run.buildId, run.jobId);
-    if (start.ok) return { since: start.value, until, sinceSource: 'timeline' };
-    warnings.push({ code: 'timeline-unavailable', message: `The job's start time could not be read from the timeline (${start.reason}); the pipeline's start time is used.` });
-  }
-  const pipelineStart = parseAgentTime(run.pipelineStartTime);
-  if (pipelineStart === undefined) return undefined;
-  return { since: new Date(pipelineStart).toISOString(), until, sinceSource: 'pipelineStartTime' };
-}
-
+/** Reads buildx metadata files (the first MiB of each); one that vanished since the listing was not ours to report. */
 function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
   const files: MetadataFile[] = [];
   for (const path of paths) {
@@ -57,171 +29,38 @@ function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
   return files;
 }
 
-/**
- * The bearer tokens for the service, in order: the job's OIDC token, then the static
- * `ContainerMapping.Token`. Both when both exist: a service that refuses the OIDC token
- * (an organisation it is not configured for, a server whose tokens it cannot verify) gets
- * the static one (see deliver.ts).
- */
-async function serviceCredentials(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe): Promise<{ credentials: Credential[]; note?: string }> {
-  const run = context.run;
-  const credentials: Credential[] = [];
-  let note: string | undefined;
-  if (api && run.projectId && run.hostType && run.planId && run.jobId) {
-    const oidc = await createOidcToken({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS) }, run.projectId, run.hostType, run.planId, run.jobId);
-    if (oidc.ok) {
-      tl.setSecret(oidc.value);
-      credentials.push({ kind: 'oidc', token: oidc.value });
-    } else {
-      note = `no OIDC token (${oidc.reason})`;
-    }
-  }
-  if (context.staticToken) credentials.push({ kind: 'static', token: context.staticToken });
-  if (credentials.length > 0) return { credentials };
-  return { credentials, note: note ?? 'no OIDC token and no ContainerMapping.Token' };
+/** The real dependencies. */
+export function collectorDependencies(): CollectorDependencies {
+  return {
+    inspector: dockerInspector,
+    jobStartTime,
+    createOidcToken,
+    deliverReport,
+    readMetadataFiles,
+    writeFile(folder, name, text) {
+      const directory = folder ?? tmpdir();
+      mkdirSync(directory, { recursive: true });
+      const path = join(directory, name);
+      writeFileSync(path, text);
+      return path;
+    },
+    addAttachment: (type, name, path) => tl.addAttachment(type, name, path),
+    agent: {
+      setSecret: (value) => tl.setSecret(value),
+      // `true`: `task.complete` with `done=true`, the step's final result (azure-pipelines-task-lib node/task.ts, setResult).
+      setResult: (_result, message) => tl.setResult(tl.TaskResult.SucceededWithIssues, message, true),
+      info,
+      warn,
+    },
+    now: () => Date.now(),
+  };
 }
 
-/** Writes the report beside the job's temp files and attaches it to the run. */
-function attachReport(report: Report, context: RunContext): string | undefined {
-  const name = attachmentName(report.pipeline.jobId, report.pipeline.jobAttempt);
-  const folder = context.run.agentTempDirectory ?? tmpdir();
-  try {
-    mkdirSync(folder, { recursive: true });
-    const path = join(folder, name);
-    writeFileSync(path, JSON.stringify(report));
-    tl.addAttachment(REPORT_ATTACHMENT_TYPE, name, path);
-    return path;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * A release job's undelivered report: not attached (backfill reads build attachments only), so
- * it is printed into this step's log, the one place it is kept, for an admin to send by hand.
- */
-function logUndeliveredReleaseReport(report: Report, problem: string, imageCount: number): void {
-  const text = JSON.stringify(report);
-  const size = Buffer.byteLength(text);
-  const why = "release jobs' reports are not attached to the release, because the service's backfill collects build attachments only";
-  if (size <= MAX_LOGGED_REPORT_BYTES) {
-    info(`Undelivered report (send it to the service with POST /api/v1/reports and an ingest token): ${text}`);
-    warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report is printed in this step's log and kept nowhere else.`);
-  } else {
-    warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report (${size} bytes) is too large to print, so it is not kept.`);
-  }
-  if (imageCount > 0) tl.setResult(tl.TaskResult.SucceededWithIssues, 'pushed images could not be reported', true);
-}
-
-/** A few lines at most: the report carries every warning. */
-function printNotes(warnings: readonly ReportWarning[]): void {
-  for (const w of warnings.slice(0, 3)) info(`Note: ${w.message}`);
-  if (warnings.length > 3) info(`Note: and ${warnings.length - 3} more in the report.`);
-}
-
-/** Runs the full collection for a probe that found work. Never throws to the caller on expected failures. */
+/** Runs the full collection for a probe that found work, with the real dependencies. */
 export async function collect(probe: Probe): Promise<void> {
-  const context = probe.context;
-  if (context.staticToken) tl.setSecret(context.staticToken);
-  if (context.jobToken) tl.setSecret(context.jobToken);
-  if (context.proxy?.password) tl.setSecret(context.proxy.password);
   // Deprecation warnings from the bundled clients would be the only lines on stderr, and no
   // user can act on them: `new Buffer()` in the proxy tunnel azure-devops-node-api uses, and
   // `url.parse()` in its HTTP client, which Node 24 (the agent's preferred handler) warns about.
   process.noDeprecation = true;
-  const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
-    ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS, ...(context.proxy ? { proxy: context.proxy } : {}) }
-    : undefined;
-
-  const warnings: ReportWarning[] = [];
-  if (probe.engineProblem) warnings.push({ code: 'engine-unavailable', message: `Docker engine: ${probe.engineProblem}.` });
-  const window = await jobWindow(context, api, probe, warnings);
-  if (!window) {
-    info('Nothing reported: the job\'s start time is unknown (no timeline and no System.PipelineStartTime).');
-    return;
-  }
-  const sinceMs = Date.parse(window.since);
-
-  const pushes = pushEvents(probe.events, sinceMs);
-  const truncated = probe.eventsRead && mayBeTruncated(probe.events, sinceMs);
-  if (truncated) {
-    warnings.push({ code: 'events-truncated', message: 'The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job\'s start: pushes early in the job may be missing.' });
-  }
-  // Something to report is likely: ask for the service's token while the images are resolved.
-  const likely = pushes.length > 0 || truncated || probe.metadataFiles.length > 0;
-  const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe) : undefined;
-  let images: PushedImage[] = [];
-  if (pushes.length > 0) {
-    const plan = planPushes(probe.events, pushes);
-    warnings.push(...plan.warnings);
-    const resolved = await resolvePushes(plan.pushes, dockerInspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS)));
-    images = resolved.images;
-    warnings.push(...resolved.warnings);
-  }
-  const buildx = imagesFromMetadata(readMetadataFiles(probe.metadataFiles));
-  images.push(...buildx.images);
-  warnings.push(...buildx.warnings);
-
-  if (images.length === 0 && !truncated && warnings.every((w) => w.code === 'engine-unavailable' || w.code === 'timeline-unavailable')) {
-    info('Nothing to report: no image was pushed in this job.');
-    return;
-  }
-
-  let report: Report;
-  try {
-    const collector: Report['collector'] = { name: TASK_NAME, version: TASK_VERSION };
-    if (probe.engine?.serverVersion) collector.dockerServerVersion = probe.engine.serverVersion;
-    if (probe.engine?.apiVersion) collector.dockerApiVersion = probe.engine.apiVersion;
-    report = buildReport(context.run, { collector, window, images, warnings });
-  } catch (err) {
-    if (err instanceof IncompleteRunError) {
-      info(`Nothing reported: ${err.message}.`);
-      return;
-    }
-    throw err;
-  }
-
-  const runNumber = report.pipeline.runNumber;
-  const summary = images.length === 0
-    ? `No pushed image found in run ${runNumber}`
-    : `Mapped ${images.length} pushed image${images.length === 1 ? '' : 's'} to run ${runNumber}: ${images.slice(0, 5).map(describeImage).join(', ')}${images.length > 5 ? `, and ${images.length - 5} more` : ''}`;
-
-  let problem: string;
-  if (!context.serviceUrl) {
-    problem = 'no service URL is configured (ContainerMapping.ServiceUrl)';
-  } else {
-    const { credentials = [], note } = (await credentialsRequest) ?? {};
-    const result = await deliverReport({
-      serviceUrl: context.serviceUrl,
-      credentials,
-      body: JSON.stringify(report),
-      attemptTimeoutMs: DELIVERY_ATTEMPT_TIMEOUT_MS,
-      deadlineMs: probe.deadlineMs - 1000,
-      proxy: context.proxy,
-    });
-    if (result.delivered) {
-      info(`${summary}.`);
-      // Which credential the service took, when it refused the first: never the token itself.
-      if (result.refused && result.credential) {
-        info(`The service refused ${describeCredential(result.refused.credential)} (${result.refused.status}) and accepted ${describeCredential(result.credential)}.`);
-      }
-      printNotes(report.warnings);
-      return;
-    }
-    problem = `${result.problem ?? 'not delivered'}${credentials.length > 0 ? '' : `; ${note}`}`;
-  }
-
-  info(`${summary}.`);
-  printNotes(report.warnings);
-  if (!backfillCollects(report.pipeline.hub)) {
-    logUndeliveredReleaseReport(report, problem, images.length);
-    return;
-  }
-  const path = attachReport(report, context);
-  if (path) {
-    warn(`Container mapping: the report was not delivered (${problem}); it is attached to this run for the service to collect.`);
-  } else {
-    warn(`Container mapping: the report was not delivered (${problem}) and could not be attached.`);
-    if (images.length > 0) tl.setResult(tl.TaskResult.SucceededWithIssues, 'pushed images could not be reported', true);
-  }
+  await runCollection(probe, collectorDependencies());
 }
