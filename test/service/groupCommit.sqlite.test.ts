@@ -38,6 +38,19 @@ describe('SQLite group commit', () => {
     assert.equal(await store.getImage(digestOf('run-2')), null);
   });
 
+  it('writes a repeated key in the next batch, as PostgreSQL does: the last send wins and nothing is duplicated', async () => {
+    const older = makeReport({ images: [image({ tag: 'a' })] });
+    const newer = makeReport({ images: [image({ tag: 'b' })] });
+    const before = store.commits;
+    const [a, other, b] = await Promise.all([store.ingest(older, context), store.ingest(report(2), context), store.ingest(newer, context)]);
+    // The shared queue (store/groupCommit.ts) takes [older, other], then [newer].
+    assert.equal(store.commits - before, 2);
+    assert.deepEqual([a!.status, other!.status, b!.status], ['created', 'created', 'replaced']);
+    assert.equal(b!.reportId, a!.reportId);
+    assert.deepEqual((await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag), ['b']);
+    assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
+  });
+
   it('answers only after the batch is committed: another connection already sees the report', async () => {
     const other = new Database(store.file, { readonly: true });
     try {

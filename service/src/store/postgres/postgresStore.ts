@@ -3,12 +3,13 @@
  * unique idempotency key serialises re-sends of one job attempt, and a transaction-scoped
  * advisory lock per digest serialises the ambiguity decision.
  *
- * Group commit: one batch at a time per store. Reports that arrive while a batch is being
- * written wait for the next one, and a batch is one transaction (BEGIN and COMMIT shared, and
- * one WAL flush). Every caller is answered after that COMMIT. When a batch fails for any
- * reason (a bad row, a deadlock with another instance's batch), it is rolled back whole and
- * each of its reports is written again in a transaction of its own, so a failing report still
- * fails alone and the others are stored.
+ * Group commit (the queue is `../groupCommit.ts`): up to two batches at a time per store.
+ * Reports that arrive while batches are being written wait for the next one, and a batch is
+ * one transaction (BEGIN and COMMIT shared, and one WAL flush). Every caller is answered after
+ * that COMMIT. When a batch fails for any reason (a bad row, a deadlock with another
+ * instance's batch), it is rolled back whole and each of its reports is written again in a
+ * transaction of its own, so a failing report still fails alone and the others are stored;
+ * their callers are answered when the last of them is through.
  *
  * Connection loss (a restart, a failover, a terminated backend) is the exception: the batch's
  * connection is dropped and every report of the batch is refused with StoreUnavailableError,
@@ -21,6 +22,7 @@
 import pg from 'pg';
 import type { Report } from '../../../../common/report';
 import { countAmbiguous, decideAttribution } from '../attribution';
+import { GroupCommitQueue, type Outcome } from '../groupCommit';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { PUSH_COLUMNS, REPORT_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
@@ -45,13 +47,11 @@ const MAX_BATCH = 32;
 /** Two batches in flight: one is written while the next one's statements travel (bench:service). */
 const MAX_WRITERS = 2;
 
-/** A report waiting for the next batch, and how to tell its caller. */
+/** A report waiting for the next batch. */
 interface PendingIngest {
   report: Report;
   context: IngestContext;
   json: string;
-  resolve: (result: IngestResult) => void;
-  reject: (err: unknown) => void;
 }
 
 const INT8 = 20;
@@ -65,9 +65,14 @@ export class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
   readonly schema: string;
   private readonly pool: pg.Pool;
-  private pending: PendingIngest[] = [];
-  /** The running batch loops; at most `MAX_WRITERS` per store. */
-  private readonly writers = new Set<Promise<void>>();
+  /** One ambiguity window per batch: `ingestWith` decides attribution once for all of it. */
+  private readonly queue = new GroupCommitQueue<PendingIngest, IngestResult>({
+    commit: (batch) => this.commitBatch(batch),
+    keyOf: (item) => item.report.idempotencyKey,
+    groupOf: (item) => item.context.ambiguityWindowMs,
+    maxBatch: MAX_BATCH,
+    maxWriters: MAX_WRITERS,
+  });
   private commitCount = 0;
 
   constructor(url: string, maxConnections = 10) {
@@ -107,80 +112,35 @@ export class PostgresStore implements Store {
 
   /** Queues the report for the next batch; resolves once it is committed. */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
-    const json = JSON.stringify(report);
-    return new Promise<IngestResult>((resolve, reject) => {
-      this.pending.push({ report, context, json, resolve, reject });
-      if (this.pending.length === 1) this.startWriter();
-    });
-  }
-
-  /** Starts a batch loop unless `MAX_WRITERS` already run; they pick up whatever is queued. */
-  private startWriter(): void {
-    if (this.writers.size >= MAX_WRITERS) return;
-    // setImmediate lets every request read in this turn of the event loop join the batch.
-    const writer: Promise<void> = new Promise<void>((done) => setImmediate(done))
-      .then(() => this.writeBatches())
-      .finally(() => {
-        this.writers.delete(writer);
-        // A report queued while this loop was finishing must not wait for the next arrival.
-        if (this.pending.length > 0) this.startWriter();
-      });
-    this.writers.add(writer);
-  }
-
-  /** Writes batches until nothing is queued. */
-  private async writeBatches(): Promise<void> {
-    while (this.pending.length > 0) {
-      const batch = this.takeBatch();
-      await this.writeBatch(batch);
-    }
+    return this.queue.add({ report, context, json: JSON.stringify(report) });
   }
 
   /**
-   * Up to `MAX_BATCH` queued reports with one ambiguity window and no key twice (a repeated
-   * key waits for the next batch).
+   * Writes a batch in one transaction; when that fails for any reason but a lost connection,
+   * writes each report again in a transaction of its own, so a failing report fails alone.
+   * @throws StoreUnavailableError when the batch's connection was lost: maybe committed, maybe
+   * not, so no report of it may be acknowledged (see the file's comment).
    */
-  private takeBatch(): PendingIngest[] {
-    const keys = new Set<string>();
-    const batch: PendingIngest[] = [];
-    const rest: PendingIngest[] = [];
-    const windowMs = this.pending[0]?.context.ambiguityWindowMs;
-    for (const item of this.pending) {
-      if (batch.length < MAX_BATCH && !keys.has(item.report.idempotencyKey) && item.context.ambiguityWindowMs === windowMs) {
-        keys.add(item.report.idempotencyKey);
-        batch.push(item);
-      } else rest.push(item);
-    }
-    this.pending = rest;
-    return batch;
-  }
-
-  private async writeBatch(batch: PendingIngest[]): Promise<void> {
+  private async commitBatch(batch: readonly PendingIngest[]): Promise<Array<Outcome<IngestResult>>> {
     if (batch.length > 1) {
-      let results: IngestResult[] | undefined;
       try {
-        results = await transaction(this.pool, (c) => this.ingestWith(c, batch));
+        const results = await transaction(this.pool, (c) => this.ingestWith(c, batch));
+        this.commitCount += 1;
+        return results.map((result) => ({ ok: true, result }));
       } catch (err) {
-        if (err instanceof StoreUnavailableError) {
-          // Maybe committed, maybe not: acknowledge none of it (see the file's comment).
-          for (const item of batch) item.reject(err);
-          return;
-        }
+        if (err instanceof StoreUnavailableError) throw err;
         // Rolled back whole: each report gets a transaction of its own below.
       }
-      if (results) {
-        this.commitCount += 1;
-        batch.forEach((item, i) => item.resolve(results[i]!));
-        return;
-      }
     }
+    const outcomes: Array<Outcome<IngestResult>> = [];
     for (const item of batch) {
       try {
-        item.resolve(await this.ingestAlone(item));
-      } catch (err) {
-        item.reject(err);
+        outcomes.push({ ok: true, result: await this.ingestAlone(item) });
+      } catch (error) {
+        outcomes.push({ ok: false, error });
       }
     }
+    return outcomes;
   }
 
   /** One report in its own transaction, retried when PostgreSQL broke a deadlock by aborting it. */
@@ -205,7 +165,7 @@ export class PostgresStore implements Store {
    * a concurrent re-send that committed meanwhile; the candidates are read after the digest
    * locks are held, so they see every rival push committed before.
    */
-  private async ingestWith(c: pg.PoolClient, batch: PendingIngest[]): Promise<IngestResult[]> {
+  private async ingestWith(c: pg.PoolClient, batch: readonly PendingIngest[]): Promise<IngestResult[]> {
     // The upsert takes the report rows' locks: a concurrent re-send waits here, then replaces.
     const reportRows = batch.map(({ report, context, json }) => reportValues(report, context, json));
     const upserted = await c.query<{ id: number; idempotency_key: string; created: boolean }>({
@@ -276,7 +236,7 @@ export class PostgresStore implements Store {
 
   async close(): Promise<void> {
     // Reports already queued are written (and answered) before the pool goes.
-    while (this.writers.size > 0) await Promise.all([...this.writers]);
+    await this.queue.drain();
     await this.pool.end();
   }
 }

@@ -2,17 +2,20 @@
  * The embedded store: one SQLite file in WAL mode. better-sqlite3 is synchronous, so each
  * method runs to completion on the event loop.
  *
- * Group commit: reports handed to `ingest` during one turn of the event loop are written in
- * one transaction, each inside its own savepoint (a report that fails rolls back alone), and
- * every caller learns its outcome only after the shared COMMIT. Committing costs more than a
- * report's statements (the WAL frames of every touched page), so sharing it is the cheapest
- * way to ingest more reports per second without weakening "answered means committed".
+ * Group commit (the queue is `../groupCommit.ts`): reports handed to `ingest` during one turn
+ * of the event loop are written in one transaction, each inside its own savepoint (a report
+ * that fails rolls back alone), and every caller learns its outcome only after the shared
+ * COMMIT. Committing costs more than a report's statements (the WAL frames of every touched
+ * page), so sharing it is the cheapest way to ingest more reports per second without weakening
+ * "answered means committed". A batch has no size limit: SQLite writes it in one synchronous
+ * run, with nothing to overlap.
  */
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Report } from '../../../../common/report';
 import { countAmbiguous, decideAttribution } from '../attribution';
+import { GroupCommitQueue, type Outcome } from '../groupCommit';
 import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
@@ -22,15 +25,11 @@ import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 
 type Bindable = string | number | bigint | null;
 
-/** A report waiting for the next group commit, and how to tell its caller the outcome. */
+/** A report waiting for the next group commit. */
 interface PendingIngest {
   report: Report;
   context: IngestContext;
   json: string;
-  resolve: (result: IngestResult) => void;
-  reject: (err: unknown) => void;
-  /** Set inside the batch transaction; acted on only after it commits. */
-  outcome?: { ok: true; result: IngestResult } | { ok: false; error: unknown };
 }
 /**
  * Every push of the digests in a JSON array, with what the attribution rule needs. The digests
@@ -65,8 +64,11 @@ export class SqliteStore implements Store {
   /** `ingestOnce` wrapped in a transaction once, rather than on every call. */
   private readonly ingestTransaction: Database.Transaction<(report: Report, context: IngestContext, json: string) => IngestResult>;
   /** One transaction around a batch; inside it, `ingestTransaction` runs as a savepoint. */
-  private readonly batchTransaction: Database.Transaction<(batch: PendingIngest[]) => void>;
-  private pending: PendingIngest[] = [];
+  private readonly batchTransaction: Database.Transaction<(batch: readonly PendingIngest[]) => Array<Outcome<IngestResult>>>;
+  private readonly queue = new GroupCommitQueue<PendingIngest, IngestResult>({
+    commit: (batch) => this.commitBatch(batch),
+    keyOf: (item) => item.report.idempotencyKey,
+  });
   private commitCount = 0;
 
   constructor(readonly file: string) {
@@ -87,7 +89,7 @@ export class SqliteStore implements Store {
     // In memory it costs no system call; it is discarded at each RELEASE, so it stays small.
     this.db.pragma('temp_store = MEMORY');
     this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) => this.ingestOnce(report, context, json));
-    this.batchTransaction = this.db.transaction((batch: PendingIngest[]) => this.ingestBatch(batch));
+    this.batchTransaction = this.db.transaction((batch: readonly PendingIngest[]) => this.ingestBatch(batch));
   }
 
   /** Ingestion transactions committed so far (one per group commit), for tests and the benchmark. */
@@ -118,47 +120,36 @@ export class SqliteStore implements Store {
 
   /** Queues the report for the next group commit; resolves once it is committed. */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
-    const json = JSON.stringify(report);
-    return new Promise<IngestResult>((resolve, reject) => {
-      this.pending.push({ report, context, json, resolve, reject });
-      // setImmediate runs after the poll phase: every request read in this turn joins the batch.
-      if (this.pending.length === 1) setImmediate(() => this.flush());
-    });
+    return this.queue.add({ report, context, json: JSON.stringify(report) });
   }
 
-  /** Writes every queued report in one transaction, then answers each caller. */
-  private flush(): void {
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
+  /**
+   * Writes a batch in one transaction. @throws when nothing of it was committed (BEGIN, COMMIT
+   * or the database itself failed), StoreUnavailableError when another connection holds the lock.
+   */
+  private commitBatch(batch: readonly PendingIngest[]): Array<Outcome<IngestResult>> {
     try {
       if (!this.db.open) throw new Error('the store is closed');
-      this.batchTransaction.immediate(batch);
+      const outcomes = this.batchTransaction.immediate(batch);
       this.commitCount += 1;
+      return outcomes;
     } catch (err) {
-      // Nothing of the batch was committed (BEGIN, COMMIT or the database itself failed).
-      const failure = toStoreError(err);
-      for (const item of batch) item.reject(failure);
-      return;
-    }
-    for (const item of batch) {
-      if (item.outcome?.ok) item.resolve(item.outcome.result);
-      else item.reject(item.outcome?.error ?? new Error('report was not ingested'));
+      throw toStoreError(err);
     }
   }
 
   /** The body of the batch transaction: one savepoint per report. */
-  private ingestBatch(batch: PendingIngest[]): void {
-    for (const item of batch) {
+  private ingestBatch(batch: readonly PendingIngest[]): Array<Outcome<IngestResult>> {
+    return batch.map((item): Outcome<IngestResult> => {
       try {
-        item.outcome = { ok: true, result: this.ingestTransaction(item.report, item.context, item.json) };
+        return { ok: true, result: this.ingestTransaction(item.report, item.context, item.json) };
       } catch (error) {
         // The savepoint was rolled back; the others go on. If SQLite rolled back the whole
         // transaction (I/O error, disk full), nothing of the batch stands: fail all of it.
         if (!this.db.inTransaction) throw error;
-        item.outcome = { ok: false, error };
+        return { ok: false, error };
       }
-    }
+    });
   }
 
   /** The body of `ingest`'s transaction. */
@@ -226,7 +217,7 @@ export class SqliteStore implements Store {
 
   async close(): Promise<void> {
     // Reports already queued are committed (and answered) before the connection goes.
-    this.flush();
+    await this.queue.drain();
     if (this.db.open) this.db.close();
   }
 }
