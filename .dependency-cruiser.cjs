@@ -37,7 +37,8 @@ module.exports = {
     {
       name: 'collector-flow-without-io',
       severity: 'error',
-      comment: 'The collector flow reaches the agent, the engine, Azure DevOps and the disk only through CollectorDependencies, built in collect.ts, so that its tests need none of them.',
+      comment:
+        'The collector flow reaches the agent, the engine, Azure DevOps and the disk only through CollectorDependencies, built in collect.ts, so that its tests need none of them.',
       from: { path: '^tasks/ContainerMappingV1/collection\\.ts$' },
       to: { path: ['(^|/)node_modules/(azure-pipelines-task-lib|dockerode|azure-devops-node-api)/', '^(node:)?fs$'] },
     },

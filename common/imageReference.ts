@@ -21,7 +21,10 @@ export interface ImageReference {
 
 /** Thrown when a string is not an image reference Docker would accept. */
 export class InvalidImageReferenceError extends Error {
-  constructor(readonly reference: string, reason: string) {
+  constructor(
+    readonly reference: string,
+    reason: string,
+  ) {
     super(`invalid image reference "${reference}": ${reason}`);
     this.name = 'InvalidImageReferenceError';
   }

@@ -29,8 +29,7 @@ export const MAX_AZURE_DEVOPS_ID = 2_147_483_647;
 
 const Id = (minimum: number) => Type.Integer({ minimum, maximum: MAX_AZURE_DEVOPS_ID });
 
-const Text = (maxLength: number, extra: Record<string, unknown> = {}) =>
-  Type.String({ minLength: 1, maxLength, ...extra });
+const Text = (maxLength: number, extra: Record<string, unknown> = {}) => Type.String({ minLength: 1, maxLength, ...extra });
 
 /**
  * RFC 3339 date-time. The service reads it with `parseTimestamp` (`timestamp.ts`): a leap second
@@ -103,10 +102,7 @@ export const WindowSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ImageOriginSchema = Type.Union([
-  Type.Literal('docker-events'),
-  Type.Literal('buildx-metadata'),
-]);
+export const ImageOriginSchema = Type.Union([Type.Literal('docker-events'), Type.Literal('buildx-metadata')]);
 
 export const PushedImageSchema = Type.Object(
   {

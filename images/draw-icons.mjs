@@ -22,7 +22,13 @@ const shapes = [
   ...[0.22, 0.42, 0.62].flatMap((y0) => [
     { kind: 'roundRect', x0: 0.13, y0, x1: 0.6, y1: y0 + 0.16, r: 0.03, color: WHITE },
     ...[0.21, 0.29, 0.37, 0.45, 0.53].map((x) => ({
-      kind: 'roundRect', x0: x - 0.012, y0: y0 + 0.035, x1: x + 0.012, y1: y0 + 0.125, r: 0.01, color: SLAT,
+      kind: 'roundRect',
+      x0: x - 0.012,
+      y0: y0 + 0.035,
+      x1: x + 0.012,
+      y1: y0 + 0.125,
+      r: 0.01,
+      color: SLAT,
     })),
   ]),
   { kind: 'circle', cx: 0.79, cy: 0.5, r: 0.12, color: TEAL },

@@ -96,11 +96,13 @@ async function checkPrerequisites(): Promise<void> {
   } else {
     const path = process.env.DOCKER_HOST?.slice('unix://'.length) ?? socket;
     if ((await httpStatus({ socketPath: path, path: '/_ping' })) !== 200) {
-      missing.push(`a Docker engine answering on ${path} (Debian: apt-get install docker.io, then start dockerd; as root, scripts/services.sh start does both)`);
+      missing.push(
+        `a Docker engine answering on ${path} (Debian: apt-get install docker.io, then start dockerd; as root, scripts/services.sh start does both)`,
+      );
     }
   }
   if (!onPath('docker')) missing.push('the docker CLI, to build and push the demo image (Debian: apt-get install docker.io)');
-  if (!onPath('docker-registry')) missing.push('a local registry: Debian\'s docker-registry (apt-get install docker-registry)');
+  if (!onPath('docker-registry')) missing.push("a local registry: Debian's docker-registry (apt-get install docker-registry)");
   if (missing.length > 0) throw new Error(`the demo needs:\n  - ${missing.join('\n  - ')}`);
 }
 
@@ -109,8 +111,19 @@ async function startRegistry(work: string): Promise<string> {
   const config = join(work, 'registry.yml');
   writeFileSync(
     config,
-    ['version: 0.1', 'log:', '  level: error', 'storage:', '  filesystem:', `    rootdirectory: ${join(work, 'registry')}`,
-      '  delete:', '    enabled: true', 'http:', `  addr: 127.0.0.1:${port}`, ''].join('\n'),
+    [
+      'version: 0.1',
+      'log:',
+      '  level: error',
+      'storage:',
+      '  filesystem:',
+      `    rootdirectory: ${join(work, 'registry')}`,
+      '  delete:',
+      '    enabled: true',
+      'http:',
+      `  addr: 127.0.0.1:${port}`,
+      '',
+    ].join('\n'),
   );
   const child = spawn('docker-registry', ['serve', config], { stdio: 'ignore' });
   stopOnCleanup(child);
@@ -151,7 +164,15 @@ async function startService(work: string, ingestToken: string, readToken: string
 
 async function packageTask(work: string, serviceUrl: string): Promise<string> {
   const out = join(work, 'dist');
-  await run(process.execPath, [join(ROOT, 'scripts', 'package-extension.mjs'), '--service-url', serviceUrl, '--output-path', out, '--staging-dir', join(work, 'staging')]);
+  await run(process.execPath, [
+    join(ROOT, 'scripts', 'package-extension.mjs'),
+    '--service-url',
+    serviceUrl,
+    '--output-path',
+    out,
+    '--staging-dir',
+    join(work, 'staging'),
+  ]);
   const vsix = readdirSync(out).find((f) => f.endsWith('.vsix'));
   if (!vsix) throw new Error('npm run package wrote no .vsix');
   say(`   packaged ${vsix} with the service URL ${serviceUrl} baked in`);

@@ -77,7 +77,8 @@ function validate(options, manifest) {
       throw new UsageError(`--service-url "${serviceUrl}" is not a URL`);
     }
     if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new UsageError(`--service-url must be http(s), not ${url.protocol}`);
-    if (url.username || url.password) throw new UsageError('--service-url must not carry credentials: use the ContainerMapping.Token variable');
+    if (url.username || url.password)
+      throw new UsageError('--service-url must not carry credentials: use the ContainerMapping.Token variable');
   }
   // The staging folder is emptied first: never let that be the repository, the bundler's output, or anything outside build/ in the repository.
   const stagingDir = resolve(root, options['--staging-dir'] ?? join('build', 'extension'));
@@ -85,7 +86,12 @@ function validate(options, manifest) {
   const insideRoot = !fromRoot.startsWith('..') && !isAbsolute(fromRoot);
   const holds = (dir) => !relative(stagingDir, dir).startsWith('..');
   const bundles = join(root, 'build', 'tasks');
-  if (holds(root) || holds(bundles) || !relative(bundles, stagingDir).startsWith('..') || (insideRoot && !fromRoot.startsWith(`build${sep}`))) {
+  if (
+    holds(root) ||
+    holds(bundles) ||
+    !relative(bundles, stagingDir).startsWith('..') ||
+    (insideRoot && !fromRoot.startsWith(`build${sep}`))
+  ) {
     throw new UsageError(`--staging-dir ${stagingDir} would be emptied: choose a folder under build/ or outside the repository`);
   }
   // The task's version is MAJOR (its own).MINOR.PATCH (the extension's): with equal majors it
@@ -93,7 +99,9 @@ function validate(options, manifest) {
   for (const folder of taskFolders(manifest)) {
     const taskMajor = readJson(join(root, folder, 'task.json')).version.Major;
     if (Number(version.split('.')[0]) !== taskMajor) {
-      throw new UsageError(`--version ${version}: the extension's major version must be the task's (${taskMajor}), so that the task's version only ever grows`);
+      throw new UsageError(
+        `--version ${version}: the extension's major version must be the task's (${taskMajor}), so that the task's version only ever grows`,
+      );
     }
   }
   return {
@@ -128,16 +136,16 @@ function listFiles(dir) {
 
 /** The task folders the manifest contributes, e.g. `tasks/ContainerMappingV1`. */
 function taskFolders(manifest) {
-  return manifest.contributions
-    .filter((c) => c.type === 'ms.vss-distributed-task.task')
-    .map((c) => c.properties.name);
+  return manifest.contributions.filter((c) => c.type === 'ms.vss-distributed-task.task').map((c) => c.properties.name);
 }
 
 function bundleTasks(settings) {
   // The same program `npm run build:tasks` runs, called directly: no npm start-up on every package.
   const bundler = join(root, 'scripts', 'build-tasks.mjs');
   if (!existsSync(bundler)) {
-    throw new Error('the task bundler scripts/build-tasks.mjs is missing: it writes build/tasks/<TaskFolder>/ (index.js, task.json, defaults.json)');
+    throw new Error(
+      'the task bundler scripts/build-tasks.mjs is missing: it writes build/tasks/<TaskFolder>/ (index.js, task.json, defaults.json)',
+    );
   }
   const args = [bundler];
   if (settings.serviceUrl !== undefined) args.push('--service-url', settings.serviceUrl);
@@ -187,7 +195,8 @@ function stage(settings, manifest) {
   for (const folder of taskFolders(manifest)) stageTask(settings, folder);
   // Anything else the manifest lists (pictures the overview uses) is copied as it is.
   for (const file of manifest.files) {
-    if (!existsSync(join(settings.stagingDir, file.path))) cpSync(join(root, file.path), join(settings.stagingDir, file.path), { recursive: true });
+    if (!existsSync(join(settings.stagingDir, file.path)))
+      cpSync(join(root, file.path), join(settings.stagingDir, file.path), { recursive: true });
   }
 }
 
@@ -208,14 +217,25 @@ function createVsix(settings) {
   rmSync(vsixPath, { force: true });
   const tfx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tfx.cmd' : 'tfx');
   if (!existsSync(tfx)) throw new Error('tfx-cli is not installed: run npm install');
-  run(tfx, [
-    'extension', 'create',
-    '--root', settings.stagingDir,
-    '--manifests', 'vss-extension.json',
-    '--overrides-file', overridesPath,
-    '--output-path', vsixPath,
-    '--no-prompt', '--no-color',
-  ], 'tfx extension create', offline());
+  run(
+    tfx,
+    [
+      'extension',
+      'create',
+      '--root',
+      settings.stagingDir,
+      '--manifests',
+      'vss-extension.json',
+      '--overrides-file',
+      overridesPath,
+      '--output-path',
+      vsixPath,
+      '--no-prompt',
+      '--no-color',
+    ],
+    'tfx extension create',
+    offline(),
+  );
   rmSync(overridesPath, { force: true });
   if (!existsSync(vsixPath)) throw new Error(`tfx extension create wrote no ${vsixPath}`);
   return vsixPath;
@@ -228,7 +248,9 @@ function check(vsixPath, manifest) {
   const bad = entries.filter((e) => e.split('/').includes('node_modules'));
   if (bad.length > 0) throw new Error(`the package ships node_modules: ${bad.slice(0, 3).join(', ')}`);
   const needed = [
-    'extension.vsixmanifest', 'extension.vsomanifest', manifest.content.details.path,
+    'extension.vsixmanifest',
+    'extension.vsomanifest',
+    manifest.content.details.path,
     ...Object.values(manifest.icons),
     ...manifest.contributions.flatMap((c) => (c.properties?.template ? [c.properties.template] : [])),
     ...taskFolders(manifest).flatMap((f) => [`${f}/task.json`, `${f}/defaults.json`, `${f}/icon.png`]),
@@ -241,7 +263,13 @@ function check(vsixPath, manifest) {
 function main() {
   const options = parseOptions(process.argv.slice(2), process.env);
   if (options.help) {
-    console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 20).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
+    console.log(
+      readFileSync(fileURLToPath(import.meta.url), 'utf8')
+        .split('\n')
+        .slice(1, 20)
+        .map((l) => l.replace(/^\/\/ ?/, ''))
+        .join('\n'),
+    );
     return;
   }
   const manifest = readJson(join(root, 'vss-extension.json'));

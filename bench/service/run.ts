@@ -48,9 +48,11 @@ function nextReport() {
 async function concurrently(total: number, clients: number, work: () => Promise<void>): Promise<number> {
   let left = total;
   const started = process.hrtime.bigint();
-  await Promise.all(Array.from({ length: clients }, async () => {
-    while (left-- > 0) await work();
-  }));
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (left-- > 0) await work();
+    }),
+  );
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
@@ -68,10 +70,20 @@ async function latencies(count: number, work: (i: number) => Promise<void>): Pro
 
 function http(agent: Agent, port: number, method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
-    const req = request({ agent, host: '127.0.0.1', port, method, path, headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
+    const req = request(
+      {
+        agent,
+        host: '127.0.0.1',
+        port,
+        method,
+        path,
+        headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -81,12 +93,22 @@ interface Result {
   database: string;
   storedImages: number;
   seedSeconds: number;
-  ingest: { serviceReportsPerSecond: number; driverReportsPerSecond: number; ratio: number; serviceCpuMsPerReport: number; driverCpuMsPerReport: number; loadGeneratorCpuMsPerReport: number; reportsPerCommit: number };
+  ingest: {
+    serviceReportsPerSecond: number;
+    driverReportsPerSecond: number;
+    ratio: number;
+    serviceCpuMsPerReport: number;
+    driverCpuMsPerReport: number;
+    loadGeneratorCpuMsPerReport: number;
+    reportsPerCommit: number;
+  };
   lookup: { serviceP50Ms: number; serviceP99Ms: number; driverP50Ms: number; driverP99Ms: number; p99Ratio: number };
 }
 
 /** Starts the service in a child process on `databaseUrl`; resolves with its port and a way to stop it. */
-async function startService(databaseUrl: string): Promise<{ port: number; usage: () => Promise<{ cpuMs: number; commits: number }>; stop: () => Promise<void> }> {
+async function startService(
+  databaseUrl: string,
+): Promise<{ port: number; usage: () => Promise<{ cpuMs: number; commits: number }>; stop: () => Promise<void> }> {
   const child: ChildProcess = fork(join(__dirname, 'server.ts'), [], {
     // `--profile DIR` writes a V8 CPU profile of the service process to DIR.
     execArgv: ['--import', 'tsx', ...(flag('profile') ? ['--cpu-prof', '--cpu-prof-dir', flag('profile') ?? ''] : [])],
@@ -116,7 +138,13 @@ async function startService(databaseUrl: string): Promise<{ port: number; usage:
   };
 }
 
-async function benchOne(name: string, databaseUrl: string, store: Store, seed: () => Promise<void>, makeDriver: () => { write: DriverWrite; read: DriverRead }): Promise<Result> {
+async function benchOne(
+  name: string,
+  databaseUrl: string,
+  store: Store,
+  seed: () => Promise<void>,
+  makeDriver: () => { write: DriverWrite; read: DriverRead },
+): Promise<Result> {
   await store.migrate();
   const driver = makeDriver();
   let t = Date.now();
@@ -151,7 +179,15 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     const driverSeconds = await concurrently(REPORTS, CLIENTS, () => driver.write(nextReport()));
     const driverCpu = process.cpuUsage(driverCpuBefore);
     const driverCpuMsPerReport = (driverCpu.user + driverCpu.system) / 1000 / REPORTS;
-    const ingest = { serviceReportsPerSecond: REPORTS / serviceSeconds, driverReportsPerSecond: REPORTS / driverSeconds, ratio: 0, serviceCpuMsPerReport, driverCpuMsPerReport, loadGeneratorCpuMsPerReport, reportsPerCommit };
+    const ingest = {
+      serviceReportsPerSecond: REPORTS / serviceSeconds,
+      driverReportsPerSecond: REPORTS / driverSeconds,
+      ratio: 0,
+      serviceCpuMsPerReport,
+      driverCpuMsPerReport,
+      loadGeneratorCpuMsPerReport,
+      reportsPerCommit,
+    };
     ingest.ratio = ingest.serviceReportsPerSecond / ingest.driverReportsPerSecond;
 
     const pick = (i: number) => seededDigest(1 + ((i * 7919 + 104729) % counts.pushes));
@@ -163,7 +199,13 @@ async function benchOne(name: string, databaseUrl: string, store: Store, seed: (
     const direct = await latencies(LOOKUPS, async (i) => {
       if ((await driver.read(pick(i + 1))) !== 1) throw new Error('driver lookup found nothing');
     });
-    const lookup = { serviceP50Ms: served.p50, serviceP99Ms: served.p99, driverP50Ms: direct.p50, driverP99Ms: direct.p99, p99Ratio: served.p99 / direct.p99 };
+    const lookup = {
+      serviceP50Ms: served.p50,
+      serviceP99Ms: served.p99,
+      driverP50Ms: direct.p50,
+      driverP99Ms: direct.p99,
+      p99Ratio: served.p99 / direct.p99,
+    };
     return { database: name, storedImages: counts.pushes, seedSeconds, ingest, lookup };
   } finally {
     agent.destroy();
@@ -175,7 +217,15 @@ async function benchSqlite(reports: number, results: Result[]): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cm-bench-'));
   const sqlite = new SqliteStore(join(dir, 'bench.db'));
   try {
-    results.push(await benchOne('SQLite', `sqlite:${sqlite.file}`, sqlite, async () => seedSqlite(sqlite.connection, reports), () => sqliteDriver(sqlite.connection)));
+    results.push(
+      await benchOne(
+        'SQLite',
+        `sqlite:${sqlite.file}`,
+        sqlite,
+        async () => seedSqlite(sqlite.connection, reports),
+        () => sqliteDriver(sqlite.connection),
+      ),
+    );
   } finally {
     await sqlite.close();
     rmSync(dir, { recursive: true, force: true });
@@ -187,7 +237,15 @@ async function benchPostgres(reports: number, results: Result[]): Promise<void> 
   const postgresUrl = `${POSTGRES_URL}?schema=${schema}`;
   const postgres = new PostgresStore(postgresUrl, CLIENTS + 2);
   try {
-    results.push(await benchOne('PostgreSQL', postgresUrl, postgres, () => seedPostgres(postgres.connection, reports), () => postgresDriver(postgres.connection)));
+    results.push(
+      await benchOne(
+        'PostgreSQL',
+        postgresUrl,
+        postgres,
+        () => seedPostgres(postgres.connection, reports),
+        () => postgresDriver(postgres.connection),
+      ),
+    );
   } finally {
     await postgres.close();
     const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -206,7 +264,9 @@ async function main(): Promise<void> {
   if (only !== 'sqlite') await benchPostgres(reports, results);
 
   const f = (n: number, d = 0) => n.toFixed(d);
-  process.stdout.write('\ndatabase     stored   ingest service/driver (reports/s)   ratio   lookup p50 service/driver (ms)   p99 service/driver (ms)   p99 ratio\n');
+  process.stdout.write(
+    '\ndatabase     stored   ingest service/driver (reports/s)   ratio   lookup p50 service/driver (ms)   p99 service/driver (ms)   p99 ratio\n',
+  );
   for (const r of results) {
     process.stdout.write(
       `${r.database.padEnd(11)}  ${r.storedImages}  ${f(r.ingest.serviceReportsPerSecond).padStart(6)} / ${f(r.ingest.driverReportsPerSecond).padEnd(6)}` +
@@ -217,7 +277,22 @@ async function main(): Promise<void> {
   const out = join(__dirname, '..', 'results');
   mkdirSync(out, { recursive: true });
   const file = join(out, `service-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), node: process.version, serviceProcess: 'child (bench/service/server.ts)', clients: CLIENTS, reportsMeasured: REPORTS, lookups: LOOKUPS, results }, null, 2));
+  writeFileSync(
+    file,
+    JSON.stringify(
+      {
+        date: new Date().toISOString(),
+        node: process.version,
+        serviceProcess: 'child (bench/service/server.ts)',
+        clients: CLIENTS,
+        reportsMeasured: REPORTS,
+        lookups: LOOKUPS,
+        results,
+      },
+      null,
+      2,
+    ),
+  );
   for (const r of results) {
     process.stdout.write(
       `${r.database}: CPU per report, service process ${f(r.ingest.serviceCpuMsPerReport, 3)} ms, driver ${f(r.ingest.driverCpuMsPerReport, 3)} ms, ` +

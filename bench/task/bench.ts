@@ -83,10 +83,15 @@ async function measureTimeLimit(dir: string, devops: AzureDevOpsStandIn, receive
     try {
       for (let i = 0; i < HUNG_RUNS; i++) {
         const job = newJob(devops.url);
-        const env = agentEnvironment(job, Math.floor(Date.now() / 1000) * 1000, { INPUT_SERVICEURL: receiverUrl, INPUT_DOCKERHOST: `unix://${socket}`, INPUT_TIMELIMITSECONDS: String(HUNG_LIMIT_SECONDS) });
+        const env = agentEnvironment(job, Math.floor(Date.now() / 1000) * 1000, {
+          INPUT_SERVICEURL: receiverUrl,
+          INPUT_DOCKERHOST: `unix://${socket}`,
+          INPUT_TIMELIMITSECONDS: String(HUNG_LIMIT_SECONDS),
+        });
         const run = await runTask(dir, env, 20 * HUNG_LIMIT_SECONDS * 1000);
         rmSync(job.tempDirectory, { recursive: true, force: true });
-        if (run.code !== 0 || run.signal !== null) throw new Error(`the task did not end by itself with exit 0 (code ${run.code}, signal ${run.signal}): ${run.stdout.slice(-500)}`);
+        if (run.code !== 0 || run.signal !== null)
+          throw new Error(`the task did not end by itself with exit 0 (code ${run.code}, signal ${run.signal}): ${run.stdout.slice(-500)}`);
         ended.push(run.elapsedMs);
       }
     } finally {
@@ -164,9 +169,24 @@ async function main(): Promise<void> {
 
     const base = { INPUT_SERVICEURL: receiver.url };
     const scenarios: Scenario[] = [
-      { name: 'no engine', budgetOverFloorMs: 15, env: agentEnvironment(noEngineJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${join(tmpdir(), `absent-${randomUUID()}.sock`)}` }) },
-      { name: 'engine, no pushes', budgetOverFloorMs: 50, env: agentEnvironment(quietJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }) },
-      { name: 'engine, 10 pushes', budgetOverFloorMs: 300, env: agentEnvironment(busyJob, busyStart, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }) },
+      {
+        name: 'no engine',
+        budgetOverFloorMs: 15,
+        env: agentEnvironment(noEngineJob, quietStartAfterPushes, {
+          ...base,
+          INPUT_DOCKERHOST: `unix://${join(tmpdir(), `absent-${randomUUID()}.sock`)}`,
+        }),
+      },
+      {
+        name: 'engine, no pushes',
+        budgetOverFloorMs: 50,
+        env: agentEnvironment(quietJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
+      },
+      {
+        name: 'engine, 10 pushes',
+        budgetOverFloorMs: 300,
+        env: agentEnvironment(busyJob, busyStart, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
+      },
     ];
     // The floor gets the same environment (the largest of them); neither inherits NODE_OPTIONS or NODE_EXTRA_CA_CERTS.
     const floorEnv = scenarios[2]?.env ?? {};
@@ -213,21 +233,50 @@ async function main(): Promise<void> {
     console.log(`floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS\n`);
     printTable(
       ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'],
-      rows.map((r) => [r.scenario, r.medianWallMs, signed(r.overFloorMs), `${r.ratioToFloor}x`, `+${r.budgetOverFloorMs}`, r.withinBudget ? 'yes' : 'NO', r.medianPeakRssMiB, signed(r.peakRssOverFloorMiB)].map(String)),
+      rows.map((r) =>
+        [
+          r.scenario,
+          r.medianWallMs,
+          signed(r.overFloorMs),
+          `${r.ratioToFloor}x`,
+          `+${r.budgetOverFloorMs}`,
+          r.withinBudget ? 'yes' : 'NO',
+          r.medianPeakRssMiB,
+          signed(r.peakRssOverFloorMiB),
+        ].map(String),
+      ),
     );
 
     const hung = await measureTimeLimit(dir, devops, receiver.url);
-    console.log(`\nHard time limit (${HUNG_LIMIT_SECONDS} s) against a hung daemon: median and slowest of ${HUNG_RUNS} runs, each ended Succeeded by itself\n`);
+    console.log(
+      `\nHard time limit (${HUNG_LIMIT_SECONDS} s) against a hung daemon: median and slowest of ${HUNG_RUNS} runs, each ended Succeeded by itself\n`,
+    );
     printTable(
       ['daemon', 'limit ms', 'ended ms (median)', 'slowest ms', 'over limit', 'budget', 'ok'],
-      hung.map((r) => [r.daemon, r.timeLimitMs, r.medianEndedMs, r.maxEndedMs, signed(r.overLimitMs), `+${r.budgetOverLimitMs}`, r.withinBudget ? 'yes' : 'NO'].map(String)),
+      hung.map((r) =>
+        [
+          r.daemon,
+          r.timeLimitMs,
+          r.medianEndedMs,
+          r.maxEndedMs,
+          signed(r.overLimitMs),
+          `+${r.budgetOverLimitMs}`,
+          r.withinBudget ? 'yes' : 'NO',
+        ].map(String),
+      ),
     );
 
     const out = resolve(__dirname, '..', 'results');
     mkdirSync(out, { recursive: true });
     const file = join(out, `task-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
-    writeFileSync(file, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows, timeLimit: hung }, null, 2)}\n`);
-    if (disturbed > 0) console.log(`\nnote: ${disturbed} runs of "engine, no pushes" found pushes made by other users of this engine during the bench; that row is inflated.`);
+    writeFileSync(
+      file,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows, timeLimit: hung }, null, 2)}\n`,
+    );
+    if (disturbed > 0)
+      console.log(
+        `\nnote: ${disturbed} runs of "engine, no pushes" found pushes made by other users of this engine during the bench; that row is inflated.`,
+      );
     console.log(`\nwritten to ${file}`);
   } finally {
     await devops.close();

@@ -45,7 +45,11 @@ export const BackfillSourceSchema = Type.Object(
   { additionalProperties: false },
 );
 
-const LogLevel = (options: SchemaOptions) => Type.Union(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)), options);
+const LogLevel = (options: SchemaOptions) =>
+  Type.Union(
+    ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
+    options,
+  );
 
 /**
  * The settings. Each one's names outside the config file are written here and only here, as
@@ -56,20 +60,83 @@ const LogLevel = (options: SchemaOptions) => Type.Union(['fatal', 'error', 'warn
 export const ConfigSchema = Type.Object(
   {
     host: Type.String({ minLength: 1, env: 'CM_HOST', flag: '--host', description: 'Address to listen on.' }),
-    port: Type.Integer({ minimum: 0, maximum: 65535, env: 'CM_PORT', flag: '--port', description: 'Port to listen on; 0 lets the OS choose (`serve` prints the URL).' }),
-    databaseUrl: Type.String({ minLength: 1, env: 'CM_DATABASE_URL', flag: '--database', description: '`sqlite:<file>` or `postgres://user:pass@host:5432/db?schema=name` (see PostgreSQL).' }),
-    logLevel: LogLevel({ env: 'CM_LOG_LEVEL', flag: '--log-level', description: 'fatal, error, warn, info, debug, trace or silent; request lines only at `debug`.' }),
-    bodyLimit: Type.Integer({ minimum: 1024, maximum: 100 * 1024 * 1024, env: 'CM_BODY_LIMIT', flag: '--body-limit', description: 'Largest accepted request body, in bytes.' }),
-    requestTimeoutMs: Type.Integer({ minimum: 100, maximum: 600_000, env: 'CM_REQUEST_TIMEOUT_MS', flag: '--request-timeout-ms', description: 'How long a client has to send one whole request, headers and body (ms); then it gets 408 and the connection is closed. Cuts off stalled and slow uploads.' }),
-    connectionTimeoutMs: Type.Integer({ minimum: 100, maximum: 3_600_000, env: 'CM_CONNECTION_TIMEOUT_MS', flag: '--connection-timeout-ms', description: 'A connection on which nothing is sent or received for this long (ms) is closed.' }),
-    ambiguityWindowMs: Type.Integer({ minimum: 0, maximum: 600_000, env: 'CM_AMBIGUITY_WINDOW_MS', flag: '--ambiguity-window-ms', description: 'Pushes of one image by different runs this close together (ms) are ambiguous.' }),
+    port: Type.Integer({
+      minimum: 0,
+      maximum: 65535,
+      env: 'CM_PORT',
+      flag: '--port',
+      description: 'Port to listen on; 0 lets the OS choose (`serve` prints the URL).',
+    }),
+    databaseUrl: Type.String({
+      minLength: 1,
+      env: 'CM_DATABASE_URL',
+      flag: '--database',
+      description: '`sqlite:<file>` or `postgres://user:pass@host:5432/db?schema=name` (see PostgreSQL).',
+    }),
+    logLevel: LogLevel({
+      env: 'CM_LOG_LEVEL',
+      flag: '--log-level',
+      description: 'fatal, error, warn, info, debug, trace or silent; request lines only at `debug`.',
+    }),
+    bodyLimit: Type.Integer({
+      minimum: 1024,
+      maximum: 100 * 1024 * 1024,
+      env: 'CM_BODY_LIMIT',
+      flag: '--body-limit',
+      description: 'Largest accepted request body, in bytes.',
+    }),
+    requestTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 600_000,
+      env: 'CM_REQUEST_TIMEOUT_MS',
+      flag: '--request-timeout-ms',
+      description:
+        'How long a client has to send one whole request, headers and body (ms); then it gets 408 and the connection is closed. Cuts off stalled and slow uploads.',
+    }),
+    connectionTimeoutMs: Type.Integer({
+      minimum: 100,
+      maximum: 3_600_000,
+      env: 'CM_CONNECTION_TIMEOUT_MS',
+      flag: '--connection-timeout-ms',
+      description: 'A connection on which nothing is sent or received for this long (ms) is closed.',
+    }),
+    ambiguityWindowMs: Type.Integer({
+      minimum: 0,
+      maximum: 600_000,
+      env: 'CM_AMBIGUITY_WINDOW_MS',
+      flag: '--ambiguity-window-ms',
+      description: 'Pushes of one image by different runs this close together (ms) are ambiguous.',
+    }),
     readOpen: Type.Boolean({ env: 'CM_READ_OPEN', flag: '--read-open', description: 'Serve the read API without a token.' }),
-    migrateOnStart: Type.Boolean({ env: 'CM_MIGRATE_ON_START', flag: '--no-migrate', flagSets: false, description: 'Apply migrations when the service starts.' }),
-    organizations: Type.Array(OrganizationConfigSchema, { env: 'CM_OIDC_ORGANIZATIONS', description: 'Organisations whose pipeline OIDC tokens are accepted (see below).' }),
+    migrateOnStart: Type.Boolean({
+      env: 'CM_MIGRATE_ON_START',
+      flag: '--no-migrate',
+      flagSets: false,
+      description: 'Apply migrations when the service starts.',
+    }),
+    organizations: Type.Array(OrganizationConfigSchema, {
+      env: 'CM_OIDC_ORGANIZATIONS',
+      description: 'Organisations whose pipeline OIDC tokens are accepted (see below).',
+    }),
     tokens: Type.Array(StaticTokenConfigSchema, { env: 'CM_TOKENS', description: 'Static tokens, by SHA-256 (see Static tokens).' }),
-    backfillIntervalMinutes: Type.Integer({ minimum: 0, maximum: 10_080, env: 'CM_BACKFILL_INTERVAL_MINUTES', flag: '--backfill-interval-minutes', description: 'Minutes between scheduled backfills inside `serve`; 0 turns them off.' }),
-    backfillLookbackHours: Type.Integer({ minimum: 1, maximum: 24 * 90, env: 'CM_BACKFILL_LOOKBACK_HOURS', description: 'How far back the first scheduled backfill looks, in hours.' }),
-    backfillSources: Type.Array(BackfillSourceSchema, { env: 'CM_BACKFILL_SOURCES', description: 'Projects the scheduled backfill reads, `[{"organizationUrl": "https://dev.azure.com/contoso", "project": "Shop"}]`; the PAT comes from `CM_BACKFILL_TOKEN`.' }),
+    backfillIntervalMinutes: Type.Integer({
+      minimum: 0,
+      maximum: 10_080,
+      env: 'CM_BACKFILL_INTERVAL_MINUTES',
+      flag: '--backfill-interval-minutes',
+      description: 'Minutes between scheduled backfills inside `serve`; 0 turns them off.',
+    }),
+    backfillLookbackHours: Type.Integer({
+      minimum: 1,
+      maximum: 24 * 90,
+      env: 'CM_BACKFILL_LOOKBACK_HOURS',
+      description: 'How far back the first scheduled backfill looks, in hours.',
+    }),
+    backfillSources: Type.Array(BackfillSourceSchema, {
+      env: 'CM_BACKFILL_SOURCES',
+      description:
+        'Projects the scheduled backfill reads, `[{"organizationUrl": "https://dev.azure.com/contoso", "project": "Shop"}]`; the PAT comes from `CM_BACKFILL_TOKEN`.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -199,7 +266,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
     } catch (err) {
       throw new ConfigError(`config file ${file}: ${(err as Error).message}`);
     }
-    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new ConfigError(`config file ${file}: must hold a JSON object`);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed))
+      throw new ConfigError(`config file ${file}: must hold a JSON object`);
     Object.assign(merged, parsed);
   }
   for (const [variable, key] of Object.entries(ENVIRONMENT_VARIABLES)) {

@@ -70,6 +70,8 @@ export const RETRY_AFTER_SECONDS = 2;
  * 503 with `Retry-After`: the database cannot be used right now (down, restarting, connection
  * lost). Nothing of the request was stored; the same request may be sent again.
  */
-export function databaseUnavailable(detail = 'the database is not reachable right now; nothing was stored; send the request again later'): ProblemError {
+export function databaseUnavailable(
+  detail = 'the database is not reachable right now; nothing was stored; send the request again later',
+): ProblemError {
   return new ProblemError(503, 'Service unavailable', detail, 'database-unavailable', [], RETRY_AFTER_SECONDS);
 }

@@ -58,10 +58,9 @@ export function validateReport(body: unknown): Report {
   }
   const expected = computeIdempotencyKey(body.pipeline);
   if (body.idempotencyKey !== expected) {
-    throw invalidInput(
-      'idempotencyKey is not the key of this job attempt (organisation, project, hub, run, job, attempt)',
-      [{ pointer: '/idempotencyKey', detail: `expected ${expected}` }],
-    );
+    throw invalidInput('idempotencyKey is not the key of this job attempt (organisation, project, hub, run, job, attempt)', [
+      { pointer: '/idempotencyKey', detail: `expected ${expected}` },
+    ]);
   }
   return body;
 }
@@ -104,7 +103,10 @@ function textErrors(value: unknown, pointer = ''): FieldError[] {
 
 /** Date-times the schema accepts but that name no instant the stores can order (see `common/timestamp.ts`). */
 function timestampErrors(report: Report): FieldError[] {
-  const fields: Array<[string, string | undefined]> = [['/window/since', report.window.since], ['/window/until', report.window.until]];
+  const fields: Array<[string, string | undefined]> = [
+    ['/window/since', report.window.since],
+    ['/window/until', report.window.until],
+  ];
   report.images.forEach((image, i) => {
     fields.push([`/images/${i}/pushedAt`, image.pushedAt], [`/images/${i}/created`, image.created]);
   });
@@ -117,12 +119,14 @@ function timestampErrors(report: Report): FieldError[] {
 /** Union types make ajv report one error per branch; keep one per pointer and message. */
 function dedupe(fields: FieldError[]): FieldError[] {
   const seen = new Set<string>();
-  return fields.filter((f) => {
-    const key = `${f.pointer}\u0000${f.detail}`;
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  }).slice(0, 20);
+  return fields
+    .filter((f) => {
+      const key = `${f.pointer}\u0000${f.detail}`;
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .slice(0, 20);
 }
 
 /**
@@ -135,10 +139,13 @@ function referenceErrors(report: Report): FieldError[] {
     const text = `${image.registry}/${image.repository}${image.tag === undefined ? '' : `:${image.tag}`}`;
     try {
       const ref = parseImageReference(text);
-      if (ref.registry !== image.registry) out.push({ pointer: `/images/${i}/registry`, detail: `is not a normalised registry host (expected ${ref.registry})` });
-      else if (ref.repository !== image.repository) out.push({ pointer: `/images/${i}/repository`, detail: `is not a normalised repository (expected ${ref.repository})` });
+      if (ref.registry !== image.registry)
+        out.push({ pointer: `/images/${i}/registry`, detail: `is not a normalised registry host (expected ${ref.registry})` });
+      else if (ref.repository !== image.repository)
+        out.push({ pointer: `/images/${i}/repository`, detail: `is not a normalised repository (expected ${ref.repository})` });
     } catch (err) {
-      const reason = err instanceof InvalidImageReferenceError ? err.message.replace(/^invalid image reference "[^"]*": /, '') : 'is invalid';
+      const reason =
+        err instanceof InvalidImageReferenceError ? err.message.replace(/^invalid image reference "[^"]*": /, '') : 'is invalid';
       const field = /tag/.test(reason) ? 'tag' : /registry/.test(reason) ? 'registry' : 'repository';
       out.push({ pointer: `/images/${i}/${field}`, detail: `is not a valid image reference part: ${reason}` });
     }

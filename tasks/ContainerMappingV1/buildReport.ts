@@ -1,7 +1,16 @@
 /**
  * Builds the report (schema version 1) from the run's context and what was found. Pure.
  */
-import type { PushedImage, Report, ReportAgent, ReportCollector, ReportPipeline, ReportSource, ReportWarning, ReportWindow } from '../../common/report';
+import type {
+  PushedImage,
+  Report,
+  ReportAgent,
+  ReportCollector,
+  ReportPipeline,
+  ReportSource,
+  ReportWarning,
+  ReportWindow,
+} from '../../common/report';
 import { REPORT_SCHEMA_VERSION } from '../../common/contract';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import type { RunIdentity } from './settings';
@@ -69,8 +78,15 @@ export function pipelineOf(run: RunIdentity): ReportPipeline {
   if (!runNumber) missing.push(hub === 'release' ? 'Release.ReleaseName' : 'Build.BuildNumber');
   if (!jobId) missing.push('System.JobId');
   if (
-    missing.length > 0 || !organizationUrl || !projectId || !projectName || definitionId === undefined ||
-    !definitionName || runId === undefined || !runNumber || !jobId
+    missing.length > 0 ||
+    !organizationUrl ||
+    !projectId ||
+    !projectName ||
+    definitionId === undefined ||
+    !definitionName ||
+    runId === undefined ||
+    !runNumber ||
+    !jobId
   ) {
     throw new IncompleteRunError(missing);
   }
@@ -86,9 +102,10 @@ export function pipelineOf(run: RunIdentity): ReportPipeline {
     jobId,
     jobAttempt: run.jobAttempt !== undefined && run.jobAttempt >= 1 ? run.jobAttempt : 1,
   };
-  const runUrl = hub === 'release'
-    ? clip(run.releaseWebUrl, 2000)
-    : `${organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(projectName)}/_build/results?buildId=${runId}`;
+  const runUrl =
+    hub === 'release'
+      ? clip(run.releaseWebUrl, 2000)
+      : `${organizationUrl.replace(/\/+$/, '')}/${encodeURIComponent(projectName)}/_build/results?buildId=${runId}`;
   if (runUrl && isUrl(runUrl)) pipeline.runUrl = runUrl;
   const jobName = clip(run.jobDisplayName ?? run.jobName, 500);
   if (jobName) pipeline.jobName = jobName;
@@ -129,7 +146,10 @@ export function buildReport(run: RunIdentity, parts: ReportParts): Report {
   const pipeline = pipelineOf(run);
   const warnings = parts.warnings.slice(0, MAX_WARNINGS).map((w) => ({ code: w.code.slice(0, 100), message: w.message.slice(0, 2000) }));
   if (parts.images.length > MAX_IMAGES && warnings.length < MAX_WARNINGS) {
-    warnings.push({ code: 'images-truncated', message: `${parts.images.length} images were pushed; the first ${MAX_IMAGES} are reported.` });
+    warnings.push({
+      code: 'images-truncated',
+      message: `${parts.images.length} images were pushed; the first ${MAX_IMAGES} are reported.`,
+    });
   }
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,

@@ -47,9 +47,17 @@ export function imagesFromMetadata(files: readonly MetadataFile[]): { images: Pu
     }
     for (const entry of entries) {
       const digest = typeof entry[DIGEST_KEY] === 'string' ? normalizeDigest(entry[DIGEST_KEY]) : undefined;
-      const names = typeof entry[NAME_KEY] === 'string' ? entry[NAME_KEY].split(',').map((n) => n.trim()).filter(Boolean) : [];
+      const names =
+        typeof entry[NAME_KEY] === 'string'
+          ? entry[NAME_KEY].split(',')
+              .map((n) => n.trim())
+              .filter(Boolean)
+          : [];
       if (!digest || names.length === 0) {
-        warnings.push({ code: 'buildx-metadata-invalid', message: `${file.name}: a build without a sha256 "${DIGEST_KEY}" or an "${NAME_KEY}"; skipped.` });
+        warnings.push({
+          code: 'buildx-metadata-invalid',
+          message: `${file.name}: a build without a sha256 "${DIGEST_KEY}" or an "${NAME_KEY}"; skipped.`,
+        });
         continue;
       }
       for (const name of names) {
@@ -57,7 +65,10 @@ export function imagesFromMetadata(files: readonly MetadataFile[]): { images: Pu
         try {
           ref = parseImageReference(name);
         } catch {
-          warnings.push({ code: 'buildx-metadata-invalid', message: `${file.name}: "${name.slice(0, 300)}" is not an image reference; skipped.` });
+          warnings.push({
+            code: 'buildx-metadata-invalid',
+            message: `${file.name}: "${name.slice(0, 300)}" is not an image reference; skipped.`,
+          });
           continue;
         }
         const key = `${ref.registry}/${ref.repository}:${ref.tag ?? ''}@${digest}`;

@@ -61,13 +61,27 @@ function timeLeft(probe: Probe, capMs: number, deps: CollectorDependencies): num
 }
 
 /** The job's window: its timeline start, else the pipeline's start. */
-async function jobWindow(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe, warnings: ReportWarning[], deps: CollectorDependencies): Promise<ReportWindow | undefined> {
+async function jobWindow(
+  context: RunContext,
+  api: PipelineApiOptions | undefined,
+  probe: Probe,
+  warnings: ReportWarning[],
+  deps: CollectorDependencies,
+): Promise<ReportWindow | undefined> {
   const run = context.run;
   const until = new Date(probe.untilMs).toISOString();
   if (api && hubOf(run) === 'build' && run.projectId && run.buildId !== undefined && run.jobId) {
-    const start = await deps.jobStartTime({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps) }, run.projectId, run.buildId, run.jobId);
+    const start = await deps.jobStartTime(
+      { ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps) },
+      run.projectId,
+      run.buildId,
+      run.jobId,
+    );
     if (start.ok) return { since: start.value, until, sinceSource: 'timeline' };
-    warnings.push({ code: 'timeline-unavailable', message: `The job's start time could not be read from the timeline (${start.reason}); the pipeline's start time is used.` });
+    warnings.push({
+      code: 'timeline-unavailable',
+      message: `The job's start time could not be read from the timeline (${start.reason}); the pipeline's start time is used.`,
+    });
   }
   const pipelineStart = parseAgentTime(run.pipelineStartTime);
   if (pipelineStart === undefined) return undefined;
@@ -80,12 +94,23 @@ async function jobWindow(context: RunContext, api: PipelineApiOptions | undefine
  * (an organisation it is not configured for, a server whose tokens it cannot verify) gets
  * the static one (see deliver.ts).
  */
-async function serviceCredentials(context: RunContext, api: PipelineApiOptions | undefined, probe: Probe, deps: CollectorDependencies): Promise<{ credentials: Credential[]; note?: string }> {
+async function serviceCredentials(
+  context: RunContext,
+  api: PipelineApiOptions | undefined,
+  probe: Probe,
+  deps: CollectorDependencies,
+): Promise<{ credentials: Credential[]; note?: string }> {
   const run = context.run;
   const credentials: Credential[] = [];
   let note: string | undefined;
   if (api && run.projectId && run.hostType && run.planId && run.jobId) {
-    const oidc = await deps.createOidcToken({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps) }, run.projectId, run.hostType, run.planId, run.jobId);
+    const oidc = await deps.createOidcToken(
+      { ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps) },
+      run.projectId,
+      run.hostType,
+      run.planId,
+      run.jobId,
+    );
     if (oidc.ok) {
       deps.agent.setSecret(oidc.value);
       credentials.push({ kind: 'oidc', token: oidc.value });
@@ -120,9 +145,13 @@ function logUndeliveredReleaseReport(report: Report, problem: string, imageCount
   const why = "release jobs' reports are not attached to the release, because the service's backfill collects build attachments only";
   if (size <= MAX_LOGGED_REPORT_BYTES) {
     agent.info(`Undelivered report (send it to the service with POST /api/v1/reports and an ingest token): ${text}`);
-    agent.warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report is printed in this step's log and kept nowhere else.`);
+    agent.warn(
+      `Container mapping: the report was not delivered (${problem}); ${why}. The report is printed in this step's log and kept nowhere else.`,
+    );
   } else {
-    agent.warn(`Container mapping: the report was not delivered (${problem}); ${why}. The report (${size} bytes) is too large to print, so it is not kept.`);
+    agent.warn(
+      `Container mapping: the report was not delivered (${problem}); ${why}. The report (${size} bytes) is too large to print, so it is not kept.`,
+    );
   }
   if (imageCount > 0) agent.setResult('SucceededWithIssues', 'pushed images could not be reported');
 }
@@ -140,15 +169,21 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   if (context.staticToken) agent.setSecret(context.staticToken);
   if (context.jobToken) agent.setSecret(context.jobToken);
   if (context.proxy?.password) agent.setSecret(context.proxy.password);
-  const api: PipelineApiOptions | undefined = context.jobToken && context.jobConnectionUrl
-    ? { collectionUrl: context.jobConnectionUrl, jobToken: context.jobToken, timeoutMs: API_TIMEOUT_MS, ...(context.proxy ? { proxy: context.proxy } : {}) }
-    : undefined;
+  const api: PipelineApiOptions | undefined =
+    context.jobToken && context.jobConnectionUrl
+      ? {
+          collectionUrl: context.jobConnectionUrl,
+          jobToken: context.jobToken,
+          timeoutMs: API_TIMEOUT_MS,
+          ...(context.proxy ? { proxy: context.proxy } : {}),
+        }
+      : undefined;
 
   const warnings: ReportWarning[] = [];
   if (probe.engineProblem) warnings.push({ code: 'engine-unavailable', message: `Docker engine: ${probe.engineProblem}.` });
   const window = await jobWindow(context, api, probe, warnings, deps);
   if (!window) {
-    agent.info('Nothing reported: the job\'s start time is unknown (no timeline and no System.PipelineStartTime).');
+    agent.info("Nothing reported: the job's start time is unknown (no timeline and no System.PipelineStartTime).");
     return;
   }
   const sinceMs = Date.parse(window.since);
@@ -156,7 +191,11 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   const pushes = pushEvents(probe.events, sinceMs);
   const truncated = probe.eventsRead && mayBeTruncated(probe.events, sinceMs);
   if (truncated) {
-    warnings.push({ code: 'events-truncated', message: 'The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job\'s start: pushes early in the job may be missing.' });
+    warnings.push({
+      code: 'events-truncated',
+      message:
+        "The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job's start: pushes early in the job may be missing.",
+    });
   }
   // Something to report is likely: ask for the service's token while the images are resolved.
   const likely = pushes.length > 0 || truncated || probe.metadataFiles.length > 0;
@@ -193,9 +232,10 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   }
 
   const runNumber = report.pipeline.runNumber;
-  const summary = images.length === 0
-    ? `No pushed image found in run ${runNumber}`
-    : `Mapped ${images.length} pushed image${images.length === 1 ? '' : 's'} to run ${runNumber}: ${images.slice(0, 5).map(describeImage).join(', ')}${images.length > 5 ? `, and ${images.length - 5} more` : ''}`;
+  const summary =
+    images.length === 0
+      ? `No pushed image found in run ${runNumber}`
+      : `Mapped ${images.length} pushed image${images.length === 1 ? '' : 's'} to run ${runNumber}: ${images.slice(0, 5).map(describeImage).join(', ')}${images.length > 5 ? `, and ${images.length - 5} more` : ''}`;
 
   let problem: string;
   if (!context.serviceUrl) {
@@ -214,7 +254,9 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
       agent.info(`${summary}.`);
       // Which credential the service took, when it refused the first: never the token itself.
       if (result.refused && result.credential) {
-        agent.info(`The service refused ${describeCredential(result.refused.credential)} (${result.refused.status}) and accepted ${describeCredential(result.credential)}.`);
+        agent.info(
+          `The service refused ${describeCredential(result.refused.credential)} (${result.refused.status}) and accepted ${describeCredential(result.credential)}.`,
+        );
       }
       printNotes(report.warnings, agent);
       return;

@@ -73,7 +73,13 @@ class TunnelRefused extends Error {
 }
 
 /** One POST, directly or through `proxy`; settles once, whatever fails first. */
-function post(url: URL, headers: Record<string, string>, body: string, timeoutMs: number, proxy: ProxySettings | undefined): Promise<Answer> {
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: string,
+  timeoutMs: number,
+  proxy: ProxySettings | undefined,
+): Promise<Answer> {
   return new Promise((resolve, reject) => {
     const open: { destroy(error?: Error): unknown }[] = [];
     let settled = false;
@@ -98,7 +104,9 @@ function post(url: URL, headers: Record<string, string>, body: string, timeoutMs
           if (chunks.length < 64) chunks.push(c);
         });
         res.on('error', (err) => finish(err));
-        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, 2000) }));
+        res.on('end', () =>
+          finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, 2000) }),
+        );
       });
       req.end(body);
     };
@@ -110,7 +118,11 @@ function post(url: URL, headers: Record<string, string>, body: string, timeoutMs
     }
     const proxyUrl = new URL(proxy.url);
     const toProxy = proxyUrl.protocol === 'https:' ? httpsRequest : httpRequest;
-    const at = { protocol: proxyUrl.protocol, hostname: proxyUrl.hostname.replace(/^\[|\]$/g, ''), port: proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80) };
+    const at = {
+      protocol: proxyUrl.protocol,
+      hostname: proxyUrl.hostname.replace(/^\[|\]$/g, ''),
+      port: proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80),
+    };
     const authorization = proxyAuthorization(proxy);
     const proxyHeaders: Record<string, string> = authorization ? { 'Proxy-Authorization': authorization } : {};
     if (url.protocol === 'http:') {
@@ -204,14 +216,28 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
         result = { delivered: false, status, problem: 'the proxy refused its credentials (407)', attempts: attempt, ...sent };
         break;
       }
-      const notAccepted = status === 401 || status === 403 ? ` (the service did not accept ${credential ? describeCredential(credential.kind) : 'a request without a token'})` : '';
-      result = { delivered: false, status, problem: `${refusedProblem}the service answered ${status}${notAccepted}${problemDetail(answer.body)}`, attempts: attempt, ...sent };
+      const notAccepted =
+        status === 401 || status === 403
+          ? ` (the service did not accept ${credential ? describeCredential(credential.kind) : 'a request without a token'})`
+          : '';
+      result = {
+        delivered: false,
+        status,
+        problem: `${refusedProblem}the service answered ${status}${notAccepted}${problemDetail(answer.body)}`,
+        attempts: attempt,
+        ...sent,
+      };
     } catch (err) {
       if (err instanceof TunnelRefused && err.status === 407) {
         result = { delivered: false, problem: 'the proxy refused its credentials (407)', attempts: attempt, ...sent };
         break;
       }
-      result = { delivered: false, problem: `${refusedProblem}the service could not be reached${via} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`, attempts: attempt, ...sent };
+      result = {
+        delivered: false,
+        problem: `${refusedProblem}the service could not be reached${via} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`,
+        attempts: attempt,
+        ...sent,
+      };
     }
     const step = nextStep(status, { retried, credentialLeft: index + 1 < credentials.length });
     if (step === 'give-up') break;

@@ -37,7 +37,9 @@ export interface EngineTimeouts {
 const MAX_ANSWER = 8 * 1024 * 1024;
 
 /** The TLS material of a tcp endpoint (files read here, at the edge). */
-export function tlsMaterial(endpoint: DockerEndpoint): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } | undefined {
+export function tlsMaterial(
+  endpoint: DockerEndpoint,
+): { ca?: Buffer; cert?: Buffer; key?: Buffer; rejectUnauthorized: boolean } | undefined {
   if (endpoint.kind !== 'tcp' || !endpoint.tls) return undefined;
   const file = (name: string) => {
     try {
@@ -65,7 +67,12 @@ function connect(endpoint: DockerEndpoint): Socket {
     case 'tcp': {
       const tls = tlsMaterial(endpoint);
       if (!tls) return (require('node:net') as typeof import('node:net')).connect({ host: endpoint.host, port: endpoint.port });
-      return (require('node:tls') as typeof import('node:tls')).connect({ host: endpoint.host, port: endpoint.port, servername: endpoint.host, ...tls });
+      return (require('node:tls') as typeof import('node:tls')).connect({
+        host: endpoint.host,
+        port: endpoint.port,
+        servername: endpoint.host,
+        ...tls,
+      });
     }
     default:
       throw new EngineUnavailableError(endpoint.reason);
@@ -139,8 +146,14 @@ export function engineGet(endpoint: DockerEndpoint, path: string, timeouts: Engi
         reject(parseError as Error);
       }
     };
-    const firstByte = setTimeout(() => finish(new EngineUnavailableError(`no answer within ${timeouts.firstByteMs} ms`)), timeouts.firstByteMs);
-    const total = setTimeout(() => finish(new EngineUnavailableError(`answer not complete within ${timeouts.totalMs} ms`)), timeouts.totalMs);
+    const firstByte = setTimeout(
+      () => finish(new EngineUnavailableError(`no answer within ${timeouts.firstByteMs} ms`)),
+      timeouts.firstByteMs,
+    );
+    const total = setTimeout(
+      () => finish(new EngineUnavailableError(`answer not complete within ${timeouts.totalMs} ms`)),
+      timeouts.totalMs,
+    );
     socket.on('error', (err: NodeJS.ErrnoException) => finish(new EngineUnavailableError(err.code ?? err.message)));
     socket.on('data', (chunk: Buffer) => {
       clearTimeout(firstByte);

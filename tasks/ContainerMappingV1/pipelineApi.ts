@@ -51,7 +51,12 @@ function describe(err: unknown): string {
 }
 
 /** The start time of the job record `jobId` in build `buildId`'s timeline. */
-export async function jobStartTime(options: PipelineApiOptions, projectId: string, buildId: number, jobId: string): Promise<Outcome<string>> {
+export async function jobStartTime(
+  options: PipelineApiOptions,
+  projectId: string,
+  buildId: number,
+  jobId: string,
+): Promise<Outcome<string>> {
   try {
     const api = new BuildApi(options.collectionUrl, [new BearerCredentialHandler(options.jobToken, false)], requestOptions(options));
     const timeline = await withTimeout(api.getBuildTimeline(projectId, buildId), options.timeoutMs);
@@ -67,7 +72,13 @@ export async function jobStartTime(options: PipelineApiOptions, projectId: strin
 }
 
 /** Asks Azure DevOps for this job's OIDC token (`hub` is System.HostType). */
-export async function createOidcToken(options: PipelineApiOptions, projectId: string, hub: string, planId: string, jobId: string): Promise<Outcome<string>> {
+export async function createOidcToken(
+  options: PipelineApiOptions,
+  projectId: string,
+  hub: string,
+  planId: string,
+  jobId: string,
+): Promise<Outcome<string>> {
   try {
     const api = new TaskApi(options.collectionUrl, [new BearerCredentialHandler(options.jobToken, false)], requestOptions(options));
     const answer = await withTimeout(api.createOidcToken({}, projectId, hub, planId, jobId), options.timeoutMs);

@@ -37,10 +37,7 @@ export interface Probe {
 }
 
 /** The verdict of the first look. */
-export type ProbeVerdict =
-  | { kind: 'disabled' }
-  | { kind: 'nothing'; message: string }
-  | { kind: 'work'; probe: Probe };
+export type ProbeVerdict = { kind: 'disabled' } | { kind: 'nothing'; message: string } | { kind: 'work'; probe: Probe };
 
 /** Reads `defaults.json` beside the bundle; missing or broken means no defaults. */
 export function readPackageDefaults(directory: string): PackageDefaults {
@@ -122,9 +119,10 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
   const pushed = pushEvents(result.events, probeSinceMs).length > 0;
   const truncated = result.eventsRead && mayBeTruncated(result.events, probeSinceMs);
   if (!pushed && !truncated && metadataFiles.length === 0) {
-    const message = result.engineProblem !== undefined
-      ? `Nothing to report: ${result.engineProblem}.`
-      : 'Nothing to report: no image was pushed in this job.';
+    const message =
+      result.engineProblem !== undefined
+        ? `Nothing to report: ${result.engineProblem}.`
+        : 'Nothing to report: no image was pushed in this job.';
     return { kind: 'nothing', message };
   }
   return { kind: 'work', probe: result };

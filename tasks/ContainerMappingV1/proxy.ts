@@ -24,8 +24,16 @@ export function proxyAuthorization(proxy: ProxySettings): string | undefined {
 }
 
 /** The proxy as azure-devops-node-api's `IRequestOptions.proxy` takes it (it applies the bypass list itself). */
-export function apiProxyOptions(proxy: ProxySettings): { proxyUrl: string; proxyUsername?: string; proxyPassword?: string; proxyBypassHosts: string[] } {
-  const options: { proxyUrl: string; proxyUsername?: string; proxyPassword?: string; proxyBypassHosts: string[] } = { proxyUrl: proxy.url, proxyBypassHosts: [...proxy.bypass] };
+export function apiProxyOptions(proxy: ProxySettings): {
+  proxyUrl: string;
+  proxyUsername?: string;
+  proxyPassword?: string;
+  proxyBypassHosts: string[];
+} {
+  const options: { proxyUrl: string; proxyUsername?: string; proxyPassword?: string; proxyBypassHosts: string[] } = {
+    proxyUrl: proxy.url,
+    proxyBypassHosts: [...proxy.bypass],
+  };
   // Its HTTP client sends `user:password` whenever either is set; only a user name makes us authenticate.
   if (proxy.username !== undefined) {
     options.proxyUsername = proxy.username;

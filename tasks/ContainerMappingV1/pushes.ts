@@ -63,7 +63,10 @@ export function planPushes(events: readonly EngineEvent[], pushes: readonly Engi
     try {
       reference = parseImageReference(push.actorId);
     } catch {
-      plan.warnings.push({ code: 'unparsable-reference', message: `Push event for "${push.actorId.slice(0, 300)}" is not an image reference; skipped.` });
+      plan.warnings.push({
+        code: 'unparsable-reference',
+        message: `Push event for "${push.actorId.slice(0, 300)}" is not an image reference; skipped.`,
+      });
       continue;
     }
     const name = formatImageReference(reference);
@@ -146,7 +149,10 @@ function isoOrUndefined(text: string | undefined): string | undefined {
 }
 
 /** Resolves planned pushes to pushed images through `inspect`. */
-export async function resolvePushes(plan: readonly PlannedPush[], inspect: InspectImage): Promise<{ images: PushedImage[]; warnings: ReportWarning[] }> {
+export async function resolvePushes(
+  plan: readonly PlannedPush[],
+  inspect: InspectImage,
+): Promise<{ images: PushedImage[]; warnings: ReportWarning[] }> {
   const images: PushedImage[] = [];
   const warnings: ReportWarning[] = [];
   const seen = new Set<string>();
@@ -155,16 +161,25 @@ export async function resolvePushes(plan: readonly PlannedPush[], inspect: Inspe
   for (const [i, push] of plan.entries()) {
     const image = inspected[i];
     if (!image) {
-      warnings.push({ code: 'image-gone', message: `${push.name}: the pushed image is no longer on the agent, so its digest cannot be read.` });
+      warnings.push({
+        code: 'image-gone',
+        message: `${push.name}: the pushed image is no longer on the agent, so its digest cannot be read.`,
+      });
       continue;
     }
     const { digest, candidates } = digestForRepository(image.repoDigests, push.reference);
     if (!digest) {
-      warnings.push({ code: 'digest-not-found', message: `${push.name}: the engine recorded no registry digest for ${repositoryName(push.reference)} (push may have failed).` });
+      warnings.push({
+        code: 'digest-not-found',
+        message: `${push.name}: the engine recorded no registry digest for ${repositoryName(push.reference)} (push may have failed).`,
+      });
       continue;
     }
     if (candidates > 1) {
-      warnings.push({ code: 'digest-ambiguous', message: `${push.name}: the image has ${candidates} digests in ${repositoryName(push.reference)}; reported ${digest}.` });
+      warnings.push({
+        code: 'digest-ambiguous',
+        message: `${push.name}: the image has ${candidates} digests in ${repositoryName(push.reference)}; reported ${digest}.`,
+      });
     }
     const key = `${push.name} ${digest}`;
     if (seen.has(key)) continue;

@@ -111,7 +111,13 @@ export interface ProxySettings {
 }
 
 /** The environment variables that carry the agent's proxy settings to a task. */
-export const PROXY_ENVIRONMENT_NAMES = ['AGENT_PROXYURL', 'AGENT_PROXYUSERNAME', 'AGENT_PROXYPASSWORD', 'SECRET_AGENT_PROXYPASSWORD', 'AGENT_PROXYBYPASSLIST'] as const;
+export const PROXY_ENVIRONMENT_NAMES = [
+  'AGENT_PROXYURL',
+  'AGENT_PROXYUSERNAME',
+  'AGENT_PROXYPASSWORD',
+  'SECRET_AGENT_PROXYPASSWORD',
+  'AGENT_PROXYBYPASSLIST',
+] as const;
 
 function firstOf(...values: (string | undefined)[]): string | undefined {
   for (const v of values) {

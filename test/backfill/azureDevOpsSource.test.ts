@@ -32,7 +32,11 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
 
   function addBuild(id: number, finishedMs: number | undefined, startedMs = finishedMs ?? T0): void {
     org.builds.set(id, {
-      id, buildNumber: `20261128.${id}`, projectId: PROJECT_ID, projectName: 'Shop', startTime: new Date(startedMs),
+      id,
+      buildNumber: `20261128.${id}`,
+      projectId: PROJECT_ID,
+      projectName: 'Shop',
+      startTime: new Date(startedMs),
       ...(finishedMs === undefined ? {} : { finishTime: new Date(finishedMs) }),
     });
   }
@@ -40,8 +44,12 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
   function attachReport(buildId: number): void {
     const report = makeReport({ pipeline: { organizationUrl: standIn.url, runId: buildId, jobId: randomUUID() } });
     org.attachments.push({
-      buildId, timelineId: randomUUID(), recordId: randomUUID(), type: REPORT_ATTACHMENT_TYPE,
-      name: `containerMapping-${report.pipeline.jobId}-1.json`, content: Buffer.from(JSON.stringify(report)),
+      buildId,
+      timelineId: randomUUID(),
+      recordId: randomUUID(),
+      type: REPORT_ATTACHMENT_TYPE,
+      name: `containerMapping-${report.pipeline.jobId}-1.json`,
+      content: Buffer.from(JSON.stringify(report)),
     });
   }
 
@@ -68,7 +76,7 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
     const lists = standIn.requestsTo('builds');
     assert.equal(lists.length, 3);
     assert.equal(lists[0]?.query.continuationToken, undefined);
-    assert.ok(lists[1]?.query.continuationToken, 'the second request sends the first answer\'s token');
+    assert.ok(lists[1]?.query.continuationToken, "the second request sends the first answer's token");
     assert.ok(lists[2]?.query.continuationToken);
     assert.notEqual(lists[1]?.query.continuationToken, lists[2]?.query.continuationToken);
     for (const list of lists) {
@@ -79,20 +87,45 @@ describe('Backfill reads Azure DevOps builds page by page', () => {
   });
 
   it('lists each build with what it says of itself: project, pipeline, repository, commit and branch', async () => {
-    const repository = { id: 'a1b2c3d4-0000-4000-8000-000000000001', type: 'TfsGit', name: 'web-api', url: 'https://dev.azure.com/contoso/Shop/_git/web-api' };
+    const repository = {
+      id: 'a1b2c3d4-0000-4000-8000-000000000001',
+      type: 'TfsGit',
+      name: 'web-api',
+      url: 'https://dev.azure.com/contoso/Shop/_git/web-api',
+    };
     org.builds.set(400, {
-      id: 400, buildNumber: '20261128.400', projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
-      repository, sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c', sourceBranch: 'refs/heads/main',
-      startTime: new Date(T0), finishTime: new Date(T0 + 60_000),
+      id: 400,
+      buildNumber: '20261128.400',
+      projectId: PROJECT_ID,
+      projectName: 'Shop',
+      definitionId: 7,
+      definitionName: 'web-api CI',
+      repository,
+      sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c',
+      sourceBranch: 'refs/heads/main',
+      startTime: new Date(T0),
+      finishTime: new Date(T0 + 60_000),
     });
     addBuild(401, T0 + 120_000);
     const runs = [];
     for await (const run of (await source()).listRuns(new Date(T0 - 1))) runs.push(run);
     assert.deepEqual(runs[0], {
-      id: 400, number: '20261128.400', time: new Date(T0 + 60_000), projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
-      repository: { id: repository.id, name: repository.name, url: repository.url }, sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c', sourceBranch: 'refs/heads/main',
+      id: 400,
+      number: '20261128.400',
+      time: new Date(T0 + 60_000),
+      projectId: PROJECT_ID,
+      projectName: 'Shop',
+      definitionId: 7,
+      definitionName: 'web-api CI',
+      repository: { id: repository.id, name: repository.name, url: repository.url },
+      sourceVersion: '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c',
+      sourceBranch: 'refs/heads/main',
     });
-    assert.deepEqual(runs[1], { id: 401, number: '20261128.401', time: new Date(T0 + 120_000), projectId: PROJECT_ID, projectName: 'Shop' }, 'what a build does not say is left out');
+    assert.deepEqual(
+      runs[1],
+      { id: 401, number: '20261128.401', time: new Date(T0 + 120_000), projectId: PROJECT_ID, projectName: 'Shop' },
+      'what a build does not say is left out',
+    );
   });
 
   it('keeps the milliseconds of the start time in minTime', async () => {

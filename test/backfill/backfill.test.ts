@@ -18,9 +18,17 @@ const COMMIT = '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c';
 /** Run `id` of pipeline 7 in contoso/Shop, as the Builds API describes it (what makeReport's reports name). */
 function run(id: number, minute: number, overrides: Partial<RunRef> = {}): RunRef {
   return {
-    id, projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
-    repository: REPOSITORY, sourceVersion: COMMIT, sourceBranch: 'refs/heads/main',
-    number: `20260301.${id}`, time: new Date(Date.UTC(2026, 2, 1, 10, minute)), ...overrides,
+    id,
+    projectId: PROJECT_ID,
+    projectName: 'Shop',
+    definitionId: 7,
+    definitionName: 'web-api CI',
+    repository: REPOSITORY,
+    sourceVersion: COMMIT,
+    sourceBranch: 'refs/heads/main',
+    number: `20260301.${id}`,
+    time: new Date(Date.UTC(2026, 2, 1, 10, minute)),
+    ...overrides,
   };
 }
 
@@ -58,7 +66,10 @@ describe('runBackfill', () => {
         return { status: 'created' };
       },
     });
-    assert.deepEqual(sent.map((s) => (s.body as Report).pipeline.runId), [12]);
+    assert.deepEqual(
+      sent.map((s) => (s.body as Report).pipeline.runId),
+      [12],
+    );
     const { number: _n, time: _t, ...build } = run(12, 5);
     assert.deepEqual(sent[0]?.principal, { kind: 'attachment', organizationUrl: ORG_URL, project: 'Shop', run: build });
     assert.equal(summary.runsScanned, 2);
@@ -106,17 +117,57 @@ describe('backfill through the ingestion path', () => {
 
   const forged: Array<[string, Report, RunRef, RegExp]> = [
     ['it speaks for another run', report(99), run(12, 5), /\/pipeline\/runId the attachment is filed under build 12/],
-    ['it speaks for another organisation', report(12, { pipeline: { organizationUrl: 'https://dev.azure.com/fabrikam/' } }), run(12, 5), /\/pipeline\/organizationUrl/],
-    ['it speaks for another project', report(12, { pipeline: { projectId: 'ffffffff-0000-4000-8000-000000000009' } }), run(12, 5), /\/pipeline\/projectId/],
+    [
+      'it speaks for another organisation',
+      report(12, { pipeline: { organizationUrl: 'https://dev.azure.com/fabrikam/' } }),
+      run(12, 5),
+      /\/pipeline\/organizationUrl/,
+    ],
+    [
+      'it speaks for another project',
+      report(12, { pipeline: { projectId: 'ffffffff-0000-4000-8000-000000000009' } }),
+      run(12, 5),
+      /\/pipeline\/projectId/,
+    ],
     ['it speaks for a classic release', report(12, { pipeline: { hub: 'release' } }), run(12, 5), /\/pipeline\/hub/],
-    ['it speaks for another pipeline', report(12, { pipeline: { definitionId: 8 } }), run(12, 5), /\/pipeline\/definitionId the attachment's build is a run of pipeline 7/],
-    ['it speaks for another pipeline name', report(12, { pipeline: { definitionName: 'payments CI' } }), run(12, 5), /\/pipeline\/definitionName/],
+    [
+      'it speaks for another pipeline',
+      report(12, { pipeline: { definitionId: 8 } }),
+      run(12, 5),
+      /\/pipeline\/definitionId the attachment's build is a run of pipeline 7/,
+    ],
+    [
+      'it speaks for another pipeline name',
+      report(12, { pipeline: { definitionName: 'payments CI' } }),
+      run(12, 5),
+      /\/pipeline\/definitionName/,
+    ],
     ['it speaks for another project name', report(12, { pipeline: { projectName: 'Payments' } }), run(12, 5), /\/pipeline\/projectName/],
-    ['it speaks for another repository', report(12, { source: { id: 'ffffffff-0000-4000-8000-00000000000a' } }), run(12, 5), /\/source\/id does not match the repository\.id/],
-    ['it speaks for another repository URL', report(12, { source: { url: 'https://dev.azure.com/contoso/Shop/_git/payments' } }), run(12, 5), /\/source\/url/],
-    ['it speaks for another commit', report(12, { source: { commit: 'ffffffffffffffffffffffffffffffffffffffff' } }), run(12, 5), /\/source\/commit does not match the sourceVersion/],
+    [
+      'it speaks for another repository',
+      report(12, { source: { id: 'ffffffff-0000-4000-8000-00000000000a' } }),
+      run(12, 5),
+      /\/source\/id does not match the repository\.id/,
+    ],
+    [
+      'it speaks for another repository URL',
+      report(12, { source: { url: 'https://dev.azure.com/contoso/Shop/_git/payments' } }),
+      run(12, 5),
+      /\/source\/url/,
+    ],
+    [
+      'it speaks for another commit',
+      report(12, { source: { commit: 'ffffffffffffffffffffffffffffffffffffffff' } }),
+      run(12, 5),
+      /\/source\/commit does not match the sourceVersion/,
+    ],
     ['it speaks for another branch', report(12, { source: { branch: 'refs/heads/release' } }), run(12, 5), /\/source\/branch/],
-    ['its build does not say its pipeline', report(12), run(12, 5, { definitionId: undefined }), /\/pipeline\/definitionId the build the attachment is filed under does not say its pipeline/],
+    [
+      'its build does not say its pipeline',
+      report(12),
+      run(12, 5, { definitionId: undefined }),
+      /\/pipeline\/definitionId the build the attachment is filed under does not say its pipeline/,
+    ],
     ['its build does not say its project', report(12), run(12, 5, { projectId: undefined }), /\/pipeline\/projectId/],
   ];
   for (const [what, body, build, reason] of forged) {
@@ -164,10 +215,10 @@ describe('backfill through the ingestion path', () => {
     assert.deepEqual(await runsMatching({ pipeline: 'web-api CI' }), [12]);
     assert.deepEqual(await runsMatching({ project: 'Shop' }), [12]);
     assert.deepEqual(await runsMatching({ sourceRepository: 'web-api' }), [12]);
-    assert.deepEqual(await runsMatching({ pipeline: '7' }), [12, 13], 'the ids are the build\'s, so both match by id');
+    assert.deepEqual(await runsMatching({ pipeline: '7' }), [12, 13], "the ids are the build's, so both match by id");
   });
 
-  it('rejects an attachment that is not a valid report with the validation\'s reason, and goes on with the next', async () => {
+  it("rejects an attachment that is not a valid report with the validation's reason, and goes on with the next", async () => {
     const invalid = { ...report(12), schemaVersion: 99 };
     const summary = await backfill([
       {
@@ -180,7 +231,10 @@ describe('backfill through the ingestion path', () => {
       },
     ]);
     assert.equal(summary.created, 1);
-    assert.deepEqual(summary.rejected.map((r) => r.name), ['bad.json', 'invalid.json']);
+    assert.deepEqual(
+      summary.rejected.map((r) => r.name),
+      ['bad.json', 'invalid.json'],
+    );
     assert.match(summary.rejected[0]?.reason ?? '', /^not JSON/);
     assert.match(summary.rejected[1]?.reason ?? '', /schemaVersion/);
   });

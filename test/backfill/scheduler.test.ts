@@ -7,8 +7,13 @@ import { SQLITE } from '../service/support/stores';
 
 /** Run 12 as the Builds API describes it: what makeReport's report names. */
 const run: RunRef = {
-  id: 12, projectId: PROJECT_ID, projectName: 'Shop', definitionId: 7, definitionName: 'web-api CI',
-  number: '20260301.1', time: new Date('2026-03-01T10:02:00Z'),
+  id: 12,
+  projectId: PROJECT_ID,
+  projectName: 'Shop',
+  definitionId: 7,
+  definitionName: 'web-api CI',
+  number: '20260301.1',
+  time: new Date('2026-03-01T10:02:00Z'),
 };
 
 /** One run with one attachment; counts how often it was asked, and from when. */
@@ -41,8 +46,13 @@ describe('scheduled backfill', () => {
     const asked: Date[] = [];
     const lines: string[] = [];
     const schedule = startScheduledBackfill({
-      store, sources: [{ organizationUrl: ORG_URL, project: 'Shop' }], openSource: async () => oneRunSource(asked),
-      intervalMs: 3_600_000, lookbackMs: 86_400_000, ambiguityWindowMs: 1500, log: quietLog(lines),
+      store,
+      sources: [{ organizationUrl: ORG_URL, project: 'Shop' }],
+      openSource: async () => oneRunSource(asked),
+      intervalMs: 3_600_000,
+      lookbackMs: 86_400_000,
+      ambiguityWindowMs: 1500,
+      log: quietLog(lines),
     });
     await schedule.runOnce();
     const first = await store.counts();
@@ -59,11 +69,15 @@ describe('scheduled backfill', () => {
   it('logs a failing source and keeps the store as it was', async () => {
     const lines: string[] = [];
     const schedule = startScheduledBackfill({
-      store, sources: [{ organizationUrl: ORG_URL, project: 'Shop' }],
+      store,
+      sources: [{ organizationUrl: ORG_URL, project: 'Shop' }],
       openSource: async () => {
         throw new Error('connect ECONNREFUSED 127.0.0.1:9');
       },
-      intervalMs: 3_600_000, lookbackMs: 3_600_000, ambiguityWindowMs: 1500, log: quietLog(lines),
+      intervalMs: 3_600_000,
+      lookbackMs: 3_600_000,
+      ambiguityWindowMs: 1500,
+      log: quietLog(lines),
     });
     await schedule.runOnce();
     await schedule.stop();

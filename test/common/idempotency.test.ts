@@ -15,10 +15,7 @@ describe('computeIdempotencyKey', () => {
     assert.match(computeIdempotencyKey(base), /^[0-9a-f]{64}$/);
   });
   it('ignores the case and trailing slash of the organisation URL', () => {
-    assert.equal(
-      computeIdempotencyKey(base),
-      computeIdempotencyKey({ ...base, organizationUrl: 'https://dev.azure.com/Contoso' }),
-    );
+    assert.equal(computeIdempotencyKey(base), computeIdempotencyKey({ ...base, organizationUrl: 'https://dev.azure.com/Contoso' }));
   });
   const changes: Array<[string, Partial<JobAttemptIdentity>]> = [
     ['run', { runId: 13 }],

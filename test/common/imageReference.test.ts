@@ -1,10 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  formatImageReference,
-  InvalidImageReferenceError,
-  normalizeDigest,
-  parseImageReference,
-} from '../../common/imageReference';
+import { formatImageReference, InvalidImageReferenceError, normalizeDigest, parseImageReference } from '../../common/imageReference';
 
 const D = 'sha256:' + 'ab'.repeat(32);
 

@@ -68,7 +68,13 @@ for (const kind of DATABASES) {
       };
       const env = agentEnvironment(job, started, { SYSTEM_COLLECTIONID: ORGANIZATION_ID, SYSTEM_TEAMPROJECT: PROJECT_NAME });
       standIn.setTimeline(job.buildId, [{ id: job.jobId, name: 'Build image', startTime: new Date(started).toISOString() }]);
-      org.startJob(env, { id: job.buildId, buildNumber: env.BUILD_BUILDNUMBER ?? '', projectId: PROJECT_ID, projectName: PROJECT_NAME, startTime: new Date(started) });
+      org.startJob(env, {
+        id: job.buildId,
+        buildNumber: env.BUILD_BUILDNUMBER ?? '',
+        projectId: PROJECT_ID,
+        projectName: PROJECT_NAME,
+        startTime: new Date(started),
+      });
       return { job, env, started };
     }
 
@@ -122,7 +128,10 @@ for (const kind of DATABASES) {
     function assertRunFields(push: ImageDetail['pushes'][number], env: Record<string, string>, job: SimulatedJob): void {
       assert.equal(push.run.id, job.buildId);
       assert.equal(push.run.number, env.BUILD_BUILDNUMBER);
-      assert.equal(push.run.url, `${standIn.url.replace(/\/$/, '')}/${encodeURIComponent(PROJECT_NAME)}/_build/results?buildId=${job.buildId}`);
+      assert.equal(
+        push.run.url,
+        `${standIn.url.replace(/\/$/, '')}/${encodeURIComponent(PROJECT_NAME)}/_build/results?buildId=${job.buildId}`,
+      );
       assert.deepEqual(push.pipeline, { id: 17, name: env.BUILD_DEFINITIONNAME, hub: 'build' });
       assert.deepEqual(push.project, { id: PROJECT_ID, name: PROJECT_NAME });
       assert.equal(push.job.id, job.jobId);

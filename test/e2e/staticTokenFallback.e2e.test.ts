@@ -27,12 +27,15 @@ const READ_TOKEN = `cmt_read-${randomUUID()}`;
 
 /** A secret may appear only inside `##vso[task.setsecret]`, which the agent consumes. */
 function assertNeverPrinted(run: TaskRun, secret: string): void {
-  const visible = run.stdout.split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n');
+  const visible = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+    .join('\n');
   assert.ok(!visible.includes(secret), 'a token was printed to stdout');
   assert.ok(!run.stderr.includes(secret), 'a token was printed to stderr');
 }
 
-describe('end to end: a service with static tokens only refuses the job\'s OIDC token, and the task falls back to ContainerMapping.Token', function () {
+describe("end to end: a service with static tokens only refuses the job's OIDC token, and the task falls back to ContainerMapping.Token", function () {
   this.timeout(120_000);
 
   let standIn: AzureDevOpsStandIn;
@@ -105,14 +108,20 @@ describe('end to end: a service with static tokens only refuses the job\'s OIDC 
     const run = await runTask(taskDir, jobs.get(job.jobId) ?? {});
     assert.equal(run.code, 0, run.stdout + run.stderr);
     assert.equal(standIn.mintedTokens.length, minted + 1, 'the job obtained an OIDC token');
-    assert.match(run.stdout, /The service refused the job's OIDC token \(401\) and accepted the static token \(ContainerMapping\.Token\)\./);
+    assert.match(
+      run.stdout,
+      /The service refused the job's OIDC token \(401\) and accepted the static token \(ContainerMapping\.Token\)\./,
+    );
     assert.doesNotMatch(run.stdout, /task\.addattachment/);
     assert.doesNotMatch(run.stdout, /task\.logissue/);
 
     const res = await fetch(`${service.url}/api/v1/images/${digest}`, { headers: { Authorization: `Bearer ${READ_TOKEN}` } });
     assert.equal(res.status, 200);
     const detail = (await res.json()) as ImageDetail;
-    assert.deepEqual(detail.pushes.map((p) => p.run.id), [job.buildId]);
+    assert.deepEqual(
+      detail.pushes.map((p) => p.run.id),
+      [job.buildId],
+    );
     for (const secret of [INGEST_TOKEN, job.accessToken, standIn.mintedTokens.at(-1) ?? 'none']) assertNeverPrinted(run, secret);
   });
 

@@ -17,7 +17,10 @@ describe('the extension manifest (vss-extension.json)', () => {
 
   it('is listed under Azure Pipelines and installs into Azure DevOps Services and Server', () => {
     assert.deepEqual(manifest.categories, ['Azure Pipelines']);
-    assert.deepEqual(manifest.targets.map((t) => t.id), ['Microsoft.VisualStudio.Services']);
+    assert.deepEqual(
+      manifest.targets.map((t) => t.id),
+      ['Microsoft.VisualStudio.Services'],
+    );
   });
 
   it('has a version the Marketplace accepts, with the same major version as the task', () => {

@@ -42,7 +42,10 @@ describe('task.json', () => {
 
   it('has no required input, because the injected step is never configured per pipeline', () => {
     const inputs = (task.inputs ?? []) as Array<{ name: string; required?: boolean }>;
-    assert.deepEqual(inputs.filter((i) => i.required).map((i) => i.name), []);
+    assert.deepEqual(
+      inputs.filter((i) => i.required).map((i) => i.name),
+      [],
+    );
   });
 
   it('is a Utility task for build and release, on agents and deployment groups', () => {

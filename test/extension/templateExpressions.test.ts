@@ -17,7 +17,7 @@ describe('the template-expression evaluator the decorator tests rely on', () => 
     ["containsValue(job.steps.*.task.id, 'cccc')", false],
     ["not(containsValue(job.steps.*.task.id, 'aaaa'))", false],
     ["and(true, ne('a', 'b'), not(false))", true],
-    ["or(false, eq(1, 2))", false],
+    ['or(false, eq(1, 2))', false],
     ["eq('it''s', 'IT''S')", true],
   ];
   for (const [expression, expected] of cases) {
@@ -34,10 +34,13 @@ describe('the template-expression evaluator the decorator tests rely on', () => 
   it('expands nested conditional insertions and keeps plain steps', () => {
     const steps = [
       { script: 'always' },
-      { "${{ if eq(variables['Flag'], 'true') }}": [{ "${{ if eq(1, 2) }}": [{ script: 'never' }] }, { script: 'flagged' }] },
+      { "${{ if eq(variables['Flag'], 'true') }}": [{ '${{ if eq(1, 2) }}': [{ script: 'never' }] }, { script: 'flagged' }] },
       { "${{ if eq(variables['Flag'], 'false') }}": [{ script: 'not flagged' }] },
     ];
-    assert.deepEqual(expandSteps(steps, context).map((s) => s.script), ['always', 'flagged']);
+    assert.deepEqual(
+      expandSteps(steps, context).map((s) => s.script),
+      ['always', 'flagged'],
+    );
     assert.deepEqual(conditionsOf(steps), ["eq(variables['Flag'], 'true')", 'eq(1, 2)', "eq(variables['Flag'], 'false')"]);
   });
 

@@ -33,7 +33,10 @@ describe('the packaged extension (.vsix)', function () {
   before(async () => {
     built = await buildAndExtractTask();
     zip = new AdmZip(built.vsixPath);
-    entries = zip.getEntries().filter((e) => !e.isDirectory).map((e) => e.entryName);
+    entries = zip
+      .getEntries()
+      .filter((e) => !e.isDirectory)
+      .map((e) => e.entryName);
   });
 
   it('is named <publisher>.<extension id>-<version>.vsix', () => {
@@ -91,14 +94,24 @@ describe('the packaged extension (.vsix)', function () {
   });
 
   it('ships no node_modules, no TypeScript sources and no source maps', () => {
-    assert.deepEqual(entries.filter((e) => e.split('/').includes('node_modules')), []);
-    assert.deepEqual(entries.filter((e) => /\.(ts|map)$/.test(e)), []);
+    assert.deepEqual(
+      entries.filter((e) => e.split('/').includes('node_modules')),
+      [],
+    );
+    assert.deepEqual(
+      entries.filter((e) => /\.(ts|map)$/.test(e)),
+      [],
+    );
   });
 
   it('ships nothing the manifest does not name', () => {
     const named = [
-      '[Content_Types].xml', 'extension.vsixmanifest', 'extension.vsomanifest',
-      manifest.content.details.path, manifest.icons.default, ...manifest.files.map((f) => f.path),
+      '[Content_Types].xml',
+      'extension.vsixmanifest',
+      'extension.vsomanifest',
+      manifest.content.details.path,
+      manifest.icons.default,
+      ...manifest.files.map((f) => f.path),
     ];
     const extra = entries.filter((e) => !named.some((n) => e === n || e.startsWith(`${n}/`)));
     assert.deepEqual(extra, []);
@@ -120,7 +133,10 @@ describe('the packaged extension (.vsix)', function () {
   });
 
   it('takes the contract constants from common/contract.ts without carrying the report schema’s TypeBox', () => {
-    const bundles = entries.filter((e) => e.startsWith(`${VSIX_TASK_FOLDER}/`) && /\.[cm]?js$/.test(e)).map(text).join('\n');
+    const bundles = entries
+      .filter((e) => e.startsWith(`${VSIX_TASK_FOLDER}/`) && /\.[cm]?js$/.test(e))
+      .map(text)
+      .join('\n');
     assert.ok(bundles.includes(`"${REPORTS_PATH}"`), 'the reports path is in the task');
     assert.ok(bundles.includes(`"${REPORT_ATTACHMENT_TYPE}"`), 'the attachment type is in the task');
     // TypeBox registers its schemas under Symbol.for("TypeBox.Kind"); importing any value from

@@ -62,7 +62,10 @@ for (const kind of DATABASES) {
     });
 
     it('refuses a token signed with a shared secret (HS256) with 401', async () => {
-      const hs = await new SignJWT({ ...claims() }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('10m').sign(new TextEncoder().encode('secret'));
+      const hs = await new SignJWT({ ...claims() })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode('secret'));
       await expectStatus(hs, 401);
     });
 
@@ -103,7 +106,10 @@ for (const kind of DATABASES) {
     });
 
     it('refuses a pipeline token for reading with 403', async () => {
-      const response = await svc.app.inject({ url: '/api/v1/images', headers: { authorization: `Bearer ${await svc.issuer.mint(claims())}` } });
+      const response = await svc.app.inject({
+        url: '/api/v1/images',
+        headers: { authorization: `Bearer ${await svc.issuer.mint(claims())}` },
+      });
       assert.equal(response.statusCode, 403);
     });
 
@@ -115,7 +121,16 @@ for (const kind of DATABASES) {
     it('holds a bound ingest token to its organisation and project', async () => {
       assert.equal((await expectStatus('cmt_fabrikam', 403)).pointer, '/pipeline/organizationUrl');
       await expectStatus('cmt_shop', 201);
-      assert.equal((await expectStatus('cmt_shop', 403, makeReport({ pipeline: { projectName: 'Ops', projectId: 'aaaaaaaa-0000-4000-8000-000000000009' } }))).pointer, '/pipeline/projectId');
+      assert.equal(
+        (
+          await expectStatus(
+            'cmt_shop',
+            403,
+            makeReport({ pipeline: { projectName: 'Ops', projectId: 'aaaaaaaa-0000-4000-8000-000000000009' } }),
+          )
+        ).pointer,
+        '/pipeline/projectId',
+      );
     });
 
     it('refuses an unknown bearer token and a missing one with 401', async () => {

@@ -45,32 +45,50 @@ for (const kind of DATABASES) {
     });
 
     it('refuses a field of the wrong type, naming it as a JSON pointer', async () => {
-      const problem = await expectRefused(replacing((r) => ((r.pipeline as Record<string, unknown>).runId = '12')), 400);
+      const problem = await expectRefused(
+        replacing((r) => ((r.pipeline as Record<string, unknown>).runId = '12')),
+        400,
+      );
       assert.equal(problem.pointer, '/pipeline/runId');
     });
 
     it('refuses a report with a missing field, naming the missing field', async () => {
-      const problem = await expectRefused(replacing((r) => delete (r.pipeline as Record<string, unknown>).projectId), 400);
+      const problem = await expectRefused(
+        replacing((r) => delete (r.pipeline as Record<string, unknown>).projectId),
+        400,
+      );
       assert.equal(problem.pointer, '/pipeline/projectId');
     });
 
     it('refuses an unknown schema version', async () => {
-      const problem = await expectRefused(replacing((r) => (r.schemaVersion = 2)), 400);
+      const problem = await expectRefused(
+        replacing((r) => (r.schemaVersion = 2)),
+        400,
+      );
       assert.equal(problem.pointer, '/schemaVersion');
     });
 
     it('refuses an invalid digest, naming the image it belongs to', async () => {
-      const problem = await expectRefused(replacing((r) => ((r.images as Array<Record<string, unknown>>)[0]!.digest = 'sha256:XYZ')), 400);
+      const problem = await expectRefused(
+        replacing((r) => ((r.images as Array<Record<string, unknown>>)[0]!.digest = 'sha256:XYZ')),
+        400,
+      );
       assert.equal(problem.pointer, '/images/0/digest');
     });
 
     it('refuses unicode in a repository name, which no registry accepts', async () => {
-      const problem = await expectRefused(replacing((r) => ((r.images as Array<Record<string, unknown>>)[0]!.repository = 'team/wéb-api')), 400);
+      const problem = await expectRefused(
+        replacing((r) => ((r.images as Array<Record<string, unknown>>)[0]!.repository = 'team/wéb-api')),
+        400,
+      );
       assert.equal(problem.pointer, '/images/0/repository');
     });
 
     it('refuses an idempotency key that is not the key of the job attempt', async () => {
-      const problem = await expectRefused(replacing((r) => (r.idempotencyKey = 'a'.repeat(64))), 400);
+      const problem = await expectRefused(
+        replacing((r) => (r.idempotencyKey = 'a'.repeat(64))),
+        400,
+      );
       assert.equal(problem.pointer, '/idempotencyKey');
     });
 

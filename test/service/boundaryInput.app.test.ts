@@ -54,29 +54,62 @@ const SHOWN: Record<string, { get: (p: ImagePush) => unknown; normal?: (v: unkno
 
 /** Free-text fields and their maximum lengths (the schema's `maxLength`). */
 const TEXT_FIELDS: Array<[string, number]> = [
-  ['/collector/name', 100], ['/collector/version', 50], ['/collector/dockerServerVersion', 100], ['/collector/dockerApiVersion', 20],
-  ['/pipeline/projectId', 100], ['/pipeline/projectName', 300], ['/pipeline/definitionName', 500], ['/pipeline/runNumber', 500],
-  ['/pipeline/jobId', 100], ['/pipeline/jobName', 500], ['/pipeline/stage', 500], ['/pipeline/reason', 100],
-  ['/source/provider', 100], ['/source/url', 2000], ['/source/name', 500], ['/source/id', 200], ['/source/commit', 200], ['/source/branch', 1000],
-  ['/agent/name', 500], ['/agent/os', 100],
-  ['/images/0/os', 50], ['/images/0/architecture', 50],
-  ['/warnings/0/code', 100], ['/warnings/0/message', 2000],
+  ['/collector/name', 100],
+  ['/collector/version', 50],
+  ['/collector/dockerServerVersion', 100],
+  ['/collector/dockerApiVersion', 20],
+  ['/pipeline/projectId', 100],
+  ['/pipeline/projectName', 300],
+  ['/pipeline/definitionName', 500],
+  ['/pipeline/runNumber', 500],
+  ['/pipeline/jobId', 100],
+  ['/pipeline/jobName', 500],
+  ['/pipeline/stage', 500],
+  ['/pipeline/reason', 100],
+  ['/source/provider', 100],
+  ['/source/url', 2000],
+  ['/source/name', 500],
+  ['/source/id', 200],
+  ['/source/commit', 200],
+  ['/source/branch', 1000],
+  ['/agent/name', 500],
+  ['/agent/os', 100],
+  ['/images/0/os', 50],
+  ['/images/0/architecture', 50],
+  ['/warnings/0/code', 100],
+  ['/warnings/0/message', 2000],
 ];
 
 /** Every string field of the report, whatever its format. */
 const ALL_STRING_FIELDS = [
   ...TEXT_FIELDS.map(([p]) => p),
-  '/idempotencyKey', '/pipeline/organizationUrl', '/pipeline/hub', '/pipeline/runUrl',
-  '/window/since', '/window/until', '/window/sinceSource',
-  '/images/0/digest', '/images/0/registry', '/images/0/repository', '/images/0/tag', '/images/0/imageId',
-  '/images/0/created', '/images/0/pushedAt', '/images/0/origin', '/images/0/labels/team',
+  '/idempotencyKey',
+  '/pipeline/organizationUrl',
+  '/pipeline/hub',
+  '/pipeline/runUrl',
+  '/window/since',
+  '/window/until',
+  '/window/sinceSource',
+  '/images/0/digest',
+  '/images/0/registry',
+  '/images/0/repository',
+  '/images/0/tag',
+  '/images/0/imageId',
+  '/images/0/created',
+  '/images/0/pushedAt',
+  '/images/0/origin',
+  '/images/0/labels/team',
 ];
 
 const UNUSUAL_TEXT = 'é 😀 "quoted" \\ \u2028 \u0001 <b>&amp;</b> ﬀ';
 /** NUL (PostgreSQL text cannot hold it) and lone UTF-16 surrogates (UTF-8 cannot). */
 const UNSTORABLE = ['a\u0000b', 'a\ud800b', '\udfff', 'end\ud83d'];
 
-const INTEGER_FIELDS: Array<[string, number]> = [['/pipeline/definitionId', 0], ['/pipeline/runId', 0], ['/pipeline/jobAttempt', 1]];
+const INTEGER_FIELDS: Array<[string, number]> = [
+  ['/pipeline/definitionId', 0],
+  ['/pipeline/runId', 0],
+  ['/pipeline/jobAttempt', 1],
+];
 
 const TIMESTAMP_FIELDS = ['/window/since', '/window/until', '/images/0/created', '/images/0/pushedAt'];
 const TIMESTAMPS_ACCEPTED: Array<[string, string]> = [
@@ -89,7 +122,13 @@ const TIMESTAMPS_ACCEPTED: Array<[string, string]> = [
   ['0000-01-01T00:00:00Z', '0000-01-01T00:00:00.000Z'],
   ['9999-12-31T23:59:59.999Z', '9999-12-31T23:59:59.999Z'],
 ];
-const TIMESTAMPS_REFUSED = ['2026-03-01T12:00:60Z', '2026-02-29T10:00:00Z', '0000-01-01T00:00:00+00:01', '9999-12-31T23:59:59.999-00:01', '2026-03-01T10:00:00'];
+const TIMESTAMPS_REFUSED = [
+  '2026-03-01T12:00:60Z',
+  '2026-02-29T10:00:00Z',
+  '0000-01-01T00:00:00+00:01',
+  '9999-12-31T23:59:59.999-00:01',
+  '2026-03-01T10:00:00',
+];
 
 function fieldCases(): FieldCase[] {
   const cases: FieldCase[] = [];
@@ -143,7 +182,16 @@ function fieldCases(): FieldCase[] {
 function baseReport(n: number): Json {
   const report = makeReport({
     pipeline: { jobId: `boundary-${n}`, stage: 'Build', reason: 'IndividualCI' },
-    images: [image({ digest: digestOf(`boundary-${n}`), imageId: digestOf(`id-${n}`), os: 'linux', architecture: 'amd64', created: '2026-03-01T09:00:00.000Z', labels: { team: 'web' } })],
+    images: [
+      image({
+        digest: digestOf(`boundary-${n}`),
+        imageId: digestOf(`id-${n}`),
+        os: 'linux',
+        architecture: 'amd64',
+        created: '2026-03-01T09:00:00.000Z',
+        labels: { team: 'web' },
+      }),
+    ],
   }) as unknown as Json;
   report.collector = { name: 'ContainerMappingReport', version: '1.0.0', dockerServerVersion: '20.10.24', dockerApiVersion: '1.41' };
   report.warnings = [{ code: 'w', message: 'a warning' }];
@@ -168,16 +216,25 @@ interface ProblemBody {
   errors?: Array<{ pointer?: string; parameter?: string }>;
 }
 
-function assertProblemNames(response: { statusCode: number; headers: Record<string, unknown>; body: string }, where: { pointer?: string; parameter?: string }): void {
+function assertProblemNames(
+  response: { statusCode: number; headers: Record<string, unknown>; body: string },
+  where: { pointer?: string; parameter?: string },
+): void {
   assert.equal(response.statusCode, 400, response.body);
   assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   const problem = JSON.parse(response.body) as ProblemBody;
   const named = [problem, ...(problem.errors ?? [])];
   if (where.pointer !== undefined) {
-    assert.ok(named.some((e) => e.pointer === where.pointer), `the problem does not name ${JSON.stringify(where.pointer)}: ${response.body}`);
+    assert.ok(
+      named.some((e) => e.pointer === where.pointer),
+      `the problem does not name ${JSON.stringify(where.pointer)}: ${response.body}`,
+    );
   }
   if (where.parameter !== undefined) {
-    assert.ok(named.some((e) => e.parameter === where.parameter), `the problem does not name parameter ${where.parameter}: ${response.body}`);
+    assert.ok(
+      named.some((e) => e.parameter === where.parameter),
+      `the problem does not name parameter ${where.parameter}: ${response.body}`,
+    );
   }
 }
 
@@ -254,12 +311,18 @@ for (const kind of DATABASES) {
         assert.ok(response.statusCode < 500, `answered ${response.statusCode}: ${response.body}`);
         if (!c.accept) {
           const parts = c.pointer.split('/');
-          const pointer = c.pointer.startsWith('/images/0/labels/') ? `/images/0/labels/${escapePointer(parts.slice(4).join('/'))}` : c.pointer;
+          const pointer = c.pointer.startsWith('/images/0/labels/')
+            ? `/images/0/labels/${escapePointer(parts.slice(4).join('/'))}`
+            : c.pointer;
           assertProblemNames(response, { pointer });
           return;
         }
         assert.equal(response.statusCode, 201, response.body);
-        assert.deepEqual(await readStoredReport(svc.db, String(report.idempotencyKey)), report, 'the stored report differs from the one sent');
+        assert.deepEqual(
+          await readStoredReport(svc.db, String(report.idempotencyKey)),
+          report,
+          'the stored report differs from the one sent',
+        );
         const shown = SHOWN[c.pointer];
         const expected = c.shown ?? (shown?.normal ? shown.normal(c.value) : c.value);
         const sent = (report.images as Array<{ digest: string }>)[0] as { digest: string };

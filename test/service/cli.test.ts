@@ -49,8 +49,14 @@ describe('Service configuration', () => {
   });
 
   it('names the bad setting when a value is invalid', () => {
-    assert.throws(() => loadConfig({ env: { CM_PORT: 'eighty' } }), (e: unknown) => e instanceof ConfigError && /CM_PORT/.test(e.message));
-    assert.throws(() => loadConfig({ env: { CM_DATABASE_URL: 'mysql://x' } }), /databaseUrl: database URL must start with sqlite: or postgres/);
+    assert.throws(
+      () => loadConfig({ env: { CM_PORT: 'eighty' } }),
+      (e: unknown) => e instanceof ConfigError && /CM_PORT/.test(e.message),
+    );
+    assert.throws(
+      () => loadConfig({ env: { CM_DATABASE_URL: 'mysql://x' } }),
+      /databaseUrl: database URL must start with sqlite: or postgres/,
+    );
     assert.throws(
       () => loadConfig({ env: { CM_OIDC_ORGANIZATIONS: '[{"id":"contoso","url":"https://dev.azure.com/contoso"}]' } }),
       /organizations\.0\.id must match pattern/,

@@ -35,7 +35,10 @@ describe('Two service instances on one PostgreSQL', () => {
   it('stores one report when both instances receive the same report at the same moment, many times', async () => {
     const report = makeReport({ images: [image(), image({ tag: 'latest' }), image({ digest: digestOf('b'), repository: 'team/b' })] });
     const responses = await Promise.all(Array.from({ length: 24 }, (_, i) => post(instances[i % 2]!, report)));
-    assert.deepEqual(responses.map((r) => r.statusCode).filter((s) => s !== 200 && s !== 201), []);
+    assert.deepEqual(
+      responses.map((r) => r.statusCode).filter((s) => s !== 200 && s !== 201),
+      [],
+    );
     assert.equal(responses.filter((r) => r.statusCode === 201).length, 1);
     assert.deepEqual(await instances[0]!.store.counts(), { reports: 1, pushes: 3 });
   });
@@ -48,8 +51,14 @@ describe('Two service instances on one PostgreSQL', () => {
       const [ra, rb] = await Promise.all([post(instances[0]!, a), post(instances[1]!, b)]);
       assert.equal(ra.statusCode, 201);
       assert.equal(rb.statusCode, 201);
-      const detail = (await instances[0]!.inject({ url: `/api/v1/images/${digest}`, headers: { authorization: `Bearer ${READ_TOKEN}` } })).json<ImageDetail>();
-      assert.deepEqual(detail.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous'], `round ${round}`);
+      const detail = (
+        await instances[0]!.inject({ url: `/api/v1/images/${digest}`, headers: { authorization: `Bearer ${READ_TOKEN}` } })
+      ).json<ImageDetail>();
+      assert.deepEqual(
+        detail.pushes.map((p) => p.attribution),
+        ['ambiguous', 'ambiguous'],
+        `round ${round}`,
+      );
     }
   });
 });

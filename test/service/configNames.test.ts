@@ -77,17 +77,26 @@ describe('Configuration names', () => {
 
   it('lets a flag win over its environment variable', () => {
     assert.equal(configFromFlags(['--no-migrate'], { CM_MIGRATE_ON_START: 'true' }).migrateOnStart, false);
-    assert.equal(configFromFlags(['--database', 'sqlite:/tmp/flag.db'], { CM_DATABASE_URL: 'sqlite:/tmp/env.db' }).databaseUrl, 'sqlite:/tmp/flag.db');
+    assert.equal(
+      configFromFlags(['--database', 'sqlite:/tmp/flag.db'], { CM_DATABASE_URL: 'sqlite:/tmp/env.db' }).databaseUrl,
+      'sqlite:/tmp/flag.db',
+    );
   });
 
   it('names a bad flag value by the flag that was typed', () => {
-    assert.throws(() => configFromFlags(['--body-limit', 'big']), (e: unknown) => e instanceof ConfigError && /^--body-limit: "big" is not a whole number/.test(e.message));
+    assert.throws(
+      () => configFromFlags(['--body-limit', 'big']),
+      (e: unknown) => e instanceof ConfigError && /^--body-limit: "big" is not a whole number/.test(e.message),
+    );
   });
 
   it('gives every setting an environment variable, and no two settings one name', () => {
     assert.deepEqual(SETTINGS.map((s) => s.key).sort(), Object.keys(ConfigSchema.properties).sort());
     const envs = SETTINGS.map((s) => s.env);
-    assert.ok(envs.every((e) => e !== undefined && /^CM_[A-Z0-9_]+$/.test(e)), `every setting has a CM_ variable: ${JSON.stringify(envs)}`);
+    assert.ok(
+      envs.every((e) => e !== undefined && /^CM_[A-Z0-9_]+$/.test(e)),
+      `every setting has a CM_ variable: ${JSON.stringify(envs)}`,
+    );
     assert.equal(new Set(envs).size, envs.length);
     const flags = SETTINGS.flatMap((s) => (s.flag ? [s.flag] : []));
     assert.equal(new Set(flags).size, flags.length);
@@ -96,7 +105,11 @@ describe('Configuration names', () => {
   it('loads cli/serve.ts first without tripping over an import cycle through backfill', () => {
     // serve → backfill/scheduler → backfill/command used to import the flags back from serve,
     // so loading serve first (in a fresh process) read CONFIG_FLAGS before it was initialised.
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', "require('./service/src/cli/serve.ts')"], { cwd: ROOT, encoding: 'utf8', timeout: 60_000 });
+    const run = spawnSync(process.execPath, ['--import', 'tsx', '-e', "require('./service/src/cli/serve.ts')"], {
+      cwd: ROOT,
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     assert.equal(run.status, 0, run.stderr);
   });
 
@@ -110,9 +123,17 @@ describe('Configuration names', () => {
   });
 
   it('writes one table row per setting with its flag, variable and default', () => {
-    const rows = configTable().split('\n').filter((line) => line.startsWith('| `'));
+    const rows = configTable()
+      .split('\n')
+      .filter((line) => line.startsWith('| `'));
     assert.equal(rows.length, SETTINGS.length);
-    assert.ok(rows.some((r) => r.startsWith('| `migrateOnStart` | `--no-migrate` | `CM_MIGRATE_ON_START` | `true` |')), rows.join('\n'));
-    assert.ok(rows.some((r) => r.startsWith('| `tokens` | — | `CM_TOKENS` (JSON) | `[]` |')), rows.join('\n'));
+    assert.ok(
+      rows.some((r) => r.startsWith('| `migrateOnStart` | `--no-migrate` | `CM_MIGRATE_ON_START` | `true` |')),
+      rows.join('\n'),
+    );
+    assert.ok(
+      rows.some((r) => r.startsWith('| `tokens` | — | `CM_TOKENS` (JSON) | `[]` |')),
+      rows.join('\n'),
+    );
   });
 });

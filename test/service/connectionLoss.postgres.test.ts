@@ -58,15 +58,24 @@ describe('PostgreSQL store when its connection is terminated mid-batch', functio
     await locker.query('SELECT pg_advisory_unlock_all()');
 
     const settled = await outcomes;
-    assert.deepEqual(settled.map((o) => o.status), ['rejected', 'rejected', 'rejected']);
+    assert.deepEqual(
+      settled.map((o) => o.status),
+      ['rejected', 'rejected', 'rejected'],
+    );
     for (const o of settled) {
-      assert.ok(o.status === 'rejected' && o.reason instanceof StoreUnavailableError, `not a StoreUnavailableError: ${String(o.status === 'rejected' ? o.reason : o.value)}`);
+      assert.ok(
+        o.status === 'rejected' && o.reason instanceof StoreUnavailableError,
+        `not a StoreUnavailableError: ${String(o.status === 'rejected' ? o.reason : o.value)}`,
+      );
     }
     assert.deepEqual(await store.counts(), { reports: 0, pushes: 0 });
 
     // The same reports again, on a fresh connection: all three are new (nothing was half-written).
     const again = await Promise.all([1, 2, 3].map((run) => store.ingest(report(run), context)));
-    assert.deepEqual(again.map((r) => r.status), ['created', 'created', 'created']);
+    assert.deepEqual(
+      again.map((r) => r.status),
+      ['created', 'created', 'created'],
+    );
     assert.deepEqual(await store.counts(), { reports: 3, pushes: 3 });
   });
 });

@@ -64,10 +64,14 @@ describe('The service process when PostgreSQL goes away under load', function ()
     );
     assert.equal(stored.length, run.sent.size, 'one report row per report sent');
     assert.deepEqual(new Set(stored.map((r) => r.idempotency_key)), new Set(run.sent.keys()));
-    assert.deepEqual(stored.filter((r) => r.pushes !== 1), [], 'each report has its one push, once');
+    assert.deepEqual(
+      stored.filter((r) => r.pushes !== 1),
+      [],
+      'each report has its one push, once',
+    );
   }
 
-  it('stays up and loses nothing when the service\'s backends are terminated mid-load', async () => {
+  it("stays up and loses nothing when the service's backends are terminated mid-load", async () => {
     const svc = service!;
     load = new ReportLoad(svc.url, TOKEN, `terminate-${db.applicationName}`);
     await load.ackedMore(40);

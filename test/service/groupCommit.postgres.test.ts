@@ -26,7 +26,10 @@ describe('PostgreSQL group commit', () => {
     const before = store.commits;
     const results = await Promise.all([1, 2, 3, 4, 5].map((run) => store.ingest(report(run), context)));
     assert.equal(store.commits - before, 1);
-    assert.deepEqual(results.map((r) => r.status), ['created', 'created', 'created', 'created', 'created']);
+    assert.deepEqual(
+      results.map((r) => r.status),
+      ['created', 'created', 'created', 'created', 'created'],
+    );
     assert.equal(new Set(results.map((r) => r.reportId)).size, 5);
     assert.deepEqual(await store.counts(), { reports: 5, pushes: 5 });
   });
@@ -35,7 +38,13 @@ describe('PostgreSQL group commit', () => {
     const first = await Promise.all([store.ingest(report(1), context), store.ingest(report(2), context)]);
     const [created, replaced, unchanged] = await Promise.all([
       store.ingest(report(3), context),
-      store.ingest(makeReport({ pipeline: { runId: 1 }, images: [image({ digest: digestOf('run-1'), tag: 'other' }), image({ digest: digestOf('x') })] }), context),
+      store.ingest(
+        makeReport({
+          pipeline: { runId: 1 },
+          images: [image({ digest: digestOf('run-1'), tag: 'other' }), image({ digest: digestOf('x') })],
+        }),
+        context,
+      ),
       store.ingest(report(2), context),
     ]);
     assert.deepEqual(pick(created!), { status: 'created', images: 1 });
@@ -56,17 +65,24 @@ describe('PostgreSQL group commit', () => {
     assert.equal(a!.status, 'created');
     assert.equal(other!.status, 'created');
     assert.equal(b!.status, 'replaced');
-    assert.deepEqual((await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag), ['b']);
+    assert.deepEqual(
+      (await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag),
+      ['b'],
+    );
     assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
   });
 
   it('stores every report once when two instances receive the same reports at once in opposite orders', async () => {
     const other = (await db.open()) as PostgresStore;
-    const reports = Array.from({ length: 12 }, (_, i) => makeReport({
-      pipeline: { runId: 500 + i },
-      // Neighbouring runs share a push, so batches on both instances contend for the same digest locks.
-      images: [image({ digest: digestOf(`shared-${Math.floor(i / 2)}`), pushedAt: `2026-03-01T10:00:00.${String(i % 2).padStart(3, '0')}Z` })],
-    }));
+    const reports = Array.from({ length: 12 }, (_, i) =>
+      makeReport({
+        pipeline: { runId: 500 + i },
+        // Neighbouring runs share a push, so batches on both instances contend for the same digest locks.
+        images: [
+          image({ digest: digestOf(`shared-${Math.floor(i / 2)}`), pushedAt: `2026-03-01T10:00:00.${String(i % 2).padStart(3, '0')}Z` }),
+        ],
+      }),
+    );
     const sends: Array<Promise<IngestResult>> = [];
     for (let round = 0; round < 3; round++) {
       sends.push(...reports.map((r) => store.ingest(r, context)), ...[...reports].reverse().map((r) => other.ingest(r, context)));
@@ -75,7 +91,10 @@ describe('PostgreSQL group commit', () => {
     assert.equal(results.filter((r) => r.status === 'created').length, 12);
     assert.deepEqual(await store.counts(), { reports: 12, pushes: 12 });
     const shared = await store.getImage(digestOf('shared-0'));
-    assert.deepEqual(shared?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+    assert.deepEqual(
+      shared?.pushes.map((p) => p.attribution),
+      ['ambiguous', 'ambiguous'],
+    );
   });
 });
 

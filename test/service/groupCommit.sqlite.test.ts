@@ -32,7 +32,10 @@ describe('SQLite group commit', () => {
   it('commits the others of a batch when one report in it fails, and fails only that one', async () => {
     const before = store.commits;
     const outcomes = await Promise.allSettled([report(1), report(2, 'sha256:broken'), report(3)].map((r) => store.ingest(r, context)));
-    assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+    assert.deepEqual(
+      outcomes.map((o) => o.status),
+      ['fulfilled', 'rejected', 'fulfilled'],
+    );
     assert.equal(store.commits - before, 1);
     assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
     assert.equal(await store.getImage(digestOf('run-2')), null);
@@ -47,7 +50,10 @@ describe('SQLite group commit', () => {
     assert.equal(store.commits - before, 2);
     assert.deepEqual([a!.status, other!.status, b!.status], ['created', 'created', 'replaced']);
     assert.equal(b!.reportId, a!.reportId);
-    assert.deepEqual((await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag), ['b']);
+    assert.deepEqual(
+      (await store.getImage(digestOf('web-api')))?.pushes.map((p) => p.tag),
+      ['b'],
+    );
     assert.deepEqual(await store.counts(), { reports: 2, pushes: 2 });
   });
 
@@ -78,13 +84,25 @@ describe('SQLite group commit', () => {
   it('marks a shared push ambiguous among several digests also once the database has been analysed', async () => {
     // ANALYZE gives the planner samples of the digest index; the candidates query must still
     // find every push of every digest of the report.
-    const images = (run: number) => [0, 1, 2].map((i) => image({ digest: digestOf(`analysed-${run === 2 && i === 1 ? 'shared' : `${run}-${i}`}`), repository: `team/app-${i}` }));
-    await store.ingest(makeReport({ pipeline: { runId: 1 }, images: [...images(1), image({ digest: digestOf('analysed-shared'), repository: 'team/app-1' })] }), context);
+    const images = (run: number) =>
+      [0, 1, 2].map((i) =>
+        image({ digest: digestOf(`analysed-${run === 2 && i === 1 ? 'shared' : `${run}-${i}`}`), repository: `team/app-${i}` }),
+      );
+    await store.ingest(
+      makeReport({
+        pipeline: { runId: 1 },
+        images: [...images(1), image({ digest: digestOf('analysed-shared'), repository: 'team/app-1' })],
+      }),
+      context,
+    );
     store.connection.exec('ANALYZE');
     const second = await store.ingest(makeReport({ pipeline: { runId: 2 }, images: images(2) }), context);
     assert.equal(second.ambiguous, 1);
     const shared = await store.getImage(digestOf('analysed-shared'));
-    assert.deepEqual(shared?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+    assert.deepEqual(
+      shared?.pushes.map((p) => p.attribution),
+      ['ambiguous', 'ambiguous'],
+    );
     assert.equal((await store.getImage(digestOf('analysed-2-0')))?.attribution, 'exclusive');
   });
 });

@@ -43,12 +43,39 @@ function watch<T>(promise: Promise<T>): () => { status: 'pending' } | PromiseSet
 
 describe('takeBatch', () => {
   const cases: Array<{ name: string; queue: Item[]; maxBatch?: number; batch: string[]; rest: string[] }> = [
-    { name: 'takes everything queued when keys, windows and size allow', queue: [item('a'), item('b'), item('c')], batch: ['a', 'b', 'c'], rest: [] },
-    { name: 'leaves a repeated key for a later batch, keeping the order', queue: [item('a'), item('b'), item('a'), item('c')], batch: ['a', 'b', 'c'], rest: ['a'] },
+    {
+      name: 'takes everything queued when keys, windows and size allow',
+      queue: [item('a'), item('b'), item('c')],
+      batch: ['a', 'b', 'c'],
+      rest: [],
+    },
+    {
+      name: 'leaves a repeated key for a later batch, keeping the order',
+      queue: [item('a'), item('b'), item('a'), item('c')],
+      batch: ['a', 'b', 'c'],
+      rest: ['a'],
+    },
     { name: 'leaves every repeat beyond the first', queue: [item('a'), item('a'), item('a')], batch: ['a'], rest: ['a', 'a'] },
-    { name: 'takes only items of the first item\'s group', queue: [item('a', 1500), item('b', 900), item('c', 1500)], batch: ['a', 'c'], rest: ['b'] },
-    { name: 'stops at maxBatch and keeps the rest in arrival order', queue: [item('a'), item('b'), item('c'), item('d')], maxBatch: 2, batch: ['a', 'b'], rest: ['c', 'd'] },
-    { name: 'counts only taken items towards maxBatch', queue: [item('a'), item('a'), item('b')], maxBatch: 2, batch: ['a', 'b'], rest: ['a'] },
+    {
+      name: "takes only items of the first item's group",
+      queue: [item('a', 1500), item('b', 900), item('c', 1500)],
+      batch: ['a', 'c'],
+      rest: ['b'],
+    },
+    {
+      name: 'stops at maxBatch and keeps the rest in arrival order',
+      queue: [item('a'), item('b'), item('c'), item('d')],
+      maxBatch: 2,
+      batch: ['a', 'b'],
+      rest: ['c', 'd'],
+    },
+    {
+      name: 'counts only taken items towards maxBatch',
+      queue: [item('a'), item('a'), item('b')],
+      maxBatch: 2,
+      batch: ['a', 'b'],
+      rest: ['a'],
+    },
     { name: 'returns nothing from an empty queue', queue: [], batch: [], rest: [] },
   ];
   for (const c of cases) {
@@ -95,7 +122,10 @@ describe('GroupCommitQueue', () => {
     await clock.runAllAsync();
     const second = queue.add(item('b'));
     await clock.runAllAsync();
-    assert.deepEqual(commit.getCalls().map((c) => keysOf(c.args[0])), [['a'], ['b']]);
+    assert.deepEqual(
+      commit.getCalls().map((c) => keysOf(c.args[0])),
+      [['a'], ['b']],
+    );
     assert.deepEqual(await Promise.all([first, second]), ['stored a', 'stored b']);
   });
 
@@ -104,15 +134,18 @@ describe('GroupCommitQueue', () => {
     const queue = queueWith(commit);
     const results = Promise.all([queue.add(item('a')), queue.add(item('b')), queue.add(item('a'))]);
     await clock.runAllAsync();
-    assert.deepEqual(commit.getCalls().map((c) => keysOf(c.args[0])), [['a', 'b'], ['a']]);
+    assert.deepEqual(
+      commit.getCalls().map((c) => keysOf(c.args[0])),
+      [['a', 'b'], ['a']],
+    );
     assert.deepEqual(await results, ['stored a', 'stored b', 'stored a']);
   });
 
   it('answers each caller with its own outcome, and rejects only the report that failed', async () => {
     const broken = new Error('report b broke a constraint');
-    const commit = sinon.stub<[readonly Item[]], Array<Outcome<string>>>().callsFake((batch) =>
-      batch.map((i) => (i.key === 'b' ? { ok: false, error: broken } : ok(i))),
-    );
+    const commit = sinon
+      .stub<[readonly Item[]], Array<Outcome<string>>>()
+      .callsFake((batch) => batch.map((i) => (i.key === 'b' ? { ok: false, error: broken } : ok(i))));
     const queue = queueWith(commit);
     const settled = Promise.allSettled(['a', 'b', 'c'].map((k) => queue.add(item(k))));
     await clock.runAllAsync();
@@ -124,7 +157,7 @@ describe('GroupCommitQueue', () => {
     ]);
   });
 
-  it('answers nobody before the store\'s commit has returned', async () => {
+  it("answers nobody before the store's commit has returned", async () => {
     const commit = deferred<Array<Outcome<string>>>();
     const queue = queueWith(() => commit.promise);
     const state = watch(queue.add(item('a')));
@@ -148,7 +181,10 @@ describe('GroupCommitQueue', () => {
       const queue = queueWith(commit);
       const settled = Promise.allSettled(['a', 'b', 'c'].map((k) => queue.add(item(k))));
       await clock.runAllAsync();
-      assert.deepEqual(await settled, ['a', 'b', 'c'].map(() => ({ status: 'rejected', reason: lost })));
+      assert.deepEqual(
+        await settled,
+        ['a', 'b', 'c'].map(() => ({ status: 'rejected', reason: lost })),
+      );
       const next = queue.add(item('d'));
       await clock.runAllAsync();
       assert.equal(await next, 'stored d');
@@ -170,7 +206,10 @@ describe('GroupCommitQueue', () => {
     const queue = queueWith(commit, { maxBatch: 2 });
     const results = Promise.all(['a', 'b', 'c', 'd', 'e'].map((k) => queue.add(item(k))));
     await clock.runAllAsync();
-    assert.deepEqual(commit.getCalls().map((c) => keysOf(c.args[0])), [['a', 'b'], ['c', 'd'], ['e']]);
+    assert.deepEqual(
+      commit.getCalls().map((c) => keysOf(c.args[0])),
+      [['a', 'b'], ['c', 'd'], ['e']],
+    );
     assert.equal((await results).length, 5);
   });
 
@@ -206,13 +245,21 @@ describe('GroupCommitQueue', () => {
     // A second writer starts when the queue fills again while the first one is writing.
     const bc = Promise.all([queue.add(item('b')), queue.add(item('c'))]);
     await clock.runAllAsync();
-    assert.deepEqual(commit.getCalls().map((c) => keysOf(c.args[0])), [['a'], ['b', 'c']], 'two batches in flight');
+    assert.deepEqual(
+      commit.getCalls().map((c) => keysOf(c.args[0])),
+      [['a'], ['b', 'c']],
+      'two batches in flight',
+    );
     const d = queue.add(item('d'));
     await clock.runAllAsync();
     assert.equal(commit.callCount, 2, 'a third batch waits for a free writer');
     open[0]!.resolve([ok(item('a'))]);
     await clock.runAllAsync();
-    assert.deepEqual(commit.getCalls().map((c) => keysOf(c.args[0])), [['a'], ['b', 'c'], ['d']], 'the freed writer takes it');
+    assert.deepEqual(
+      commit.getCalls().map((c) => keysOf(c.args[0])),
+      [['a'], ['b', 'c'], ['d']],
+      'the freed writer takes it',
+    );
     open[1]!.resolve([ok(item('b')), ok(item('c'))]);
     open[2]!.resolve([ok(item('d'))]);
     assert.deepEqual(await Promise.all([a, bc, d]), ['stored a', ['stored b', 'stored c'], 'stored d']);

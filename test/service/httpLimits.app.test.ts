@@ -118,7 +118,9 @@ describe('The HTTP edge of the service', function () {
 
   it('refuses a body for a route that does not exist before reading it', async () => {
     const conn = await openRaw(port);
-    conn.socket.write(`POST /api/v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`);
+    conn.socket.write(
+      `POST /api/v1/nothing HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: ${1024 * 1024}\r\n\r\n`,
+    );
     conn.socket.write('{');
     assertProblem(await conn.waitFor(/\r\n\r\n\{.*\}$/s), 404);
     await conn.closed;
@@ -148,14 +150,22 @@ describe('The HTTP edge of the service', function () {
   });
 
   it('answers a path parameter over the router limit with a 414 problem', async () => {
-    const response = await svc.app.inject({ method: 'GET', url: `/api/v1/images/${'a'.repeat(150)}`, headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    const response = await svc.app.inject({
+      method: 'GET',
+      url: `/api/v1/images/${'a'.repeat(150)}`,
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
     assert.equal(response.statusCode, 414, response.body);
     assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
     assert.equal(response.json<{ status: number }>().status, 414);
   });
 
   it('answers a URL that does not decode with a 400 problem', async () => {
-    const response = await svc.app.inject({ method: 'GET', url: '/api/v1/images/%E0%A4%A', headers: { authorization: `Bearer ${READ_TOKEN}` } });
+    const response = await svc.app.inject({
+      method: 'GET',
+      url: '/api/v1/images/%E0%A4%A',
+      headers: { authorization: `Bearer ${READ_TOKEN}` },
+    });
     assert.equal(response.statusCode, 400, response.body);
     assert.match(String(response.headers['content-type']), /^application\/problem\+json/);
   });

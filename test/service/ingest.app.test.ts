@@ -53,11 +53,29 @@ for (const kind of DATABASES) {
 
     it('narrows the image list by every filter', async () => {
       await svc.send(makeReport());
-      await svc.send(makeReport({
-        pipeline: { runId: 40, definitionId: 9, definitionName: 'worker CI', projectId: 'aaaaaaaa-0000-4000-8000-000000000009', projectName: 'Ops', organizationUrl: 'https://dev.azure.com/fabrikam' },
-        source: { url: 'https://dev.azure.com/fabrikam/Ops/_git/worker', name: 'worker', commit: 'b'.repeat(40), id: 'r2' },
-        images: [image({ digest: digestOf('worker'), registry: '127.0.0.1:5001', repository: 'ops/worker', tag: '2.0', pushedAt: '2026-03-05T12:00:00.000Z' })],
-      }), INGEST_TOKEN);
+      await svc.send(
+        makeReport({
+          pipeline: {
+            runId: 40,
+            definitionId: 9,
+            definitionName: 'worker CI',
+            projectId: 'aaaaaaaa-0000-4000-8000-000000000009',
+            projectName: 'Ops',
+            organizationUrl: 'https://dev.azure.com/fabrikam',
+          },
+          source: { url: 'https://dev.azure.com/fabrikam/Ops/_git/worker', name: 'worker', commit: 'b'.repeat(40), id: 'r2' },
+          images: [
+            image({
+              digest: digestOf('worker'),
+              registry: '127.0.0.1:5001',
+              repository: 'ops/worker',
+              tag: '2.0',
+              pushedAt: '2026-03-05T12:00:00.000Z',
+            }),
+          ],
+        }),
+        INGEST_TOKEN,
+      );
       const cases: Array<[string, number[]]> = [
         ['registry=127.0.0.1:5001', [40]],
         ['repository=team/web-api', [12]],
@@ -79,18 +97,30 @@ for (const kind of DATABASES) {
       for (const [query, runs] of cases) {
         const got = await svc.read(`/api/v1/images?${query}`);
         assert.equal(got.statusCode, 200, `${query}: ${got.body}`);
-        assert.deepEqual(got.json<ImagePushPage>().items.map((i) => i.run.id), runs, query);
+        assert.deepEqual(
+          got.json<ImagePushPage>().items.map((i) => i.run.id),
+          runs,
+          query,
+        );
       }
     });
 
     it('pages the image list with cursors and refuses a cursor it did not issue', async () => {
       for (let i = 0; i < 5; i++) {
-        await svc.send(makeReport({ pipeline: { runId: 200 + i }, images: [image({ digest: digestOf(`page${i}`), pushedAt: `2026-03-01T11:0${i}:00.000Z` })] }));
+        await svc.send(
+          makeReport({
+            pipeline: { runId: 200 + i },
+            images: [image({ digest: digestOf(`page${i}`), pushedAt: `2026-03-01T11:0${i}:00.000Z` })],
+          }),
+        );
       }
       const first = (await svc.read('/api/v1/images?limit=2')).json<ImagePushPage>();
       const second = (await svc.read(`/api/v1/images?limit=2&cursor=${first.nextCursor}`)).json<ImagePushPage>();
       const third = (await svc.read(`/api/v1/images?limit=2&cursor=${second.nextCursor}`)).json<ImagePushPage>();
-      assert.deepEqual([...first.items, ...second.items, ...third.items].map((i) => i.run.id), [204, 203, 202, 201, 200]);
+      assert.deepEqual(
+        [...first.items, ...second.items, ...third.items].map((i) => i.run.id),
+        [204, 203, 202, 201, 200],
+      );
       assert.equal(third.nextCursor, null);
       const bad = await svc.read('/api/v1/images?cursor=garbage');
       assert.equal(bad.statusCode, 400);
@@ -103,7 +133,13 @@ for (const kind of DATABASES) {
       await svc.send(makeReport({ pipeline: { runId: 13 }, images: [image({ digest: digestOf('other') })] }));
       const got = await svc.read('/api/v1/runs/12?organization=contoso&project=Shop');
       assert.equal(got.statusCode, 200);
-      assert.deepEqual(got.json<ImagePushPage>().items.map((i) => i.repository).sort(), ['team/sidecar', 'team/web-api']);
+      assert.deepEqual(
+        got
+          .json<ImagePushPage>()
+          .items.map((i) => i.repository)
+          .sort(),
+        ['team/sidecar', 'team/web-api'],
+      );
       assert.deepEqual((await svc.read('/api/v1/runs/12?hub=release')).json<ImagePushPage>().items, []);
     });
 
@@ -115,7 +151,10 @@ for (const kind of DATABASES) {
       assert.equal(detail.attribution, 'ambiguous');
       assert.ok(detail.pushes.every((p) => p.attribution === 'ambiguous' && /Docker daemon/.test(p.attributionReason ?? '')));
       const list = (await svc.read('/api/v1/images?repository=team/web-api')).json<ImagePushPage>();
-      assert.deepEqual(list.items.map((i) => i.attribution), ['ambiguous', 'ambiguous']);
+      assert.deepEqual(
+        list.items.map((i) => i.attribution),
+        ['ambiguous', 'ambiguous'],
+      );
     });
 
     it('keeps unicode in project and pipeline names intact', async () => {

@@ -18,8 +18,10 @@ describe('redactUrl', () => {
     ['/api/v1/images?repository=team/web', '/api/v1/images?repository=team/web'],
     [`/x?access_token=${SECRET}`, '/x?access_token=[REDACTED]'],
     [`/x?a=1&Token=${SECRET}&b=2`, '/x?a=1&Token=[REDACTED]&b=2'],
-    [`/x?api_key=${SECRET}&apikey=${SECRET}&client_secret=${SECRET}&password=${SECRET}&sig=${SECRET}`,
-      '/x?api_key=[REDACTED]&apikey=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]&sig=[REDACTED]'],
+    [
+      `/x?api_key=${SECRET}&apikey=${SECRET}&client_secret=${SECRET}&password=${SECRET}&sig=${SECRET}`,
+      '/x?api_key=[REDACTED]&apikey=[REDACTED]&client_secret=[REDACTED]&password=[REDACTED]&sig=[REDACTED]',
+    ],
     [`/x?%61ccess_token=${SECRET}`, '/x?%61ccess_token=[REDACTED]'],
     [`/x?access_token`, '/x?access_token=[REDACTED]'],
     ['/healthz', '/healthz'],
@@ -81,15 +83,29 @@ describe('The service log at debug level', () => {
     }
     const requestLines = lines.filter((l) => l.includes('"incoming request"'));
     assert.equal(requestLines.length, requests.length, `expected one request line per request in:\n${lines.join('\n')}`);
-    assert.ok(requestLines.every((l) => l.includes('[REDACTED]')), requestLines.join('\n'));
+    assert.ok(
+      requestLines.every((l) => l.includes('[REDACTED]')),
+      requestLines.join('\n'),
+    );
     const leaking = lines.filter((l) => l.includes(SECRET));
     assert.deepEqual(leaking, [], 'a log line holds the secret');
   });
 
   it('never contains the Authorization header of an accepted request', async () => {
-    const response = await app.inject({ method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${INGEST_TOKEN}` }, payload: makeReport() });
+    const response = await app.inject({
+      method: 'POST',
+      url: '/api/v1/reports',
+      headers: { authorization: `Bearer ${INGEST_TOKEN}` },
+      payload: makeReport(),
+    });
     assert.equal(response.statusCode, 201, response.body);
-    assert.ok(lines.some((l) => l.includes('/api/v1/reports')), 'the request was not logged at all');
-    assert.deepEqual(lines.filter((l) => l.includes(INGEST_TOKEN)), []);
+    assert.ok(
+      lines.some((l) => l.includes('/api/v1/reports')),
+      'the request was not logged at all',
+    );
+    assert.deepEqual(
+      lines.filter((l) => l.includes(INGEST_TOKEN)),
+      [],
+    );
   });
 });

@@ -52,12 +52,16 @@ describe('OIDC signing keys: discovery and the load it puts on the issuer', () =
     }
   }
 
-  it('finds the keys at the jwks_uri the issuer\'s OpenID configuration names, not under the issuer', async () => {
+  it("finds the keys at the jwks_uri the issuer's OpenID configuration names, not under the issuer", async () => {
     const v = verifier();
     assert.equal(await outcome(v, await issuer.mint(CLAIMS)), 'accepted');
     assert.equal(issuer.count('discovery'), 1);
     assert.equal(issuer.count('jwks'), 1);
-    assert.deepEqual(issuer.requests.filter((r) => r.document === 'unmatched'), [], 'nothing guessed at {issuer}/.well-known/jwks');
+    assert.deepEqual(
+      issuer.requests.filter((r) => r.document === 'unmatched'),
+      [],
+      'nothing guessed at {issuer}/.well-known/jwks',
+    );
   });
 
   it('caches the keys: a hundred tokens cost one discovery and one key-set request', async () => {
@@ -90,7 +94,10 @@ describe('OIDC signing keys: discovery and the load it puts on the issuer', () =
     now += 61_000;
     const forged = await Promise.all(Array.from({ length: 200 }, () => issuer.mint(CLAIMS, { keyId: randomUUID() })));
     const results = await Promise.all(forged.map((t) => outcome(v, t)));
-    assert.ok(results.every((r) => /^401 .*no key/.test(r)), results[0]);
+    assert.ok(
+      results.every((r) => /^401 .*no key/.test(r)),
+      results[0],
+    );
     for (const t of forged.slice(0, 50)) assert.match(await outcome(v, t), /^401 /);
     assert.equal(issuer.count('jwks'), 2, 'one fetch for the first token, one for the whole flood');
     assert.equal(issuer.count('discovery'), 2);

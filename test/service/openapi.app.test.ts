@@ -11,8 +11,16 @@ import { DATABASES, SQLITE } from './support/stores';
 import { READ_TOKEN, startTestService, type TestService } from './support/app';
 import { digestOf, image, makeReport } from './support/reports';
 
-type Operation = { responses: Record<string, { content?: Record<string, { schema: unknown }> }>; parameters?: Array<{ name: string; in: string; required?: boolean }>; requestBody?: { content: Record<string, { schema: unknown }> } };
-type OpenApiDocument = { openapi: string; paths: Record<string, Record<string, Operation>>; components: { schemas: Record<string, unknown> } };
+type Operation = {
+  responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+  parameters?: Array<{ name: string; in: string; required?: boolean }>;
+  requestBody?: { content: Record<string, { schema: unknown }> };
+};
+type OpenApiDocument = {
+  openapi: string;
+  paths: Record<string, Record<string, Operation>>;
+  components: { schemas: Record<string, unknown> };
+};
 
 /**
  * Every `METHOD /path` the app serves, read from Fastify's own route tree (`printRoutes`), with
@@ -78,7 +86,9 @@ describe('The generated OpenAPI document', () => {
   it('lists every route the app serves, and no other', () => {
     const served = servedRoutes(svc.app);
     assert.ok(served.size >= 8, `printRoutes was not understood: ${[...served].join(', ')}`);
-    const documented = new Set(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)));
+    const documented = new Set(
+      Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`)),
+    );
     assert.deepEqual([...documented].sort(), [...served].sort());
   });
 
@@ -87,14 +97,22 @@ describe('The generated OpenAPI document', () => {
       for (const [method, operation] of Object.entries(item)) {
         const where = `${method.toUpperCase()} ${path}`;
         for (const name of [...path.matchAll(/\{(\w+)\}/g)].map((m) => m[1])) {
-          assert.ok(operation.parameters?.some((p) => p.in === 'path' && p.name === name && p.required === true), `${where}: path parameter ${name}`);
+          assert.ok(
+            operation.parameters?.some((p) => p.in === 'path' && p.name === name && p.required === true),
+            `${where}: path parameter ${name}`,
+          );
         }
         const success = Object.keys(operation.responses).filter((status) => status.startsWith('2'));
         assert.ok(success.length > 0, `${where}: no 2xx answer`);
         if (!path.startsWith('/api/')) continue;
-        for (const status of success) assert.ok(operation.responses[status]?.content?.['application/json']?.schema, `${where} ${status}: no schema`);
+        for (const status of success)
+          assert.ok(operation.responses[status]?.content?.['application/json']?.schema, `${where} ${status}: no schema`);
         for (const status of ['400', '401', '403']) {
-          assert.deepEqual(operation.responses[status]?.content?.['application/problem+json']?.schema, { $ref: '#/components/schemas/Problem' }, `${where} ${status}`);
+          assert.deepEqual(
+            operation.responses[status]?.content?.['application/problem+json']?.schema,
+            { $ref: '#/components/schemas/Problem' },
+            `${where} ${status}`,
+          );
         }
       }
     }
@@ -124,8 +142,20 @@ for (const kind of DATABASES) {
     beforeEach(async () => {
       svc = await startTestService(kind);
       // Every optional field set on one run, and an ambiguous push (attributionReason not null).
-      await svc.send(makeReport({ images: [image({ imageId: `sha256:${'a'.repeat(64)}`, os: 'linux', architecture: 'amd64' }), image({ digest: digestOf('untagged'), tag: undefined })] }));
-      await svc.send(makeReport({ pipeline: { runId: 13, stage: 'Build', jobName: undefined, runUrl: undefined }, images: [image({ pushedAt: '2026-03-01T10:00:00.500Z' })] }));
+      await svc.send(
+        makeReport({
+          images: [
+            image({ imageId: `sha256:${'a'.repeat(64)}`, os: 'linux', architecture: 'amd64' }),
+            image({ digest: digestOf('untagged'), tag: undefined }),
+          ],
+        }),
+      );
+      await svc.send(
+        makeReport({
+          pipeline: { runId: 13, stage: 'Build', jobName: undefined, runUrl: undefined },
+          images: [image({ pushedAt: '2026-03-01T10:00:00.500Z' })],
+        }),
+      );
     });
     afterEach(async () => svc.close());
 

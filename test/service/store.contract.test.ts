@@ -52,7 +52,10 @@ async function schemaOf(url: string): Promise<{ migrations: unknown[]; columns: 
   const columns = url.startsWith('sqlite:')
     ? "SELECT m.name AS tbl, p.name, p.type, p.pk FROM sqlite_schema m JOIN pragma_table_info(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid"
     : 'SELECT table_name, column_name, data_type, character_maximum_length FROM information_schema.columns WHERE table_schema = $schema ORDER BY table_name, ordinal_position';
-  const [migrations = [], cols = []] = await readPastStore(url, ['SELECT version, name, applied_at FROM schema_migrations ORDER BY version', columns]);
+  const [migrations = [], cols = []] = await readPastStore(url, [
+    'SELECT version, name, applied_at FROM schema_migrations ORDER BY version',
+    columns,
+  ]);
   return { migrations, columns: cols };
 }
 
@@ -75,7 +78,11 @@ for (const kind of DATABASES) {
         assert.ok(expected.length > 0, `no migration files in ${join(MIGRATIONS, unmigrated.kind)}`);
         assert.deepEqual(await unmigrated.migrate(), expected, 'the first migrate() applies every migration on disk, in order');
         const once = await schemaOf(fresh.url);
-        assert.deepEqual(once.migrations.map((m) => (m as { version: string }).version), expected, 'each version is recorded once');
+        assert.deepEqual(
+          once.migrations.map((m) => (m as { version: string }).version),
+          expected,
+          'each version is recorded once',
+        );
 
         assert.deepEqual(await unmigrated.migrate(), [], 'the second migrate() finds nothing to do');
         assert.deepEqual(await schemaOf(fresh.url), once, 'the second migrate() changes neither the records nor the tables');
@@ -102,7 +109,9 @@ for (const kind of DATABASES) {
       assert.equal(push.commit, '4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c');
       assert.equal(push.agent.selfHosted, false);
       assert.equal(push.pushedAt, '2026-03-01T10:00:00.000Z');
-      assert.deepEqual(found.references, [{ registry: '127.0.0.1:5000', repository: 'team/web-api', tag: '1.0.0', firstPushedAt: push.pushedAt, lastPushedAt: push.pushedAt }]);
+      assert.deepEqual(found.references, [
+        { registry: '127.0.0.1:5000', repository: 'team/web-api', tag: '1.0.0', firstPushedAt: push.pushedAt, lastPushedAt: push.pushedAt },
+      ]);
     });
 
     it('returns null for a digest nobody reported', async () => {
@@ -117,7 +126,10 @@ for (const kind of DATABASES) {
       assert.equal(again.status, 'replaced');
       assert.deepEqual(await store.counts(), { reports: 1, pushes: 1 });
       const found = await store.getImage(digestOf('web-api'));
-      assert.deepEqual(found?.pushes.map((p) => p.tag), ['1.0.1']);
+      assert.deepEqual(
+        found?.pushes.map((p) => p.tag),
+        ['1.0.1'],
+      );
     });
 
     it('reports an identical re-send as unchanged and writes nothing', async () => {
@@ -144,19 +156,25 @@ for (const kind of DATABASES) {
     it('marks the same push reported by two runs within the window ambiguous on both sides', async () => {
       await store.ingest(makeReport(), context());
       const second = await store.ingest(
-        makeReport({ pipeline: { runId: 13, definitionId: 8, definitionName: 'other' }, images: [image({ pushedAt: '2026-03-01T10:00:00.800Z' })] }),
+        makeReport({
+          pipeline: { runId: 13, definitionId: 8, definitionName: 'other' },
+          images: [image({ pushedAt: '2026-03-01T10:00:00.800Z' })],
+        }),
         context(),
       );
       assert.equal(second.ambiguous, 1);
       const found = await store.getImage(digestOf('web-api'));
       assert.equal(found?.attribution, 'ambiguous');
-      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+      assert.deepEqual(
+        found?.pushes.map((p) => p.attribution),
+        ['ambiguous', 'ambiguous'],
+      );
       const byRun = new Map(found?.pushes.map((p) => [p.run.id, p.attributionReason]));
       assert.match(byRun.get(12) ?? '', /run 13/);
       assert.match(byRun.get(13) ?? '', /run 12/);
     });
 
-    it('counts only the report\'s own ambiguous pushes, also on an unchanged re-send', async () => {
+    it("counts only the report's own ambiguous pushes, also on an unchanged re-send", async () => {
       await store.ingest(makeReport(), context());
       const mixed = makeReport({
         pipeline: { runId: 13 },
@@ -173,7 +191,10 @@ for (const kind of DATABASES) {
       await store.ingest(makeReport(), context());
       await store.ingest(makeReport({ pipeline: { runId: 13 }, images: [image({ pushedAt: '2026-03-01T10:05:00.000Z' })] }), context());
       const found = await store.getImage(digestOf('web-api'));
-      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['exclusive', 'exclusive']);
+      assert.deepEqual(
+        found?.pushes.map((p) => p.attribution),
+        ['exclusive', 'exclusive'],
+      );
     });
 
     it('clears the ambiguity when the rival run re-sends its report without that push', async () => {
@@ -181,13 +202,19 @@ for (const kind of DATABASES) {
       await store.ingest(makeReport({ pipeline: { runId: 13 } }), context());
       await store.ingest(makeReport({ pipeline: { runId: 13 }, images: [] }), context());
       const found = await store.getImage(digestOf('web-api'));
-      assert.deepEqual(found?.pushes.map((p) => [p.run.id, p.attribution, p.attributionReason]), [[12, 'exclusive', null]]);
+      assert.deepEqual(
+        found?.pushes.map((p) => [p.run.id, p.attribution, p.attributionReason]),
+        [[12, 'exclusive', null]],
+      );
     });
 
     it('pages through pushes newest first with cursors, without repeats or gaps', async () => {
       for (let i = 0; i < 7; i++) {
         await store.ingest(
-          makeReport({ pipeline: { runId: 100 + i }, images: [image({ digest: digestOf(`p${i}`), pushedAt: `2026-03-01T10:0${i}:00.000Z` })] }),
+          makeReport({
+            pipeline: { runId: 100 + i },
+            images: [image({ digest: digestOf(`p${i}`), pushedAt: `2026-03-01T10:0${i}:00.000Z` })],
+          }),
           context(),
         );
       }
@@ -218,12 +245,24 @@ for (const kind of DATABASES) {
         store.ingest(makeReport({ pipeline: { runId: 51 }, images: [image({ digest: digestOf('a') })] }), context()),
         // A re-send of run 50 whose push violates the digest check: its old push must survive.
         store.ingest(makeReport({ pipeline: { runId: 50 }, images: [image({ digest: 'sha256:not-a-digest' })] }), context()),
-        store.ingest(makeReport({ pipeline: { runId: 52 }, images: [image({ digest: digestOf('b') }), image({ digest: digestOf('c'), tag: 'x' })] }), context()),
+        store.ingest(
+          makeReport({ pipeline: { runId: 52 }, images: [image({ digest: digestOf('b') }), image({ digest: digestOf('c'), tag: 'x' })] }),
+          context(),
+        ),
       ]);
-      assert.deepEqual(outcomes.map((o) => o.status), ['fulfilled', 'rejected', 'fulfilled']);
+      assert.deepEqual(
+        outcomes.map((o) => o.status),
+        ['fulfilled', 'rejected', 'fulfilled'],
+      );
       assert.deepEqual(await store.counts(), { reports: 3, pushes: 4 });
-      assert.deepEqual((await store.getImage(digestOf('kept')))?.pushes.map((p) => p.run.id), [50]);
-      assert.deepEqual((await store.getImage(digestOf('a')))?.pushes.map((p) => p.run.id), [51]);
+      assert.deepEqual(
+        (await store.getImage(digestOf('kept')))?.pushes.map((p) => p.run.id),
+        [50],
+      );
+      assert.deepEqual(
+        (await store.getImage(digestOf('a')))?.pushes.map((p) => p.run.id),
+        [51],
+      );
       assert.equal((await store.getImage(digestOf('c')))?.pushes.length, 1);
     });
 
@@ -246,7 +285,10 @@ for (const kind of DATABASES) {
       const counts = [a.ambiguous, b.ambiguous].sort().join();
       assert.ok(counts === '0,1' || counts === '1,1', `ambiguous counts ${counts}`);
       const found = await store.getImage(digestOf('web-api'));
-      assert.deepEqual(found?.pushes.map((p) => p.attribution), ['ambiguous', 'ambiguous']);
+      assert.deepEqual(
+        found?.pushes.map((p) => p.attribution),
+        ['ambiguous', 'ambiguous'],
+      );
     });
 
     it('answers a ping while its database is open, and fails it once closed', async () => {

@@ -40,7 +40,15 @@ describe('Organisation bindings of static tokens', () => {
   }
 
   it('refuses bindings that are neither an organisation name nor a plain URL', () => {
-    for (const text of ['dev.azure.com/contoso', 'contoso/', '-contoso', 'https://evil.example/contoso?x=1', 'https://u:p@tfs.example/c', 'ftp://tfs.example/c', 'con toso']) {
+    for (const text of [
+      'dev.azure.com/contoso',
+      'contoso/',
+      '-contoso',
+      'https://evil.example/contoso?x=1',
+      'https://u:p@tfs.example/c',
+      'ftp://tfs.example/c',
+      'con toso',
+    ]) {
       assert.ok('problem' in parseOrganizationBinding(text), text);
     }
   });
@@ -48,7 +56,11 @@ describe('Organisation bindings of static tokens', () => {
 
 describe('The subject of a pipeline token', () => {
   it('reads organisation, project and pipeline from p://org/project/pipeline', () => {
-    assert.deepEqual(parsePipelineSubject('p://contoso/Shop/web-api CI'), { organization: 'contoso', project: 'Shop', pipeline: 'web-api CI' });
+    assert.deepEqual(parsePipelineSubject('p://contoso/Shop/web-api CI'), {
+      organization: 'contoso',
+      project: 'Shop',
+      pipeline: 'web-api CI',
+    });
     assert.deepEqual(parsePipelineSubject('p://contoso/Shop/a/b'), { organization: 'contoso', project: 'Shop', pipeline: 'a/b' });
   });
 

@@ -50,7 +50,10 @@ for (const kind of DATABASES) {
     const runsFound = async (query: string): Promise<number[]> => {
       const got = await svc.app.inject({ url: `/api/v1/images?${query}`, headers: { authorization: 'Bearer cmt_reader' } });
       assert.equal(got.statusCode, 200, got.body);
-      return got.json<ImagePushPage>().items.map((i) => i.run.id).sort((a, b) => a - b);
+      return got
+        .json<ImagePushPage>()
+        .items.map((i) => i.run.id)
+        .sort((a, b) => a - b);
     };
     const onlyPush = async (): Promise<ImagePush> => {
       const got = await svc.app.inject({ url: `/api/v1/images/${digestOf('web-api')}`, headers: { authorization: 'Bearer cmt_reader' } });
@@ -117,14 +120,25 @@ for (const kind of DATABASES) {
       });
 
       it('refuses project and pipeline names that differ from the names in its subject', async () => {
-        const problem = await send(await mint(claims()), makeReport({ pipeline: { projectName: 'Ops', definitionName: 'deploy prod' } }), 403);
-        assert.deepEqual(problem.errors?.map((e) => e.pointer), ['/pipeline/projectName', '/pipeline/definitionName']);
+        const problem = await send(
+          await mint(claims()),
+          makeReport({ pipeline: { projectName: 'Ops', definitionName: 'deploy prod' } }),
+          403,
+        );
+        assert.deepEqual(
+          problem.errors?.map((e) => e.pointer),
+          ['/pipeline/projectName', '/pipeline/definitionName'],
+        );
         // Azure DevOps names are case-insensitive; the token's subject may be percent-encoded.
         await send(await mint({ ...claims(), sub: 'p://contoso/shop/web-api%20CI' }), report, 201);
       });
 
       it('never lets names a token without a readable subject vouches for match a name filter', async () => {
-        await send(await mint({ ...claims(), sub: 'opaque-subject' }), makeReport({ pipeline: { projectName: 'Ops', definitionName: 'deploy prod' } }), 201);
+        await send(
+          await mint({ ...claims(), sub: 'opaque-subject' }),
+          makeReport({ pipeline: { projectName: 'Ops', definitionName: 'deploy prod' } }),
+          201,
+        );
         assert.deepEqual(await runsFound('project=Ops'), []);
         assert.deepEqual(await runsFound('pipeline=deploy%20prod'), []);
         assert.deepEqual(await runsFound(`project=${PROJECT_ID}&pipeline=7`), [12]);
@@ -132,13 +146,16 @@ for (const kind of DATABASES) {
         assert.deepEqual([push.project.name, push.pipeline.name], ['Ops', 'deploy prod']);
       });
 
-      it("never lets a repository name other than the one its repository URL gives match the sourceRepository filter", async () => {
+      it('never lets a repository name other than the one its repository URL gives match the sourceRepository filter', async () => {
         await send(await mint(claims()), makeReport({ source: { name: 'payments' } }), 201);
         assert.deepEqual(await runsFound('sourceRepository=payments'), []);
         assert.deepEqual(await runsFound('sourceRepository=https://contoso@dev.azure.com/contoso/Shop/_git/web-api'), [12]);
         await send(await mint(claims()), makeReport({ pipeline: { jobAttempt: 2 } }), 201);
         assert.deepEqual(await runsFound('sourceRepository=web-api'), [12]);
-        const github = makeReport({ pipeline: { runId: 30 }, source: { provider: 'GitHub', name: 'Contoso/Web-Api', url: 'https://github.com/contoso/web-api.git', id: 'contoso/web-api' } });
+        const github = makeReport({
+          pipeline: { runId: 30 },
+          source: { provider: 'GitHub', name: 'Contoso/Web-Api', url: 'https://github.com/contoso/web-api.git', id: 'contoso/web-api' },
+        });
         await send(await mint(claimsForReport(github, ORG_ID)), github, 201);
         assert.deepEqual(await runsFound('sourceRepository=contoso/web-api'), [30]);
       });
@@ -153,7 +170,9 @@ for (const kind of DATABASES) {
       });
 
       it('fills the repository fields the report leaves out from the token', async () => {
-        const bare = makeReport({ source: { provider: 'GitHub', name: 'web-api', url: undefined, id: undefined, commit: undefined, branch: undefined } });
+        const bare = makeReport({
+          source: { provider: 'GitHub', name: 'web-api', url: undefined, id: undefined, commit: undefined, branch: undefined },
+        });
         const fromToken = {
           ...claims(),
           rpo_id: 'contoso/web-api',
@@ -196,7 +215,11 @@ describe('Static token bindings at start', () => {
       const store = await SQLITE.create();
       try {
         await assert.rejects(
-          buildApp({ store: await store.open(), logger: false, config: { tokens: [{ name: 'shop', sha256: hashToken('cmt_x'), scopes: ['ingest'], ...binding }] } }),
+          buildApp({
+            store: await store.open(),
+            logger: false,
+            config: { tokens: [{ name: 'shop', sha256: hashToken('cmt_x'), scopes: ['ingest'], ...binding }] },
+          }),
           pattern,
         );
       } finally {
@@ -215,24 +238,40 @@ describe('Static token bindings in the configuration and the CLI', () => {
 
   it('stops the service with a message naming a token bound to a project name, and says what to bind instead', () => {
     const tokens = JSON.stringify([
-      { name: 'ok', sha256: hashToken('cmt_a'), scopes: ['ingest'], organization: 'https://tfs.example/DefaultCollection', project: PROJECT_ID },
+      {
+        name: 'ok',
+        sha256: hashToken('cmt_a'),
+        scopes: ['ingest'],
+        organization: 'https://tfs.example/DefaultCollection',
+        project: PROJECT_ID,
+      },
       { name: 'legacy', sha256: hashToken('cmt_b'), scopes: ['ingest'], organization: 'contoso', project: 'Shop' },
     ]);
     assert.throws(
       () => loadConfig({ env: { CM_TOKENS: tokens } }),
-      (e: unknown) => e instanceof ConfigError && /tokens\[1\] "legacy": project must be the project's id \(a GUID: System\.TeamProjectId/.test(e.message) && !/"ok"/.test(e.message),
+      (e: unknown) =>
+        e instanceof ConfigError &&
+        /tokens\[1\] "legacy": project must be the project's id \(a GUID: System\.TeamProjectId/.test(e.message) &&
+        !/"ok"/.test(e.message),
     );
   });
 
   it('makes no token bound to a project name or an organisation that is neither a name nor a URL', async () => {
-    for (const args of [['--project', 'Shop'], ['--organization', 'https://evil.example/contoso#x'], ['--organization', 'dev.azure.com/contoso']]) {
+    for (const args of [
+      ['--project', 'Shop'],
+      ['--organization', 'https://evil.example/contoso#x'],
+      ['--organization', 'dev.azure.com/contoso'],
+    ]) {
       const c = capture();
       assert.equal(await main(['token', 'create', '--name', 'n', '--scope', 'ingest', ...args], c.io), 2, args.join(' '));
       assert.deepEqual(c.out, [], 'no token is shown');
       assert.match(c.err.join('\n'), new RegExp(`--${(args[0] ?? '').slice(2)} must be`));
     }
     const c = capture();
-    assert.equal(await main(['token', 'create', '--name', 'n', '--scope', 'ingest', '--organization', 'contoso', '--project', PROJECT_ID], c.io), 0);
+    assert.equal(
+      await main(['token', 'create', '--name', 'n', '--scope', 'ingest', '--organization', 'contoso', '--project', PROJECT_ID], c.io),
+      0,
+    );
     const entry = JSON.parse((c.out[1] ?? '').replace(/^[^{]*/, '')) as { organization: string; project: string };
     assert.deepEqual([entry.organization, entry.project], ['contoso', PROJECT_ID]);
   });

@@ -102,7 +102,11 @@ export interface TimelineJob {
 }
 
 /** A handler for a custom route; return false to fall through to "not found". */
-export type RouteHandler = (request: RecordedRequest, match: RegExpMatchArray, res: ServerResponse) => void | boolean | Promise<void | boolean>;
+export type RouteHandler = (
+  request: RecordedRequest,
+  match: RegExpMatchArray,
+  res: ServerResponse,
+) => void | boolean | Promise<void | boolean>;
 
 /** Options for `AzureDevOpsStandIn.start`. */
 export interface AzureDevOpsStandInOptions {
@@ -135,7 +139,12 @@ export function json(res: ServerResponse, status: number, body: unknown): void {
 
 function defaultOidcToken(request: OidcTokenRequest): Promise<string> {
   const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
-  const claims = { sub: `p://contoso/${request.scopeIdentifier}/${request.planId}`, job: request.jobId, hub: request.hubName, jti: randomUUID() };
+  const claims = {
+    sub: `p://contoso/${request.scopeIdentifier}/${request.planId}`,
+    job: request.jobId,
+    hub: request.hubName,
+    jti: randomUUID(),
+  };
   return Promise.resolve(`${b64({ alg: 'none', typ: 'JWT' })}.${b64(claims)}.stand-in`);
 }
 
@@ -161,7 +170,9 @@ export class AzureDevOpsStandIn {
     this.mint = options.mintOidcToken ?? defaultOidcToken;
     this.addResourceLocation(TIMELINE_LOCATION);
     this.addResourceLocation(OIDC_TOKEN_LOCATION);
-    this.addRoute('timeline', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/timeline(?:\/[^/]*)?$/i, (req, m, res) => this.timeline(req, m, res));
+    this.addRoute('timeline', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/timeline(?:\/[^/]*)?$/i, (req, m, res) =>
+      this.timeline(req, m, res),
+    );
     this.addRoute(
       'oidc',
       'POST',
@@ -182,7 +193,7 @@ export class AzureDevOpsStandIn {
     const standIn = new AzureDevOpsStandIn(server, `http://127.0.0.1:${port}/${organization}/`, organization, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       standIn.handle(req, res).catch(() => {
-        if (!res.headersSent) json(res, 500, { message: "stand-in error" });
+        if (!res.headersSent) json(res, 500, { message: 'stand-in error' });
       });
     });
     return standIn;

@@ -4,11 +4,7 @@
  * in its auth code. The claim names and their meaning are service/src/auth/azureDevOpsClaims.ts.
  */
 import { SignJWT, type KeyLike } from 'jose';
-import {
-  AZURE_DEVOPS_DEFAULT_AUDIENCE,
-  issuerFor,
-  type AzureDevOpsPipelineClaims,
-} from '../../service/src/auth/azureDevOpsClaims';
+import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor, type AzureDevOpsPipelineClaims } from '../../service/src/auth/azureDevOpsClaims';
 
 /**
  * The claims Azure DevOps would put in a token for the job whose predefined variables are

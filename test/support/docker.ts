@@ -22,10 +22,15 @@ const MANIFEST_TYPES = [
 /** Runs the docker CLI with arguments (never a shell string); resolves with stdout. */
 export function docker(args: string[], env: NodeJS.ProcessEnv = {}): Promise<string> {
   return new Promise((resolve, reject) => {
-    execFile('docker', args, { env: { ...process.env, DOCKER_BUILDKIT: '0', ...env }, maxBuffer: 16 * 1024 * 1024 }, (err, stdout, stderr) => {
-      if (err) reject(new Error(`docker ${args.join(' ')} failed: ${stderr || err.message}`));
-      else resolve(stdout);
-    });
+    execFile(
+      'docker',
+      args,
+      { env: { ...process.env, DOCKER_BUILDKIT: '0', ...env }, maxBuffer: 16 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        if (err) reject(new Error(`docker ${args.join(' ')} failed: ${stderr || err.message}`));
+        else resolve(stdout);
+      },
+    );
   });
 }
 
@@ -69,7 +74,14 @@ export function registryDigest(registry: string, repository: string, tag: string
   const [host, port] = registry.split(':');
   return new Promise((resolve, reject) => {
     const req = request(
-      { host, port: Number(port ?? 80), method: 'HEAD', path: `/v2/${repository}/manifests/${tag}`, headers: { Accept: MANIFEST_TYPES }, timeout: 5000 },
+      {
+        host,
+        port: Number(port ?? 80),
+        method: 'HEAD',
+        path: `/v2/${repository}/manifests/${tag}`,
+        headers: { Accept: MANIFEST_TYPES },
+        timeout: 5000,
+      },
       (res) => {
         res.resume();
         const digest = res.headers['docker-content-digest'];
@@ -106,7 +118,10 @@ export function pushEventTimeNano(reference: string, sinceMs: number, socketPath
           .map((e) => e.timeNano as number);
         const last = times.at(-1);
         if (res.statusCode === 200 && last !== undefined) resolve(last);
-        else reject(new Error(`the engine has no push event for ${reference} since ${new Date(sinceMs).toISOString()} (status ${res.statusCode})`));
+        else
+          reject(
+            new Error(`the engine has no push event for ${reference} since ${new Date(sinceMs).toISOString()} (status ${res.statusCode})`),
+          );
       });
     });
     req.on('timeout', () => req.destroy(new Error('the engine did not finish listing its events')));

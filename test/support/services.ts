@@ -81,7 +81,8 @@ export function agentNodeVersions(): Map<string, string> {
 }
 
 /** Where `scripts/services.sh start` puts those binaries: `<cache>/<version>/bin/node`. */
-export const AGENT_NODE_CACHE = process.env.CM_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'container-mapping', 'node');
+export const AGENT_NODE_CACHE =
+  process.env.CM_NODE_CACHE ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), '.cache'), 'container-mapping', 'node');
 
 /**
  * The Node.js binary the agent's `handler` (`Node10`, `Node16`, `Node20_1`, `Node24`) runs a task
@@ -98,7 +99,9 @@ export function requireAgentNode(handler: string): string {
     actual = '';
   }
   if (actual !== `v${version}`) {
-    throw new Error(`this test needs Node.js ${version} (the agent's ${handler} handler) at ${node}${actual ? `, found ${actual}` : ''}: run scripts/services.sh start`);
+    throw new Error(
+      `this test needs Node.js ${version} (the agent's ${handler} handler) at ${node}${actual ? `, found ${actual}` : ''}: run scripts/services.sh start`,
+    );
   }
   return node;
 }

@@ -75,15 +75,18 @@ export class TokenIssuerStandIn {
       if (failure !== undefined) return send(failure, JSON.stringify({ message: `stand-in: ${document} made to fail` }));
       if (discovery) {
         // The fields of the published document, with this stand-in's addresses.
-        return send(200, JSON.stringify({
-          issuer: issuer.issuerFor(discovery[1] ?? ''),
-          jwks_uri: `${issuer.base}/.well-known/jwks`,
-          subject_types_supported: ['public', 'pairwise'],
-          response_types_supported: ['id_token'],
-          claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'nbf'],
-          id_token_signing_alg_values_supported: ['RS256'],
-          scopes_supported: ['openid'],
-        }));
+        return send(
+          200,
+          JSON.stringify({
+            issuer: issuer.issuerFor(discovery[1] ?? ''),
+            jwks_uri: `${issuer.base}/.well-known/jwks`,
+            subject_types_supported: ['public', 'pairwise'],
+            response_types_supported: ['id_token'],
+            claims_supported: ['sub', 'aud', 'exp', 'iat', 'iss', 'nbf'],
+            id_token_signing_alg_values_supported: ['RS256'],
+            scopes_supported: ['openid'],
+          }),
+        );
       }
       return send(200, JSON.stringify({ keys: issuer.keys.map((k) => k.jwk) }));
     });

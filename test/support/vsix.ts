@@ -71,11 +71,16 @@ async function build(options: Required<Omit<VsixBuildOptions, 'extensionId'>> & 
   workDirs.push(work);
   const args = [
     '--no-typecheck',
-    '--service-url', options.serviceUrl,
-    '--version', options.version,
-    '--publisher', options.publisher,
-    '--output-path', join(work, 'dist'),
-    '--staging-dir', join(work, 'staging'),
+    '--service-url',
+    options.serviceUrl,
+    '--version',
+    options.version,
+    '--publisher',
+    options.publisher,
+    '--output-path',
+    join(work, 'dist'),
+    '--staging-dir',
+    join(work, 'staging'),
   ];
   if (options.extensionId) args.push('--extension-id', options.extensionId);
   await runPackageScript(args);

@@ -40,7 +40,16 @@ const BUILD: RunIdentity = {
 const PARTS = {
   collector: { name: 'ContainerMappingV1', version: '1.0.0', dockerApiVersion: '1.41' },
   window: { since: '2026-11-28T17:00:00.000Z', until: '2026-11-28T17:05:00.000Z', sinceSource: 'timeline' as const },
-  images: [{ digest: `sha256:${'e'.repeat(64)}`, registry: 'contoso.azurecr.io', repository: 'web-api', tag: '1.4.2', pushedAt: '2026-11-28T17:04:00.000Z', origin: 'docker-events' as const }],
+  images: [
+    {
+      digest: `sha256:${'e'.repeat(64)}`,
+      registry: 'contoso.azurecr.io',
+      repository: 'web-api',
+      tag: '1.4.2',
+      pushedAt: '2026-11-28T17:04:00.000Z',
+      origin: 'docker-events' as const,
+    },
+  ],
   warnings: [],
 };
 
@@ -48,7 +57,17 @@ describe('Report building', function () {
   it('builds a report that the shared schema accepts, keyed to the job attempt', function () {
     const report = buildReport(BUILD, PARTS);
     assert.ok(validate(report), ajv.errorsText(validate.errors));
-    assert.equal(report.idempotencyKey, computeIdempotencyKey({ organizationUrl: BUILD.collectionUri ?? '', projectId: BUILD.projectId ?? '', hub: 'build', runId: 4711, jobId: 'job-1', jobAttempt: 2 }));
+    assert.equal(
+      report.idempotencyKey,
+      computeIdempotencyKey({
+        organizationUrl: BUILD.collectionUri ?? '',
+        projectId: BUILD.projectId ?? '',
+        hub: 'build',
+        runId: 4711,
+        jobId: 'job-1',
+        jobAttempt: 2,
+      }),
+    );
     assert.equal(report.pipeline.runUrl, 'https://dev.azure.com/contoso/Fabrikam%20Fiber/_build/results?buildId=4711');
     assert.equal(report.pipeline.jobName, 'Build image');
     assert.equal(report.pipeline.stage, 'Build stage');
@@ -77,12 +96,28 @@ describe('Report building', function () {
   });
 
   it('identifies a classic release by its release variables', function () {
-    const release: RunIdentity = { ...BUILD, hostType: 'release', buildId: undefined, releaseId: 9, releaseName: 'Release-9', releaseDefinitionId: 3, releaseDefinitionName: 'web deploy', releaseWebUrl: 'https://dev.azure.com/contoso/p/_release?releaseId=9' };
+    const release: RunIdentity = {
+      ...BUILD,
+      hostType: 'release',
+      buildId: undefined,
+      releaseId: 9,
+      releaseName: 'Release-9',
+      releaseDefinitionId: 3,
+      releaseDefinitionName: 'web deploy',
+      releaseWebUrl: 'https://dev.azure.com/contoso/p/_release?releaseId=9',
+    };
     const p = pipelineOf(release);
-    assert.deepEqual([p.hub, p.runId, p.runNumber, p.definitionId, p.definitionName, p.runUrl], ['release', 9, 'Release-9', 3, 'web deploy', 'https://dev.azure.com/contoso/p/_release?releaseId=9']);
+    assert.deepEqual(
+      [p.hub, p.runId, p.runNumber, p.definitionId, p.definitionName, p.runUrl],
+      ['release', 9, 'Release-9', 3, 'web deploy', 'https://dev.azure.com/contoso/p/_release?releaseId=9'],
+    );
   });
 
-  for (const [hostType, hub] of [['build', 'build'], ['release', 'release'], ['deployment', 'release']] as const) {
+  for (const [hostType, hub] of [
+    ['build', 'build'],
+    ['release', 'release'],
+    ['deployment', 'release'],
+  ] as const) {
     it(`reads System.HostType ${hostType} as the ${hub} hub`, function () {
       assert.equal(hubOf({ hostType }), hub);
     });
@@ -93,15 +128,21 @@ describe('Report building', function () {
   });
 
   it('names every missing identifying variable', function () {
-    assert.throws(() => pipelineOf({ ...BUILD, collectionUri: undefined, buildId: undefined }), (err: unknown) => {
-      assert.ok(err instanceof IncompleteRunError);
-      assert.deepEqual(err.missing, ['System.CollectionUri', 'Build.BuildId']);
-      return true;
-    });
+    assert.throws(
+      () => pipelineOf({ ...BUILD, collectionUri: undefined, buildId: undefined }),
+      (err: unknown) => {
+        assert.ok(err instanceof IncompleteRunError);
+        assert.deepEqual(err.missing, ['System.CollectionUri', 'Build.BuildId']);
+        return true;
+      },
+    );
   });
 
   it('clips long values to what the schema allows instead of being refused', function () {
-    const report = buildReport({ ...BUILD, sourceBranch: `refs/heads/${'x'.repeat(2000)}` }, { ...PARTS, warnings: Array.from({ length: 150 }, () => ({ code: 'w', message: 'm'.repeat(3000) })) });
+    const report = buildReport(
+      { ...BUILD, sourceBranch: `refs/heads/${'x'.repeat(2000)}` },
+      { ...PARTS, warnings: Array.from({ length: 150 }, () => ({ code: 'w', message: 'm'.repeat(3000) })) },
+    );
     assert.ok(validate(report), ajv.errorsText(validate.errors));
     assert.equal(report.warnings.length, 100);
   });

@@ -16,15 +16,35 @@ describe('buildx metadata files', function () {
     const { images, warnings } = imagesFromMetadata([{ name: 'web.json', text, modifiedMs: AT }]);
     assert.deepEqual(warnings, []);
     assert.deepEqual(images, [
-      { digest: D, registry: 'contoso.azurecr.io', repository: 'web', tag: '1', pushedAt: '2026-11-28T17:00:00.000Z', origin: 'buildx-metadata' },
-      { digest: D, registry: 'contoso.azurecr.io', repository: 'web', tag: 'latest', pushedAt: '2026-11-28T17:00:00.000Z', origin: 'buildx-metadata' },
+      {
+        digest: D,
+        registry: 'contoso.azurecr.io',
+        repository: 'web',
+        tag: '1',
+        pushedAt: '2026-11-28T17:00:00.000Z',
+        origin: 'buildx-metadata',
+      },
+      {
+        digest: D,
+        registry: 'contoso.azurecr.io',
+        repository: 'web',
+        tag: 'latest',
+        pushedAt: '2026-11-28T17:00:00.000Z',
+        origin: 'buildx-metadata',
+      },
     ]);
   });
 
   it('reports each target of a `buildx bake --metadata-file` result', function () {
-    const text = JSON.stringify({ api: { 'containerimage.digest': D, 'image.name': 'ghcr.io/o/api:2' }, web: { 'containerimage.digest': D, 'image.name': 'nginx' } });
+    const text = JSON.stringify({
+      api: { 'containerimage.digest': D, 'image.name': 'ghcr.io/o/api:2' },
+      web: { 'containerimage.digest': D, 'image.name': 'nginx' },
+    });
     const { images } = imagesFromMetadata([{ name: 'bake.json', text, modifiedMs: AT }]);
-    assert.deepEqual(images.map((i) => `${i.registry}/${i.repository}:${i.tag}`), ['ghcr.io/o/api:2', 'docker.io/library/nginx:undefined']);
+    assert.deepEqual(
+      images.map((i) => `${i.registry}/${i.repository}:${i.tag}`),
+      ['ghcr.io/o/api:2', 'docker.io/library/nginx:undefined'],
+    );
   });
 
   for (const [name, text] of [
@@ -37,12 +57,21 @@ describe('buildx metadata files', function () {
     it(`skips, with a warning, a file that ${name}`, function () {
       const { images, warnings } = imagesFromMetadata([{ name: 'x.json', text, modifiedMs: AT }]);
       assert.equal(images.length, 0);
-      assert.deepEqual(warnings.map((w) => w.code), ['buildx-metadata-invalid']);
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['buildx-metadata-invalid'],
+      );
     });
   }
 
   it('does not report the same image twice from two files', function () {
     const text = JSON.stringify({ 'containerimage.digest': D, 'image.name': 'a.test/b:1' });
-    assert.equal(imagesFromMetadata([{ name: '1.json', text, modifiedMs: AT }, { name: '2.json', text, modifiedMs: AT }]).images.length, 1);
+    assert.equal(
+      imagesFromMetadata([
+        { name: '1.json', text, modifiedMs: AT },
+        { name: '2.json', text, modifiedMs: AT },
+      ]).images.length,
+      1,
+    );
   });
 });

@@ -125,7 +125,9 @@ interface Stubs {
 const DELIVERED: DeliveryResult = { delivered: true, status: 201, attempts: 1, credential: 'oidc' };
 
 function stubs(): Stubs {
-  const inspect = sinon.stub<[string], Promise<InspectedImage | undefined>>().resolves({ id: IMAGE_ID, repoDigests: [`127.0.0.1:5000/shop/app@${DIGEST}`] });
+  const inspect = sinon
+    .stub<[string], Promise<InspectedImage | undefined>>()
+    .resolves({ id: IMAGE_ID, repoDigests: [`127.0.0.1:5000/shop/app@${DIGEST}`] });
   return {
     inspect,
     inspector: sinon.stub().returns(inspect),
@@ -180,15 +182,27 @@ describe('Collector flow (dependencies stubbed)', function () {
   it("delivers the report with the job's OIDC token first and the static token after it, and attaches nothing", async function () {
     const s = stubs();
     await runCollection(probe(context()), dependencies(s));
-    sinon.assert.calledOnceWithExactly(s.jobStartTime, sinon.match({ collectionUrl: 'https://dev.azure.com/contoso/', jobToken: JOB_TOKEN }), 'project-1', 42, 'job-1');
+    sinon.assert.calledOnceWithExactly(
+      s.jobStartTime,
+      sinon.match({ collectionUrl: 'https://dev.azure.com/contoso/', jobToken: JOB_TOKEN }),
+      'project-1',
+      42,
+      'job-1',
+    );
     sinon.assert.calledOnceWithExactly(s.createOidcToken, sinon.match({ jobToken: JOB_TOKEN }), 'project-1', 'build', 'plan-1', 'job-1');
     sinon.assert.calledOnce(s.deliverReport);
     const options = s.deliverReport.firstCall.args[0] as Parameters<typeof deliverReport>[0];
-    assert.deepEqual(options.credentials, [{ kind: 'oidc', token: OIDC_TOKEN }, { kind: 'static', token: STATIC_TOKEN }]);
+    assert.deepEqual(options.credentials, [
+      { kind: 'oidc', token: OIDC_TOKEN },
+      { kind: 'static', token: STATIC_TOKEN },
+    ]);
     assert.equal(options.serviceUrl, 'http://127.0.0.1:9');
     assert.equal(options.deadlineMs, NOW + 30000 - 1000);
     const report = deliveredReport(s);
-    assert.deepEqual(report.images.map((i) => [i.registry, i.repository, i.tag, i.digest]), [['127.0.0.1:5000', 'shop/app', '1', DIGEST]]);
+    assert.deepEqual(
+      report.images.map((i) => [i.registry, i.repository, i.tag, i.digest]),
+      [['127.0.0.1:5000', 'shop/app', '1', DIGEST]],
+    );
     assert.deepEqual(report.window, { since: JOB_START, until: new Date(NOW).toISOString(), sinceSource: 'timeline' });
     assert.equal(report.collector.dockerServerVersion, '20.10.24');
     sinon.assert.calledWith(s.inspect, IMAGE_ID);
@@ -207,32 +221,59 @@ describe('Collector flow (dependencies stubbed)', function () {
     sinon.assert.calledOnceWithExactly(s.writeFile, '/agent/_temp', 'containerMapping-job-1-1.json', sinon.match.string);
     const written = JSON.parse(s.writeFile.firstCall.args[2] as string) as Report;
     assert.equal(written.images[0]?.digest, DIGEST);
-    sinon.assert.calledOnceWithExactly(s.addAttachment, REPORT_ATTACHMENT_TYPE, 'containerMapping-job-1-1.json', '/agent/_temp/containerMapping-job-1-1.json');
-    sinon.assert.calledOnceWithExactly(s.warn, 'Container mapping: the report was not delivered (no service URL is configured (ContainerMapping.ServiceUrl)); it is attached to this run for the service to collect.');
+    sinon.assert.calledOnceWithExactly(
+      s.addAttachment,
+      REPORT_ATTACHMENT_TYPE,
+      'containerMapping-job-1-1.json',
+      '/agent/_temp/containerMapping-job-1-1.json',
+    );
+    sinon.assert.calledOnceWithExactly(
+      s.warn,
+      'Container mapping: the report was not delivered (no service URL is configured (ContainerMapping.ServiceUrl)); it is attached to this run for the service to collect.',
+    );
     sinon.assert.notCalled(s.setResult);
   });
 
   it('attaches the report the service refused, and the warning quotes the refusal', async function () {
     const s = stubs();
-    s.deliverReport = sinon.stub().resolves({ delivered: false, status: 400, problem: 'the service answered 400: images/0/digest is not a digest', attempts: 1, credential: 'oidc' } satisfies DeliveryResult);
+    s.deliverReport = sinon.stub().resolves({
+      delivered: false,
+      status: 400,
+      problem: 'the service answered 400: images/0/digest is not a digest',
+      attempts: 1,
+      credential: 'oidc',
+    } satisfies DeliveryResult);
     await runCollection(probe(context()), dependencies(s));
     sinon.assert.calledOnce(s.addAttachment);
-    sinon.assert.calledOnceWithExactly(s.warn, 'Container mapping: the report was not delivered (the service answered 400: images/0/digest is not a digest); it is attached to this run for the service to collect.');
+    sinon.assert.calledOnceWithExactly(
+      s.warn,
+      'Container mapping: the report was not delivered (the service answered 400: images/0/digest is not a digest); it is attached to this run for the service to collect.',
+    );
     sinon.assert.notCalled(s.setResult);
   });
 
   const attachmentFailures: { name: string; events: EngineEvent[]; fail: 'writeFile' | 'addAttachment'; withIssues: boolean }[] = [
     { name: 'the file cannot be written, with images', events: PUSH_EVENTS, fail: 'writeFile', withIssues: true },
     { name: 'the attachment command fails, with images', events: PUSH_EVENTS, fail: 'addAttachment', withIssues: true },
-    { name: 'the attachment command fails, with no image (a truncated window)', events: FULL_BUFFER, fail: 'addAttachment', withIssues: false },
+    {
+      name: 'the attachment command fails, with no image (a truncated window)',
+      events: FULL_BUFFER,
+      fail: 'addAttachment',
+      withIssues: false,
+    },
   ];
   for (const row of attachmentFailures) {
     it(`ends SucceededWithIssues only when pushed images go unreported: ${row.name}`, async function () {
       const s = stubs();
-      s.deliverReport = sinon.stub().resolves({ delivered: false, problem: 'the service could not be reached (ECONNREFUSED)', attempts: 2 } satisfies DeliveryResult);
+      s.deliverReport = sinon
+        .stub()
+        .resolves({ delivered: false, problem: 'the service could not be reached (ECONNREFUSED)', attempts: 2 } satisfies DeliveryResult);
       s[row.fail].throws(new Error('EACCES: permission denied'));
       await runCollection(probe(context(), { events: row.events }), dependencies(s));
-      sinon.assert.calledOnceWithExactly(s.warn, 'Container mapping: the report was not delivered (the service could not be reached (ECONNREFUSED)) and could not be attached.');
+      sinon.assert.calledOnceWithExactly(
+        s.warn,
+        'Container mapping: the report was not delivered (the service could not be reached (ECONNREFUSED)) and could not be attached.',
+      );
       if (row.withIssues) sinon.assert.calledOnceWithExactly(s.setResult, 'SucceededWithIssues', 'pushed images could not be reported');
       else sinon.assert.notCalled(s.setResult);
     });
@@ -255,7 +296,10 @@ describe('Collector flow (dependencies stubbed)', function () {
     sinon.assert.notCalled(s.inspector);
     const report = deliveredReport(s);
     assert.deepEqual(report.images, []);
-    assert.deepEqual(report.warnings.map((w) => w.code), ['events-truncated']);
+    assert.deepEqual(
+      report.warnings.map((w) => w.code),
+      ['events-truncated'],
+    );
     assert.equal(s.info.firstCall.args[0], 'No pushed image found in run 20261128.1.');
   });
 
@@ -274,14 +318,23 @@ describe('Collector flow (dependencies stubbed)', function () {
     s.jobStartTime.resolves({ ok: false, reason: 'HTTP 401' } satisfies Outcome<string>);
     await runCollection(probe(context()), dependencies(s));
     const report = deliveredReport(s);
-    assert.deepEqual(report.window, { since: '2026-11-28T10:00:00.000Z', until: new Date(NOW).toISOString(), sinceSource: 'pipelineStartTime' });
-    assert.deepEqual(report.warnings.map((w) => w.code), ['timeline-unavailable']);
+    assert.deepEqual(report.window, {
+      since: '2026-11-28T10:00:00.000Z',
+      until: new Date(NOW).toISOString(),
+      sinceSource: 'pipelineStartTime',
+    });
+    assert.deepEqual(
+      report.warnings.map((w) => w.code),
+      ['timeline-unavailable'],
+    );
   });
 
   it('attaches the report, sending nothing, when the time limit is reached before delivery', async function () {
     const s = stubs();
     // A timeline that answers late: 2.5 s of a 3 s limit are gone when the images are looked up.
-    s.jobStartTime.callsFake(() => new Promise<Outcome<string>>((resolve) => setTimeout(() => resolve({ ok: true, value: JOB_START }), 2500)));
+    s.jobStartTime.callsFake(
+      () => new Promise<Outcome<string>>((resolve) => setTimeout(() => resolve({ ok: true, value: JOB_START }), 2500)),
+    );
     // The real delivery: it reads the (fake) clock and starts no attempt after its deadline.
     s.deliverReport = sinon.spy(deliverReport);
     const running = runCollection(probe(context(), { deadlineMs: NOW + 3000 }), dependencies(s));
@@ -291,14 +344,27 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.equal((s.jobStartTime.firstCall.args[0] as { timeoutMs: number }).timeoutMs, 2500);
     assert.equal(s.inspector.firstCall.args[1], 200);
     assert.equal((s.deliverReport.firstCall.args[0] as { deadlineMs: number }).deadlineMs, NOW + 2000);
-    assert.deepEqual(await (s.deliverReport.firstCall.returnValue as Promise<DeliveryResult>), { delivered: false, problem: 'no time left to send', attempts: 0 });
+    assert.deepEqual(await (s.deliverReport.firstCall.returnValue as Promise<DeliveryResult>), {
+      delivered: false,
+      problem: 'no time left to send',
+      attempts: 0,
+    });
     sinon.assert.calledOnce(s.addAttachment);
-    sinon.assert.calledOnceWithExactly(s.warn, 'Container mapping: the report was not delivered (no time left to send); it is attached to this run for the service to collect.');
+    sinon.assert.calledOnceWithExactly(
+      s.warn,
+      'Container mapping: the report was not delivered (no time left to send); it is attached to this run for the service to collect.',
+    );
   });
 
   it('says which credential the service accepted after it refused the OIDC token, without either token', async function () {
     const s = stubs();
-    s.deliverReport = sinon.stub().resolves({ delivered: true, status: 201, attempts: 2, credential: 'static', refused: { credential: 'oidc', status: 401 } } satisfies DeliveryResult);
+    s.deliverReport = sinon.stub().resolves({
+      delivered: true,
+      status: 201,
+      attempts: 2,
+      credential: 'static',
+      refused: { credential: 'oidc', status: 401 },
+    } satisfies DeliveryResult);
     await runCollection(probe(context()), dependencies(s));
     assert.deepEqual(output(s), [
       `Mapped 1 pushed image to run 20261128.1: ${PUSHED} → ${DIGEST}.`,
@@ -311,19 +377,31 @@ describe('Collector flow (dependencies stubbed)', function () {
     const s = stubs();
     s.createOidcToken.resolves({ ok: false, reason: 'HTTP 403' } satisfies Outcome<string>);
     await runCollection(probe(context()), dependencies(s));
-    assert.deepEqual((s.deliverReport.firstCall.args[0] as { credentials: unknown }).credentials, [{ kind: 'static', token: STATIC_TOKEN }]);
+    assert.deepEqual((s.deliverReport.firstCall.args[0] as { credentials: unknown }).credentials, [
+      { kind: 'static', token: STATIC_TOKEN },
+    ]);
 
     const t = stubs();
     t.createOidcToken.resolves({ ok: false, reason: 'HTTP 403' } satisfies Outcome<string>);
-    t.deliverReport = sinon.stub().resolves({ delivered: false, status: 401, problem: 'the service answered 401 (the service did not accept a request without a token)', attempts: 1 } satisfies DeliveryResult);
+    t.deliverReport = sinon.stub().resolves({
+      delivered: false,
+      status: 401,
+      problem: 'the service answered 401 (the service did not accept a request without a token)',
+      attempts: 1,
+    } satisfies DeliveryResult);
     await runCollection(probe(context({ staticToken: undefined })), dependencies(t));
     assert.deepEqual((t.deliverReport.firstCall.args[0] as { credentials: unknown }).credentials, []);
-    sinon.assert.calledOnceWithExactly(t.warn, 'Container mapping: the report was not delivered (the service answered 401 (the service did not accept a request without a token); no OIDC token (HTTP 403)); it is attached to this run for the service to collect.');
+    sinon.assert.calledOnceWithExactly(
+      t.warn,
+      'Container mapping: the report was not delivered (the service answered 401 (the service did not accept a request without a token); no OIDC token (HTTP 403)); it is attached to this run for the service to collect.',
+    );
   });
 
   it("prints a classic release job's undelivered report into the log instead of attaching it", async function () {
     const s = stubs();
-    s.deliverReport = sinon.stub().resolves({ delivered: false, problem: 'the service could not be reached (ECONNREFUSED)', attempts: 2 } satisfies DeliveryResult);
+    s.deliverReport = sinon
+      .stub()
+      .resolves({ delivered: false, problem: 'the service could not be reached (ECONNREFUSED)', attempts: 2 } satisfies DeliveryResult);
     await runCollection(probe(context({ run: RELEASE_RUN })), dependencies(s));
     // A release has no build timeline: the pipeline's start time is the window's.
     sinon.assert.notCalled(s.jobStartTime);
@@ -340,9 +418,30 @@ describe('Collector flow (dependencies stubbed)', function () {
   });
 
   const secretScenarios: { name: string; run: RunIdentity; delivery: DeliveryResult; attachFails: boolean }[] = [
-    { name: 'delivered after a refused OIDC token', run: BUILD_RUN, delivery: { delivered: true, status: 201, attempts: 2, credential: 'static', refused: { credential: 'oidc', status: 401 } }, attachFails: false },
-    { name: 'not delivered and not attached', run: BUILD_RUN, delivery: { delivered: false, status: 403, problem: 'the service answered 403 (the service did not accept the static token (ContainerMapping.Token))', attempts: 2, credential: 'static' }, attachFails: true },
-    { name: "a release's report printed into the log", run: RELEASE_RUN, delivery: { delivered: false, problem: 'the service could not be reached (ETIMEDOUT)', attempts: 2 }, attachFails: false },
+    {
+      name: 'delivered after a refused OIDC token',
+      run: BUILD_RUN,
+      delivery: { delivered: true, status: 201, attempts: 2, credential: 'static', refused: { credential: 'oidc', status: 401 } },
+      attachFails: false,
+    },
+    {
+      name: 'not delivered and not attached',
+      run: BUILD_RUN,
+      delivery: {
+        delivered: false,
+        status: 403,
+        problem: 'the service answered 403 (the service did not accept the static token (ContainerMapping.Token))',
+        attempts: 2,
+        credential: 'static',
+      },
+      attachFails: true,
+    },
+    {
+      name: "a release's report printed into the log",
+      run: RELEASE_RUN,
+      delivery: { delivered: false, problem: 'the service could not be reached (ETIMEDOUT)', attempts: 2 },
+      attachFails: false,
+    },
   ];
   for (const row of secretScenarios) {
     it(`masks every token and prints none of them: ${row.name}`, async function () {
@@ -360,7 +459,8 @@ describe('Collector flow (dependencies stubbed)', function () {
       const lines = output(s);
       assert.ok(lines.length > 0);
       for (const line of lines) {
-        for (const secret of [JOB_TOKEN, STATIC_TOKEN, OIDC_TOKEN, PROXY_PASSWORD]) assert.ok(!line.includes(secret), `printed a token: ${line}`);
+        for (const secret of [JOB_TOKEN, STATIC_TOKEN, OIDC_TOKEN, PROXY_PASSWORD])
+          assert.ok(!line.includes(secret), `printed a token: ${line}`);
       }
     });
   }

@@ -19,13 +19,22 @@ describe('Report delivery', function () {
 
   async function deliver(statuses: number[], credentials: Credential[] = [{ kind: 'oidc', token: 'tok' }]) {
     receiver = await ReportReceiver.start(statuses);
-    return deliverReport({ serviceUrl: `${receiver.url}/`, credentials, body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10 });
+    return deliverReport({
+      serviceUrl: `${receiver.url}/`,
+      credentials,
+      body: '{"a":1}',
+      attemptTimeoutMs: 2000,
+      deadlineMs: Date.now() + 5000,
+      retryDelayMs: 10,
+    });
   }
 
   it('posts JSON with the bearer token to /api/v1/reports', async function () {
     const result = await deliver([201]);
     assert.deepEqual(result, { delivered: true, status: 201, attempts: 1, credential: 'oidc' });
-    assert.deepEqual(receiver?.received, [{ path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } }]);
+    assert.deepEqual(receiver?.received, [
+      { path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } },
+    ]);
   });
 
   for (const first of [500, 503, 429]) {
@@ -55,14 +64,26 @@ describe('Report delivery', function () {
     assert.match((await deliver([401])).problem ?? '', /did not accept the job's OIDC token/);
   });
 
-  describe('when the service refuses the job\'s OIDC token and a static token is set', function () {
-    const both: Credential[] = [{ kind: 'oidc', token: 'oidc-tok' }, { kind: 'static', token: 'static-tok' }];
+  describe("when the service refuses the job's OIDC token and a static token is set", function () {
+    const both: Credential[] = [
+      { kind: 'oidc', token: 'oidc-tok' },
+      { kind: 'static', token: 'static-tok' },
+    ];
 
     for (const refusal of [401, 403]) {
       it(`sends the report once more with the static token after a ${refusal}, and says which one was accepted`, async function () {
         const result = await deliver([refusal, 201], both);
-        assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'static', refused: { credential: 'oidc', status: refusal } });
-        assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer static-tok']);
+        assert.deepEqual(result, {
+          delivered: true,
+          status: 201,
+          attempts: 2,
+          credential: 'static',
+          refused: { credential: 'oidc', status: refusal },
+        });
+        assert.deepEqual(
+          receiver?.received.map((r) => r.authorization),
+          ['Bearer oidc-tok', 'Bearer static-tok'],
+        );
       });
     }
 
@@ -70,20 +91,29 @@ describe('Report delivery', function () {
       const result = await deliver([401, 503, 201], both);
       assert.equal(result.delivered, true);
       assert.equal(result.attempts, 3);
-      assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer static-tok', 'Bearer static-tok']);
+      assert.deepEqual(
+        receiver?.received.map((r) => r.authorization),
+        ['Bearer oidc-tok', 'Bearer static-tok', 'Bearer static-tok'],
+      );
     });
 
     it('retries a 5xx with the OIDC token, not the static one: the service did not refuse the credential', async function () {
       const result = await deliver([500, 201], both);
       assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'oidc' });
-      assert.deepEqual(receiver?.received.map((r) => r.authorization), ['Bearer oidc-tok', 'Bearer oidc-tok']);
+      assert.deepEqual(
+        receiver?.received.map((r) => r.authorization),
+        ['Bearer oidc-tok', 'Bearer oidc-tok'],
+      );
     });
 
     it('gives up, naming both refusals, when the static token is refused too', async function () {
       const result = await deliver([401, 403], both);
       assert.equal(result.delivered, false);
       assert.equal(result.attempts, 2);
-      assert.match(result.problem ?? '', /answered 401 \(the service did not accept the job's OIDC token\).*then, with the static token \(ContainerMapping\.Token\), the service answered 403 \(the service did not accept the static token/);
+      assert.match(
+        result.problem ?? '',
+        /answered 401 \(the service did not accept the job's OIDC token\).*then, with the static token \(ContainerMapping\.Token\), the service answered 403 \(the service did not accept the static token/,
+      );
       assert.doesNotMatch(result.problem ?? '', /oidc-tok|static-tok/);
     });
 
@@ -99,7 +129,14 @@ describe('Report delivery', function () {
       await new Promise<void>((resolve) => slow.listen(0, '127.0.0.1', () => resolve()));
       try {
         const url = `http://127.0.0.1:${(slow.address() as AddressInfo).port}`;
-        const result = await deliverReport({ serviceUrl: url, credentials: both, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 200, retryDelayMs: 10 });
+        const result = await deliverReport({
+          serviceUrl: url,
+          credentials: both,
+          body: '{}',
+          attemptTimeoutMs: 2000,
+          deadlineMs: Date.now() + 200,
+          retryDelayMs: 10,
+        });
         assert.equal(result.delivered, false);
         assert.equal(posts, 1);
         assert.notEqual(result.credential, 'static');
@@ -141,14 +178,25 @@ describe('Report delivery', function () {
     const closed = await ReportReceiver.start();
     const url = closed.url;
     await closed.close();
-    const result = await deliverReport({ serviceUrl: url, body: '{}', attemptTimeoutMs: 1000, deadlineMs: Date.now() + 3000, retryDelayMs: 10 });
+    const result = await deliverReport({
+      serviceUrl: url,
+      body: '{}',
+      attemptTimeoutMs: 1000,
+      deadlineMs: Date.now() + 3000,
+      retryDelayMs: 10,
+    });
     assert.equal(result.delivered, false);
     assert.equal(result.attempts, 2);
     assert.match(result.problem ?? '', /could not be reached \(ECONNREFUSED\)/);
   });
 
   it('starts no attempt once the deadline has passed', async function () {
-    const result = await deliverReport({ serviceUrl: 'http://127.0.0.1:9', body: '{}', attemptTimeoutMs: 1000, deadlineMs: Date.now() - 1 });
+    const result = await deliverReport({
+      serviceUrl: 'http://127.0.0.1:9',
+      body: '{}',
+      attemptTimeoutMs: 1000,
+      deadlineMs: Date.now() - 1,
+    });
     assert.deepEqual(result, { delivered: false, problem: 'no time left to send', attempts: 0 });
   });
 
@@ -158,13 +206,19 @@ describe('Report delivery', function () {
     assert.match(result.problem ?? '', /not an http\(s\) URL/);
   });
 
-  for (const [status, retry] of [[undefined, true], [500, true], [429, true], [404, false], [201, false]] as const) {
+  for (const [status, retry] of [
+    [undefined, true],
+    [500, true],
+    [429, true],
+    [404, false],
+    [201, false],
+  ] as const) {
     it(`${retry ? 'retries' : 'does not retry'} ${status ?? 'a network error'}`, function () {
       assert.equal(isRetryable(status), retry);
     });
   }
 
-  describe('through the agent\'s web proxy', function () {
+  describe("through the agent's web proxy", function () {
     let proxy: ForwardProxy;
     beforeEach(async function () {
       proxy = await ForwardProxy.start('svc', 'pw');
@@ -175,23 +229,48 @@ describe('Report delivery', function () {
 
     it('posts to an http service in absolute form with the proxy credentials, and the bearer token only to the service', async function () {
       receiver = await ReportReceiver.start([201]);
-      const result = await deliverReport({ serviceUrl: receiver.url, credentials: [{ kind: 'oidc', token: 'tok' }], body: '{"a":1}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
+      const result = await deliverReport({
+        serviceUrl: receiver.url,
+        credentials: [{ kind: 'oidc', token: 'tok' }],
+        body: '{"a":1}',
+        attemptTimeoutMs: 2000,
+        deadlineMs: Date.now() + 5000,
+        proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] },
+      });
       assert.deepEqual(result, { delivered: true, status: 201, attempts: 1, credential: 'oidc' });
-      assert.deepEqual(proxy.requests.map((r) => [r.method, r.target, r.accepted]), [['POST', `${receiver.url}/api/v1/reports`, true]]);
-      assert.deepEqual(receiver.received, [{ path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } }]);
+      assert.deepEqual(
+        proxy.requests.map((r) => [r.method, r.target, r.accepted]),
+        [['POST', `${receiver.url}/api/v1/reports`, true]],
+      );
+      assert.deepEqual(receiver.received, [
+        { path: '/api/v1/reports', authorization: 'Bearer tok', contentType: 'application/json', body: { a: 1 } },
+      ]);
     });
 
     it('goes directly to a service in the bypass list', async function () {
       receiver = await ReportReceiver.start([201]);
       const bypass = [`^${receiver.url.replace(/[.]/g, '\\.')}/`];
-      const result = await deliverReport({ serviceUrl: receiver.url, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass } });
+      const result = await deliverReport({
+        serviceUrl: receiver.url,
+        body: '{}',
+        attemptTimeoutMs: 2000,
+        deadlineMs: Date.now() + 5000,
+        proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass },
+      });
       assert.equal(result.delivered, true);
       assert.deepEqual(proxy.requests, []);
     });
 
     it('says the proxy refused its credentials, without retrying', async function () {
       receiver = await ReportReceiver.start([201]);
-      const result = await deliverReport({ serviceUrl: receiver.url, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] } });
+      const result = await deliverReport({
+        serviceUrl: receiver.url,
+        body: '{}',
+        attemptTimeoutMs: 2000,
+        deadlineMs: Date.now() + 5000,
+        retryDelayMs: 10,
+        proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] },
+      });
       assert.deepEqual(result, { delivered: false, status: 407, problem: 'the proxy refused its credentials (407)', attempts: 1 });
       assert.equal(receiver.received.length, 0);
     });
@@ -203,12 +282,37 @@ describe('Report delivery', function () {
       let posts: number;
       before(async function () {
         folder = mkdtempSync(join(tmpdir(), 'cm-tls-'));
-        execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(folder, 'key.pem'), '-out', join(folder, 'cert.pem')], { stdio: 'ignore' });
-        server = createHttpsServer({ key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) }, (req, res) => {
-          posts++;
-          req.resume();
-          res.writeHead(201).end('{}');
-        });
+        execFileSync(
+          'openssl',
+          [
+            'req',
+            '-x509',
+            '-newkey',
+            'ec',
+            '-pkeyopt',
+            'ec_paramgen_curve:prime256v1',
+            '-nodes',
+            '-days',
+            '1',
+            '-subj',
+            '/CN=127.0.0.1',
+            '-addext',
+            'subjectAltName=IP:127.0.0.1',
+            '-keyout',
+            join(folder, 'key.pem'),
+            '-out',
+            join(folder, 'cert.pem'),
+          ],
+          { stdio: 'ignore' },
+        );
+        server = createHttpsServer(
+          { key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) },
+          (req, res) => {
+            posts++;
+            req.resume();
+            res.writeHead(201).end('{}');
+          },
+        );
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
         serviceUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
       });
@@ -221,19 +325,39 @@ describe('Report delivery', function () {
         rmSync(folder, { recursive: true, force: true });
       });
 
-      it('opens a CONNECT tunnel with the proxy credentials and checks the service\'s own certificate through it', async function () {
-        const result = await deliverReport({ serviceUrl, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] } });
+      it("opens a CONNECT tunnel with the proxy credentials and checks the service's own certificate through it", async function () {
+        const result = await deliverReport({
+          serviceUrl,
+          body: '{}',
+          attemptTimeoutMs: 2000,
+          deadlineMs: Date.now() + 5000,
+          retryDelayMs: 10,
+          proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] },
+        });
         // The certificate is self-signed and not trusted by this process: TLS ran with the
         // service through the tunnel, and its certificate was verified, so nothing was posted.
         assert.equal(result.delivered, false);
         assert.match(result.problem ?? '', /through the proxy \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|.*self.signed)/i);
         assert.equal(posts, 0);
         const authority = new URL(serviceUrl).host;
-        assert.deepEqual(proxy.requests.map((r) => [r.method, r.target, r.accepted]), [['CONNECT', authority, true], ['CONNECT', authority, true]]);
+        assert.deepEqual(
+          proxy.requests.map((r) => [r.method, r.target, r.accepted]),
+          [
+            ['CONNECT', authority, true],
+            ['CONNECT', authority, true],
+          ],
+        );
       });
 
       it('says the proxy refused its credentials when it answers CONNECT with 407', async function () {
-        const result = await deliverReport({ serviceUrl, body: '{}', attemptTimeoutMs: 2000, deadlineMs: Date.now() + 5000, retryDelayMs: 10, proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] } });
+        const result = await deliverReport({
+          serviceUrl,
+          body: '{}',
+          attemptTimeoutMs: 2000,
+          deadlineMs: Date.now() + 5000,
+          retryDelayMs: 10,
+          proxy: { url: proxy.url, username: 'svc', password: 'wrong', bypass: [] },
+        });
         assert.deepEqual(result, { delivered: false, problem: 'the proxy refused its credentials (407)', attempts: 1 });
         assert.equal(posts, 0);
       });

@@ -30,7 +30,10 @@ describe('Engine answers', function () {
   });
 
   for (const [headers, identity] of [
-    [{ 'api-version': '1.41', server: 'Docker/20.10.24+dfsg1 (linux)' }, { apiVersion: '1.41', serverVersion: '20.10.24+dfsg1' }],
+    [
+      { 'api-version': '1.41', server: 'Docker/20.10.24+dfsg1 (linux)' },
+      { apiVersion: '1.41', serverVersion: '20.10.24+dfsg1' },
+    ],
     [{ server: 'nginx' }, {}],
     [{}, {}],
   ] as const) {

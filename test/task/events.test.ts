@@ -1,20 +1,35 @@
 import { strict as assert } from 'node:assert';
-import { ENGINE_EVENT_BUFFER, engineTimestamp, eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from '../../tasks/ContainerMappingV1/events';
+import {
+  ENGINE_EVENT_BUFFER,
+  engineTimestamp,
+  eventsPath,
+  mayBeTruncated,
+  parseAgentTime,
+  parseEvents,
+  pushEvents,
+  type EngineEvent,
+} from '../../tasks/ContainerMappingV1/events';
 
 // Shapes as Docker 20.10 (API 1.41) writes them.
-const TAG = '{"status":"tag","id":"sha256:e4d1","Type":"image","Action":"tag","Actor":{"ID":"sha256:e4d1","Attributes":{"name":"127.0.0.1:5000/exp/a:1"}},"scope":"local","time":1795886576,"timeNano":1795886576710978594}';
-const PUSH = '{"status":"push","id":"127.0.0.1:5000/exp/a:1","Type":"image","Action":"push","Actor":{"ID":"127.0.0.1:5000/exp/a:1","Attributes":{"name":"127.0.0.1:5000/exp/a","org.opencontainers.image.revision":"abc"}},"scope":"local","time":1795886576,"timeNano":1795886576773329647}';
-const CONTAINER = '{"status":"create","id":"66c0","from":"sha256:0994","Type":"container","Action":"create","Actor":{"ID":"66c0","Attributes":{"image":"sha256:0994"}},"scope":"local","time":1795886576,"timeNano":1795886576654917630}';
+const TAG =
+  '{"status":"tag","id":"sha256:e4d1","Type":"image","Action":"tag","Actor":{"ID":"sha256:e4d1","Attributes":{"name":"127.0.0.1:5000/exp/a:1"}},"scope":"local","time":1795886576,"timeNano":1795886576710978594}';
+const PUSH =
+  '{"status":"push","id":"127.0.0.1:5000/exp/a:1","Type":"image","Action":"push","Actor":{"ID":"127.0.0.1:5000/exp/a:1","Attributes":{"name":"127.0.0.1:5000/exp/a","org.opencontainers.image.revision":"abc"}},"scope":"local","time":1795886576,"timeNano":1795886576773329647}';
+const CONTAINER =
+  '{"status":"create","id":"66c0","from":"sha256:0994","Type":"container","Action":"create","Actor":{"ID":"66c0","Attributes":{"image":"sha256:0994"}},"scope":"local","time":1795886576,"timeNano":1795886576654917630}';
 
 function event(action: string, seconds: number, actorId = 'x', type = 'image'): EngineEvent {
   return { type, action, actorId, attributes: {}, timeNano: seconds * 1e9 };
 }
 
 describe('Docker engine events', function () {
-  it('parses the engine\'s newline-delimited events into time order', function () {
+  it("parses the engine's newline-delimited events into time order", function () {
     const { events, malformed } = parseEvents(`${PUSH}\n${TAG}\n\n${CONTAINER}\n`);
     assert.equal(malformed, 0);
-    assert.deepEqual(events.map((e) => `${e.type}/${e.action}/${e.actorId}`), ['container/create/66c0', 'image/tag/sha256:e4d1', 'image/push/127.0.0.1:5000/exp/a:1']);
+    assert.deepEqual(
+      events.map((e) => `${e.type}/${e.action}/${e.actorId}`),
+      ['container/create/66c0', 'image/tag/sha256:e4d1', 'image/push/127.0.0.1:5000/exp/a:1'],
+    );
     assert.equal(events[1]?.attributes.name, '127.0.0.1:5000/exp/a:1');
   });
 
@@ -51,14 +66,18 @@ describe('Docker engine events', function () {
     assert.equal(eventsPath(1000, 2500), '/events?since=1.000000000&until=2.500000000');
   });
 
-  it('keeps the push events at or after the window\'s start', function () {
+  it("keeps the push events at or after the window's start", function () {
     const events = [event('push', 9), event('tag', 10), event('push', 10), event('push', 11), event('push', 12, 'c', 'container')];
-    assert.deepEqual(pushEvents(events, 10_000).map((e) => e.timeNano / 1e9), [10, 11]);
+    assert.deepEqual(
+      pushEvents(events, 10_000).map((e) => e.timeNano / 1e9),
+      [10, 11],
+    );
   });
 
   describe('truncation', function () {
-    const full = (oldestSeconds: number) => Array.from({ length: ENGINE_EVENT_BUFFER }, (_, i) => event('create', oldestSeconds + i, 'c', 'container'));
-    it('is suspected when the buffer is full and its oldest event is newer than the window\'s start', function () {
+    const full = (oldestSeconds: number) =>
+      Array.from({ length: ENGINE_EVENT_BUFFER }, (_, i) => event('create', oldestSeconds + i, 'c', 'container'));
+    it("is suspected when the buffer is full and its oldest event is newer than the window's start", function () {
       assert.equal(mayBeTruncated(full(100), 50_000), true);
     });
     it('is ruled out when the oldest event predates the window', function () {

@@ -31,7 +31,11 @@ export class ForwardProxy {
   readonly requests: ProxiedRequest[] = [];
   private readonly sockets = new Set<Socket>();
 
-  private constructor(private readonly server: Server, readonly url: string, private readonly expected: string) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    private readonly expected: string,
+  ) {}
 
   /** Starts a proxy on 127.0.0.1 at a free port that accepts exactly `username`:`password`. */
   static async start(username: string, password: string): Promise<ForwardProxy> {

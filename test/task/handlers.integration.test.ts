@@ -25,7 +25,7 @@ function assertCleanSuccess(run: TaskRun): void {
   assert.equal(run.stderr, '', 'nothing on stderr');
 }
 
-describe('The packaged task under each execution handler\'s Node.js', function () {
+describe("The packaged task under each execution handler's Node.js", function () {
   let dir: string;
   let handlers: string[] = [];
 
@@ -71,13 +71,18 @@ describe('The packaged task under each execution handler\'s Node.js', function (
         const job = newJob(devops.url);
         folders.push(job.tempDirectory);
         const socket = join(tmpdir(), `no-docker-${randomUUID()}.sock`);
-        const run = await runTask(dir, agentEnvironment(job, Date.now() - 5000, { INPUT_DOCKERHOST: `unix://${socket}`, INPUT_SERVICEURL: 'http://127.0.0.1:9' }), 60000, node);
+        const run = await runTask(
+          dir,
+          agentEnvironment(job, Date.now() - 5000, { INPUT_DOCKERHOST: `unix://${socket}`, INPUT_SERVICEURL: 'http://127.0.0.1:9' }),
+          60000,
+          node,
+        );
         assertCleanSuccess(run);
         assert.match(run.stdout, /Nothing to report: no Docker engine at unix:\/\/.* answered \(ENOENT\)/);
         assert.doesNotMatch(run.stdout, /##vso\[task\.debug\]/, 'task-lib was loaded');
       });
 
-      it('reports a push with the registry\'s digest (timeline, OIDC token, image inspect, POST), falls back to the static token on a 401, and attaches the report when the service is down', async function () {
+      it("reports a push with the registry's digest (timeline, OIDC token, image inspect, POST), falls back to the static token on a 401, and attaches the report when the service is down", async function () {
         const job = newJob(devops.url);
         folders.push(job.tempDirectory);
         const pipelineStart = currentWholeSecond();
@@ -89,18 +94,32 @@ describe('The packaged task under each execution handler\'s Node.js', function (
         await pushImage(reference);
         const digest = await registryDigest(REGISTRY, repository, '1');
         const staticToken = `static-${randomUUID()}`;
-        const env = (serviceUrl: string) => agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}`, INPUT_SERVICEURL: serviceUrl, SECRET_CONTAINERMAPPING_TOKEN: staticToken });
+        const env = (serviceUrl: string) =>
+          agentEnvironment(job, pipelineStart, {
+            INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}`,
+            INPUT_SERVICEURL: serviceUrl,
+            SECRET_CONTAINERMAPPING_TOKEN: staticToken,
+          });
 
         receiver = await ReportReceiver.start([401, 201]);
         const delivered = await runTask(dir, env(receiver.url), 60000, node);
         assertCleanSuccess(delivered);
-        assert.deepEqual(receiver.received.map((r) => r.authorization), [`Bearer ${devops.mintedTokens.at(-1) ?? 'none'}`, `Bearer ${staticToken}`]);
+        assert.deepEqual(
+          receiver.received.map((r) => r.authorization),
+          [`Bearer ${devops.mintedTokens.at(-1) ?? 'none'}`, `Bearer ${staticToken}`],
+        );
         const report = receiver.received[1]?.body as Report;
-        assert.deepEqual(report.images.filter((i) => i.repository === repository).map((i) => [i.tag, i.digest]), [['1', digest]]);
+        assert.deepEqual(
+          report.images.filter((i) => i.repository === repository).map((i) => [i.tag, i.digest]),
+          [['1', digest]],
+        );
         assert.equal(report.window.sinceSource, 'timeline');
         assert.match(delivered.stdout, /accepted the static token \(ContainerMapping\.Token\)/);
         for (const secret of [staticToken, job.accessToken, devops.mintedTokens.at(-1) ?? 'none']) {
-          const visible = delivered.stdout.split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n');
+          const visible = delivered.stdout
+            .split('\n')
+            .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+            .join('\n');
           assert.ok(!visible.includes(secret), 'a token was printed');
         }
 

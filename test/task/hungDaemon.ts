@@ -10,7 +10,8 @@ export function hungDaemon(path: string, answerHeaders: boolean): Promise<Server
   const server = createServer((socket) => {
     socket.on('error', () => undefined);
     socket.on('data', () => {
-      if (answerHeaders) socket.write('HTTP/1.0 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24 (linux)\r\nContent-Type: application/json\r\n\r\n');
+      if (answerHeaders)
+        socket.write('HTTP/1.0 200 OK\r\nApi-Version: 1.41\r\nServer: Docker/20.10.24 (linux)\r\nContent-Type: application/json\r\n\r\n');
     });
   });
   return new Promise((resolve) => server.listen(path, () => resolve(server)));

@@ -78,7 +78,10 @@ describe('The injected task keeps personal data out of what it sends and prints'
     assert.match(run.stdout, /##vso\[task\.debug\]/, 'System.Debug was on: the debug log is part of what is checked');
 
     assertNoneIn(body, 'the report sent to the service');
-    assertNoneIn(JSON.stringify({ path: sent?.path, authorization: sent?.authorization, contentType: sent?.contentType }), 'the request to the service');
+    assertNoneIn(
+      JSON.stringify({ path: sent?.path, authorization: sent?.authorization, contentType: sent?.contentType }),
+      'the request to the service',
+    );
     assertNoneIn(run.stdout, "the step's log (stdout)");
     assertNoneIn(run.stderr, "the step's log (stderr)");
   });

@@ -43,7 +43,7 @@ function literal(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-describe('The injected task behind the agent\'s web proxy', function () {
+describe("The injected task behind the agent's web proxy", function () {
   let dir: string;
   let devops: AzureDevOpsStandIn;
   let receiver: ReportReceiver;
@@ -101,7 +101,10 @@ describe('The injected task behind the agent\'s web proxy', function () {
   function assertAzureDevOpsThroughProxy(): void {
     const tunnels = proxy.requests.filter((r) => r.method === 'CONNECT' && r.target === authority(devops.url));
     assert.ok(tunnels.length > 0, `the proxy carried no tunnel to Azure DevOps: ${JSON.stringify(proxy.requests)}`);
-    assert.ok(tunnels.every((t) => t.accepted), 'a tunnel to Azure DevOps went without the right credentials');
+    assert.ok(
+      tunnels.every((t) => t.accepted),
+      'a tunnel to Azure DevOps went without the right credentials',
+    );
     const tunnelled = tunnels.flatMap((t) => t.tunnelled).sort();
     const received = devops.requests.map((r) => `${r.method} ${r.path}`).sort();
     assert.deepEqual(tunnelled, received, 'the stand-in received a request that did not come through the proxy');
@@ -116,13 +119,22 @@ describe('The injected task behind the agent\'s web proxy', function () {
 
     assertAzureDevOpsThroughProxy();
     const posts = proxy.requests.filter((r) => r.method === 'POST');
-    assert.deepEqual(posts.map((p) => [p.target, p.accepted]), [[`${receiver.url}/api/v1/reports`, true]]);
+    assert.deepEqual(
+      posts.map((p) => [p.target, p.accepted]),
+      [[`${receiver.url}/api/v1/reports`, true]],
+    );
     assert.equal(receiver.received.length, 1);
     const report = receiver.received[0]?.body as Report;
     assert.equal(report.window.sinceSource, 'timeline');
-    assert.deepEqual(report.images.filter((i) => i.repository === repository).map((i) => i.tag), ['1']);
+    assert.deepEqual(
+      report.images.filter((i) => i.repository === repository).map((i) => i.tag),
+      ['1'],
+    );
     assert.equal(receiver.received[0]?.authorization, `Bearer ${devops.mintedTokens[0] ?? '?'}`);
-    assert.ok(proxy.requests.every((r) => r.accepted), 'the task sent a request without the proxy credentials');
+    assert.ok(
+      proxy.requests.every((r) => r.accepted),
+      'the task sent a request without the proxy credentials',
+    );
     assert.equal(run.stderr, '', 'the step wrote to stderr');
     assertPasswordHidden(run, password);
   });
@@ -135,7 +147,11 @@ describe('The injected task behind the agent\'s web proxy', function () {
 
     assertAzureDevOpsThroughProxy();
     assert.equal(receiver.received.length, 1, 'the report did not arrive');
-    assert.deepEqual(proxy.requests.filter((r) => r.method === 'POST' || r.target.includes(authority(receiver.url))), [], 'the bypassed service was reached through the proxy');
+    assert.deepEqual(
+      proxy.requests.filter((r) => r.method === 'POST' || r.target.includes(authority(receiver.url))),
+      [],
+      'the bypassed service was reached through the proxy',
+    );
     assertPasswordHidden(run, password);
   });
 

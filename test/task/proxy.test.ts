@@ -1,12 +1,26 @@
 import { strict as assert } from 'node:assert';
-import { environmentSource, proxyBypassList, readProxySettings, readRunContext, type ProxySettings } from '../../tasks/ContainerMappingV1/settings';
+import {
+  environmentSource,
+  proxyBypassList,
+  readProxySettings,
+  readRunContext,
+  type ProxySettings,
+} from '../../tasks/ContainerMappingV1/settings';
 import { apiProxyOptions, proxyAuthorization, proxyFor } from '../../tasks/ContainerMappingV1/proxy';
 
-describe('The agent\'s web proxy', function () {
+describe("The agent's web proxy", function () {
   describe('is read from the variables the agent sets', function () {
     const cases: { name: string; env: Record<string, string>; expected: ProxySettings | undefined }[] = [
-      { name: 'none when Agent.ProxyUrl is not set', env: { AGENT_PROXYUSERNAME: 'u', SECRET_AGENT_PROXYPASSWORD: 'p' }, expected: undefined },
-      { name: 'the URL alone, without credentials', env: { AGENT_PROXYURL: 'http://proxy.corp:8080' }, expected: { url: 'http://proxy.corp:8080', bypass: [] } },
+      {
+        name: 'none when Agent.ProxyUrl is not set',
+        env: { AGENT_PROXYUSERNAME: 'u', SECRET_AGENT_PROXYPASSWORD: 'p' },
+        expected: undefined,
+      },
+      {
+        name: 'the URL alone, without credentials',
+        env: { AGENT_PROXYURL: 'http://proxy.corp:8080' },
+        expected: { url: 'http://proxy.corp:8080', bypass: [] },
+      },
       {
         name: 'the user name and the secret password',
         env: { AGENT_PROXYURL: 'http://proxy.corp:8080/', AGENT_PROXYUSERNAME: 'svc', SECRET_AGENT_PROXYPASSWORD: 's3cret' },
@@ -14,7 +28,12 @@ describe('The agent\'s web proxy', function () {
       },
       {
         name: 'the secret password before a plain variable of the same name',
-        env: { AGENT_PROXYURL: 'http://proxy.corp', AGENT_PROXYUSERNAME: 'svc', SECRET_AGENT_PROXYPASSWORD: 'secret', AGENT_PROXYPASSWORD: 'plain' },
+        env: {
+          AGENT_PROXYURL: 'http://proxy.corp',
+          AGENT_PROXYUSERNAME: 'svc',
+          SECRET_AGENT_PROXYPASSWORD: 'secret',
+          AGENT_PROXYPASSWORD: 'plain',
+        },
         expected: { url: 'http://proxy.corp', username: 'svc', password: 'secret', bypass: [] },
       },
       {
@@ -42,7 +61,13 @@ describe('The agent\'s web proxy', function () {
     }
 
     it('is part of the RunContext, and absent from it when there is no proxy', function () {
-      assert.deepEqual(readRunContext(environmentSource({ AGENT_PROXYURL: 'http://proxy.corp:8080', AGENT_PROXYUSERNAME: 'svc', SECRET_AGENT_PROXYPASSWORD: 'pw' }), {}).proxy, { url: 'http://proxy.corp:8080', username: 'svc', password: 'pw', bypass: [] });
+      assert.deepEqual(
+        readRunContext(
+          environmentSource({ AGENT_PROXYURL: 'http://proxy.corp:8080', AGENT_PROXYUSERNAME: 'svc', SECRET_AGENT_PROXYPASSWORD: 'pw' }),
+          {},
+        ).proxy,
+        { url: 'http://proxy.corp:8080', username: 'svc', password: 'pw', bypass: [] },
+      );
       assert.equal('proxy' in readRunContext(environmentSource({ SYSTEM_JOBID: 'j' }), {}), false);
     });
   });
@@ -64,7 +89,10 @@ describe('The agent\'s web proxy', function () {
   });
 
   describe('decides which requests go through it', function () {
-    const proxy: ProxySettings = { url: 'http://proxy.corp:8080', bypass: ['github\\.com', '^https://mapping\\.internal\\.corp(:\\d+)?/', '127\\.0\\.0\\.1:5999'] };
+    const proxy: ProxySettings = {
+      url: 'http://proxy.corp:8080',
+      bypass: ['github\\.com', '^https://mapping\\.internal\\.corp(:\\d+)?/', '127\\.0\\.0\\.1:5999'],
+    };
     const cases: [string, boolean][] = [
       ['https://dev.azure.com/contoso/_apis/build', true],
       ['https://mapping.internal.corp/api/v1/reports', false],
@@ -89,7 +117,10 @@ describe('The agent\'s web proxy', function () {
 
   describe('credentials', function () {
     it('authenticates with Basic user:password when a user name is set', function () {
-      assert.equal(proxyAuthorization({ url: 'http://p', username: 'svc', password: 'pw', bypass: [] }), `Basic ${Buffer.from('svc:pw').toString('base64')}`);
+      assert.equal(
+        proxyAuthorization({ url: 'http://p', username: 'svc', password: 'pw', bypass: [] }),
+        `Basic ${Buffer.from('svc:pw').toString('base64')}`,
+      );
       assert.equal(proxyAuthorization({ url: 'http://p', username: 'svc', bypass: [] }), `Basic ${Buffer.from('svc:').toString('base64')}`);
     });
 
@@ -98,8 +129,16 @@ describe('The agent\'s web proxy', function () {
     });
 
     it('hands azure-devops-node-api the proxy, its credentials and the bypass list', function () {
-      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', username: 'svc', password: 'pw', bypass: ['a'] }), { proxyUrl: 'http://p:1', proxyUsername: 'svc', proxyPassword: 'pw', proxyBypassHosts: ['a'] });
-      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', password: 'pw', bypass: [] }), { proxyUrl: 'http://p:1', proxyBypassHosts: [] });
+      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', username: 'svc', password: 'pw', bypass: ['a'] }), {
+        proxyUrl: 'http://p:1',
+        proxyUsername: 'svc',
+        proxyPassword: 'pw',
+        proxyBypassHosts: ['a'],
+      });
+      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', password: 'pw', bypass: [] }), {
+        proxyUrl: 'http://p:1',
+        proxyBypassHosts: [],
+      });
     });
   });
 });

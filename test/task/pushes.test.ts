@@ -19,8 +19,17 @@ describe('Push resolution', function () {
   describe('planning', function () {
     it('takes the image a tag held at push time from the tag event before the push', function () {
       const events = [tag('reg:5000/app:1', ID1, 1), push('reg:5000/app:1', 2), tag('reg:5000/app:1', ID2, 3), push('reg:5000/app:1', 4)];
-      const plan = planPushes(events, events.filter((e) => e.action === 'push'));
-      assert.deepEqual(plan.pushes.map((p) => [p.name, p.imageId]), [['reg:5000/app:1', ID1], ['reg:5000/app:1', ID2]]);
+      const plan = planPushes(
+        events,
+        events.filter((e) => e.action === 'push'),
+      );
+      assert.deepEqual(
+        plan.pushes.map((p) => [p.name, p.imageId]),
+        [
+          ['reg:5000/app:1', ID1],
+          ['reg:5000/app:1', ID2],
+        ],
+      );
       assert.deepEqual(plan.warnings, []);
     });
 
@@ -29,7 +38,7 @@ describe('Push resolution', function () {
       assert.equal(planPushes(events, [events[1] as EngineEvent]).pushes[0]?.imageId, ID1);
     });
 
-    it('uses the tag\'s current image when no tag event is in the window', function () {
+    it("uses the tag's current image when no tag event is in the window", function () {
       const events = [push('reg:5000/app:1', 2)];
       const plan = planPushes(events, events);
       assert.equal(plan.pushes[0]?.imageId, undefined);
@@ -38,30 +47,77 @@ describe('Push resolution', function () {
 
     it('warns instead of guessing when the tag moved after a push it cannot date', function () {
       const events = [push('reg:5000/app:1', 2), tag('reg:5000/app:1', ID2, 3), push('reg:5000/app:1', 4)];
-      const plan = planPushes(events, events.filter((e) => e.action === 'push'));
-      assert.deepEqual(plan.pushes.map((p) => p.imageId), [ID2]);
-      assert.deepEqual(plan.warnings.map((w) => w.code), ['push-not-recoverable']);
+      const plan = planPushes(
+        events,
+        events.filter((e) => e.action === 'push'),
+      );
+      assert.deepEqual(
+        plan.pushes.map((p) => p.imageId),
+        [ID2],
+      );
+      assert.deepEqual(
+        plan.warnings.map((w) => w.code),
+        ['push-not-recoverable'],
+      );
     });
 
     it('counts the same image pushed twice under one name once', function () {
       const events = [tag('reg:5000/app:1', ID1, 1), push('reg:5000/app:1', 2), push('reg:5000/app:1', 3)];
-      assert.equal(planPushes(events, events.filter((e) => e.action === 'push')).pushes.length, 1);
+      assert.equal(
+        planPushes(
+          events,
+          events.filter((e) => e.action === 'push'),
+        ).pushes.length,
+        1,
+      );
     });
 
     it('skips, with a warning, a push event that names no valid reference', function () {
       const plan = planPushes([], [push('UPPER/Case::bad', 1)]);
       assert.equal(plan.pushes.length, 0);
-      assert.deepEqual(plan.warnings.map((w) => w.code), ['unparsable-reference']);
+      assert.deepEqual(
+        plan.warnings.map((w) => w.code),
+        ['unparsable-reference'],
+      );
     });
   });
 
   describe('digest choice', function () {
     const cases: { name: string; repoDigests: string[]; reference: string; digest?: string; candidates: number }[] = [
-      { name: 'picks the entry of the pushed repository', repoDigests: [`other:5000/app@${D2}`, `reg:5000/app@${D1}`], reference: 'reg:5000/app:1', digest: D1, candidates: 1 },
-      { name: 'normalises Docker Hub names', repoDigests: [`nginx@${D1}`], reference: 'docker.io/library/nginx:1', digest: D1, candidates: 1 },
-      { name: 'tells apart repositories that share a prefix', repoDigests: [`reg:5000/app-extra@${D2}`], reference: 'reg:5000/app:1', candidates: 0 },
-      { name: 'counts several digests in one repository', repoDigests: [`reg:5000/app@${D1}`, `reg:5000/app@${D2}`], reference: 'reg:5000/app:1', digest: D1, candidates: 2 },
-      { name: 'ignores entries it cannot parse', repoDigests: ['???', `reg:5000/app@${D1}`], reference: 'reg:5000/app:1', digest: D1, candidates: 1 },
+      {
+        name: 'picks the entry of the pushed repository',
+        repoDigests: [`other:5000/app@${D2}`, `reg:5000/app@${D1}`],
+        reference: 'reg:5000/app:1',
+        digest: D1,
+        candidates: 1,
+      },
+      {
+        name: 'normalises Docker Hub names',
+        repoDigests: [`nginx@${D1}`],
+        reference: 'docker.io/library/nginx:1',
+        digest: D1,
+        candidates: 1,
+      },
+      {
+        name: 'tells apart repositories that share a prefix',
+        repoDigests: [`reg:5000/app-extra@${D2}`],
+        reference: 'reg:5000/app:1',
+        candidates: 0,
+      },
+      {
+        name: 'counts several digests in one repository',
+        repoDigests: [`reg:5000/app@${D1}`, `reg:5000/app@${D2}`],
+        reference: 'reg:5000/app:1',
+        digest: D1,
+        candidates: 2,
+      },
+      {
+        name: 'ignores entries it cannot parse',
+        repoDigests: ['???', `reg:5000/app@${D1}`],
+        reference: 'reg:5000/app:1',
+        digest: D1,
+        candidates: 1,
+      },
     ];
     for (const c of cases) {
       it(c.name, function () {
@@ -73,16 +129,26 @@ describe('Push resolution', function () {
   });
 
   it('keeps only provenance labels', function () {
-    assert.deepEqual(selectLabels({ 'org.opencontainers.image.revision': 'abc', 'org.label-schema.vcs-url': 'u', maintainer: 'someone@example.test' }), {
-      'org.opencontainers.image.revision': 'abc',
-      'org.label-schema.vcs-url': 'u',
-    });
+    assert.deepEqual(
+      selectLabels({ 'org.opencontainers.image.revision': 'abc', 'org.label-schema.vcs-url': 'u', maintainer: 'someone@example.test' }),
+      {
+        'org.opencontainers.image.revision': 'abc',
+        'org.label-schema.vcs-url': 'u',
+      },
+    );
     assert.equal(selectLabels({ maintainer: 'x' }), undefined);
   });
 
   describe('resolution through inspect', function () {
     const images: Record<string, InspectedImage> = {
-      [ID1]: { id: ID1, repoDigests: [`reg:5000/app@${D1}`], os: 'linux', architecture: 'amd64', created: '2026-11-28T17:00:00.123456789Z', labels: { 'org.opencontainers.image.source': 'https://x.test/r' } },
+      [ID1]: {
+        id: ID1,
+        repoDigests: [`reg:5000/app@${D1}`],
+        os: 'linux',
+        architecture: 'amd64',
+        created: '2026-11-28T17:00:00.123456789Z',
+        labels: { 'org.opencontainers.image.source': 'https://x.test/r' },
+      },
       'reg:5000/app:2': { id: ID2, repoDigests: [] },
     };
     const inspect = (name: string) => Promise.resolve(images[name]);
@@ -109,7 +175,10 @@ describe('Push resolution', function () {
           origin: 'docker-events',
         },
       ]);
-      assert.deepEqual(warnings.map((w) => w.code), ['digest-not-found', 'image-gone']);
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['digest-not-found', 'image-gone'],
+      );
     });
   });
 });

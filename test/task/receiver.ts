@@ -18,7 +18,11 @@ export interface ReceivedReport {
 export class ReportReceiver {
   readonly received: ReceivedReport[] = [];
 
-  private constructor(private readonly server: Server, readonly url: string, private readonly statuses: number[]) {}
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    private readonly statuses: number[],
+  ) {}
 
   /**
    * Starts a receiver. `statuses` are answered in turn (the last one repeats); default 201.

@@ -9,7 +9,6 @@ import { join } from 'node:path';
 import { buildAndExtractTask } from '../support/vsix';
 import { randomUUID } from 'node:crypto';
 
-
 /**
  * The folder holding the task's `index.js`, extracted from the `.vsix` that `npm run package`
  * builds (one build per test process, shared with every suite that runs the shipped task).
@@ -113,10 +112,19 @@ export interface TaskRun {
  * Spawns `node index.js` in `directory` with exactly `env`; kills it after `killAfterMs`.
  * `node` is the Node.js binary, as an agent's handler picks one (default: the one running the tests).
  */
-export function runTask(directory: string, env: Record<string, string>, killAfterMs = 60000, node: string = process.execPath): Promise<TaskRun> {
+export function runTask(
+  directory: string,
+  env: Record<string, string>,
+  killAfterMs = 60000,
+  node: string = process.execPath,
+): Promise<TaskRun> {
   return new Promise((ok, fail) => {
     const started = Date.now();
-    const child = spawn(node, [join(directory, 'index.js')], { cwd: env.AGENT_TEMPDIRECTORY ?? directory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(node, [join(directory, 'index.js')], {
+      cwd: env.AGENT_TEMPDIRECTORY ?? directory,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));

@@ -1,13 +1,39 @@
 import { strict as assert } from 'node:assert';
-import { accessTokenOf, DEFAULT_TIME_LIMIT_SECONDS, environmentSource, readRunContext, variableEnvName } from '../../tasks/ContainerMappingV1/settings';
+import {
+  accessTokenOf,
+  DEFAULT_TIME_LIMIT_SECONDS,
+  environmentSource,
+  readRunContext,
+  variableEnvName,
+} from '../../tasks/ContainerMappingV1/settings';
 
 describe('Task settings', function () {
   describe('the service URL', function () {
     const cases: { name: string; env: Record<string, string>; defaults: { serviceUrl?: string }; expected: string | undefined }[] = [
-      { name: 'comes from the task input first', env: { INPUT_SERVICEURL: 'https://input.test', CONTAINERMAPPING_SERVICEURL: 'https://variable.test' }, defaults: { serviceUrl: 'https://baked.test' }, expected: 'https://input.test' },
-      { name: 'comes from the pipeline variable when there is no input', env: { CONTAINERMAPPING_SERVICEURL: 'https://variable.test/' }, defaults: { serviceUrl: 'https://baked.test' }, expected: 'https://variable.test' },
-      { name: 'comes from defaults.json when neither is set', env: {}, defaults: { serviceUrl: 'https://baked.test//' }, expected: 'https://baked.test' },
-      { name: 'skips blank values', env: { INPUT_SERVICEURL: '  ', CONTAINERMAPPING_SERVICEURL: '' }, defaults: { serviceUrl: 'https://baked.test' }, expected: 'https://baked.test' },
+      {
+        name: 'comes from the task input first',
+        env: { INPUT_SERVICEURL: 'https://input.test', CONTAINERMAPPING_SERVICEURL: 'https://variable.test' },
+        defaults: { serviceUrl: 'https://baked.test' },
+        expected: 'https://input.test',
+      },
+      {
+        name: 'comes from the pipeline variable when there is no input',
+        env: { CONTAINERMAPPING_SERVICEURL: 'https://variable.test/' },
+        defaults: { serviceUrl: 'https://baked.test' },
+        expected: 'https://variable.test',
+      },
+      {
+        name: 'comes from defaults.json when neither is set',
+        env: {},
+        defaults: { serviceUrl: 'https://baked.test//' },
+        expected: 'https://baked.test',
+      },
+      {
+        name: 'skips blank values',
+        env: { INPUT_SERVICEURL: '  ', CONTAINERMAPPING_SERVICEURL: '' },
+        defaults: { serviceUrl: 'https://baked.test' },
+        expected: 'https://baked.test',
+      },
       { name: 'is absent when nothing sets it', env: {}, defaults: { serviceUrl: '' }, expected: undefined },
     ];
     for (const c of cases) {
@@ -18,7 +44,14 @@ describe('Task settings', function () {
   });
 
   describe('the opt-out variable', function () {
-    for (const [value, disabled] of [['true', true], ['True', true], ['1', true], ['false', false], ['', false], ['no', false]] as const) {
+    for (const [value, disabled] of [
+      ['true', true],
+      ['True', true],
+      ['1', true],
+      ['false', false],
+      ['', false],
+      ['no', false],
+    ] as const) {
       it(`reads ContainerMapping.Disabled=${JSON.stringify(value)} as ${disabled ? 'opted out' : 'not opted out'}`, function () {
         assert.equal(readRunContext(environmentSource({ CONTAINERMAPPING_DISABLED: value }), {}).disabled, disabled);
       });
@@ -41,15 +74,27 @@ describe('Task settings', function () {
   });
 
   it('prefers the dockerHost input over ContainerMapping.DockerHost', function () {
-    const ctx = readRunContext(environmentSource({ INPUT_DOCKERHOST: 'unix:///a.sock', CONTAINERMAPPING_DOCKERHOST: 'unix:///b.sock' }), {});
+    const ctx = readRunContext(
+      environmentSource({ INPUT_DOCKERHOST: 'unix:///a.sock', CONTAINERMAPPING_DOCKERHOST: 'unix:///b.sock' }),
+      {},
+    );
     assert.equal(ctx.dockerHost, 'unix:///a.sock');
     assert.equal(readRunContext(environmentSource({ CONTAINERMAPPING_DOCKERHOST: 'unix:///b.sock' }), {}).dockerHost, 'unix:///b.sock');
   });
 
   it('defaults the metadata folder to Agent.TempDirectory/container-mapping', function () {
-    assert.equal(readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: '/a/_temp' }), {}, 'linux').metadataFolder, '/a/_temp/container-mapping');
-    assert.equal(readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: 'D:\\a\\_temp' }), {}, 'win32').metadataFolder, 'D:\\a\\_temp\\container-mapping');
-    assert.equal(readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: '/a/_temp', INPUT_METADATAFOLDER: '/meta' }), {}).metadataFolder, '/meta');
+    assert.equal(
+      readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: '/a/_temp' }), {}, 'linux').metadataFolder,
+      '/a/_temp/container-mapping',
+    );
+    assert.equal(
+      readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: 'D:\\a\\_temp' }), {}, 'win32').metadataFolder,
+      'D:\\a\\_temp\\container-mapping',
+    );
+    assert.equal(
+      readRunContext(environmentSource({ AGENT_TEMPDIRECTORY: '/a/_temp', INPUT_METADATAFOLDER: '/meta' }), {}).metadataFolder,
+      '/meta',
+    );
   });
 
   it('reads the static token only from the secret variable, and the job token from the SystemVssConnection endpoint', function () {
@@ -67,8 +112,17 @@ describe('Task settings', function () {
     assert.equal(ctx.jobConnectionUrl, 'https://dev.azure.com/contoso/');
   });
 
-  it('reads the run identity from the agent\'s variables', function () {
-    const run = readRunContext(environmentSource({ BUILD_BUILDID: '42', SYSTEM_JOBATTEMPT: '2', BUILD_REPOSITORY_ID: 'r1', AGENT_NAME: 'a1', BUILD_BUILDNUMBER: '20261128.3' }), {}).run;
+  it("reads the run identity from the agent's variables", function () {
+    const run = readRunContext(
+      environmentSource({
+        BUILD_BUILDID: '42',
+        SYSTEM_JOBATTEMPT: '2',
+        BUILD_REPOSITORY_ID: 'r1',
+        AGENT_NAME: 'a1',
+        BUILD_BUILDNUMBER: '20261128.3',
+      }),
+      {},
+    ).run;
     assert.equal(run.buildId, 42);
     assert.equal(run.jobAttempt, 2);
     assert.equal(run.repositoryId, 'r1');
@@ -104,7 +158,11 @@ describe('Task settings', function () {
     });
   }
 
-  for (const [name, env] of [['Build.Repository.ID', 'BUILD_REPOSITORY_ID'], ['ContainerMapping.Disabled', 'CONTAINERMAPPING_DISABLED'], ['serviceUrl', 'SERVICEURL']] as const) {
+  for (const [name, env] of [
+    ['Build.Repository.ID', 'BUILD_REPOSITORY_ID'],
+    ['ContainerMapping.Disabled', 'CONTAINERMAPPING_DISABLED'],
+    ['serviceUrl', 'SERVICEURL'],
+  ] as const) {
     it(`spells ${name} as the environment variable ${env}`, function () {
       assert.equal(variableEnvName(name), env);
     });

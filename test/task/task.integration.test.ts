@@ -13,7 +13,15 @@ import { ReportSchema, type Report } from '../../common/report';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import { DOCKER_SOCKET, REGISTRY, SECOND_REGISTRY, requireDocker, requireRegistry } from '../support/services';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
-import { buildScratchImage, pushEventTimeNano, pushImage, registryDigest, removeImages, tagImage, uniqueRepository } from '../support/docker';
+import {
+  buildScratchImage,
+  pushEventTimeNano,
+  pushImage,
+  registryDigest,
+  removeImages,
+  tagImage,
+  uniqueRepository,
+} from '../support/docker';
 import { waitFor } from '../support/waitFor';
 import { ReportReceiver } from './receiver';
 import { hungDaemon } from './hungDaemon';
@@ -47,7 +55,10 @@ function assertSucceeded(run: TaskRun): void {
 
 /** Asserts a secret shows up only inside `##vso[task.setsecret]` commands, which the agent consumes. */
 function assertNeverPrinted(run: TaskRun, secret: string): void {
-  const visible = run.stdout.split('\n').filter((line) => !line.startsWith('##vso[task.setsecret]')).join('\n');
+  const visible = run.stdout
+    .split('\n')
+    .filter((line) => !line.startsWith('##vso[task.setsecret]'))
+    .join('\n');
   assert.ok(!visible.includes(secret), 'a token was printed to stdout');
   assert.ok(!run.stderr.includes(secret), 'a token was printed to stderr');
 }
@@ -86,7 +97,10 @@ describe('The injected task, run as the agent runs it', function () {
   async function startJob(): Promise<{ pipelineStart: number; jobStart: number }> {
     const pipelineStart = currentWholeSecond();
     const jobStart = Date.now();
-    devops.setTimeline(job.buildId, [{ id: randomUUID(), startTime: new Date(pipelineStart).toISOString() }, { id: job.jobId, startTime: new Date(jobStart).toISOString() }]);
+    devops.setTimeline(job.buildId, [
+      { id: randomUUID(), startTime: new Date(pipelineStart).toISOString() },
+      { id: job.jobId, startTime: new Date(jobStart).toISOString() },
+    ]);
     return { pipelineStart, jobStart };
   }
 
@@ -118,12 +132,16 @@ describe('The injected task, run as the agent runs it', function () {
     assert.equal(devops.requests.length, 0);
   });
 
-  it('reports three pushes (one image under two tags, two registries) with the registries\' digests, authenticated by the job\'s OIDC token', async function () {
+  it("reports three pushes (one image under two tags, two registries) with the registries' digests, authenticated by the job's OIDC token", async function () {
     const repoA = uniqueRepository('three-a');
     const repoB = uniqueRepository('three-b');
     const { pipelineStart } = await startJob();
     const first = `${REGISTRY}/${repoA}:1.4.2`;
-    const imageId = await build(first, `three ${randomUUID()}`, { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/web-api', 'com.example.private': 'x' });
+    const imageId = await build(first, `three ${randomUUID()}`, {
+      'org.opencontainers.image.revision': 'abc123',
+      'org.opencontainers.image.source': 'https://example.test/web-api',
+      'com.example.private': 'x',
+    });
     const second = `${REGISTRY}/${repoA}:latest`;
     const third = `${SECOND_REGISTRY}/${repoB}:1.4.2`;
     await tagImage(first, second);
@@ -141,25 +159,45 @@ describe('The injected task, run as the agent runs it', function () {
     const mine = imagesIn(report, [repoA, repoB]);
     assert.equal(mine.length, 3, JSON.stringify(report.images, null, 2));
     for (const image of mine) {
-      assert.equal(image.digest, await registryDigest(image.registry, image.repository, image.tag ?? ''), `${image.registry}/${image.repository}:${image.tag}`);
+      assert.equal(
+        image.digest,
+        await registryDigest(image.registry, image.repository, image.tag ?? ''),
+        `${image.registry}/${image.repository}:${image.tag}`,
+      );
       assert.equal(image.imageId, imageId);
       assert.equal(image.origin, 'docker-events');
       assert.equal(image.os, 'linux');
-      assert.deepEqual(image.labels, { 'org.opencontainers.image.revision': 'abc123', 'org.opencontainers.image.source': 'https://example.test/web-api' });
+      assert.deepEqual(image.labels, {
+        'org.opencontainers.image.revision': 'abc123',
+        'org.opencontainers.image.source': 'https://example.test/web-api',
+      });
     }
     assert.deepEqual(mine.map((i) => `${i.registry}/${i.repository}:${i.tag}`).sort(), [first, second, third].sort());
     assert.equal(report.window.sinceSource, 'timeline');
     assert.equal(report.pipeline.runId, job.buildId);
     assert.equal(report.source.commit, '3f2a9c0e5b1d4a7f8e6c2b0a9d8e7f6a5b4c3d2e');
     assert.equal(report.agent.selfHosted, false);
-    assert.equal(report.idempotencyKey, computeIdempotencyKey({ organizationUrl: job.collectionUri, projectId: job.projectId, hub: 'build', runId: job.buildId, jobId: job.jobId, jobAttempt: 1 }));
+    assert.equal(
+      report.idempotencyKey,
+      computeIdempotencyKey({
+        organizationUrl: job.collectionUri,
+        projectId: job.projectId,
+        hub: 'build',
+        runId: job.buildId,
+        jobId: job.jobId,
+        jobAttempt: 1,
+      }),
+    );
     assert.equal(report.collector.dockerApiVersion, '1.41');
 
     // Authentication: the job's token asked for an OIDC token for this very job, and that token was sent.
     const oidc = devops.requestsTo('oidc');
     assert.equal(oidc.length, 1);
     assert.equal(oidc[0]?.authorization, `Bearer ${job.accessToken}`);
-    assert.equal(oidc[0]?.path, `/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`);
+    assert.equal(
+      oidc[0]?.path,
+      `/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`,
+    );
     assert.equal(devops.requestsTo('timeline')[0]?.authorization, `Bearer ${job.accessToken}`);
     assert.equal(receiver.received[0]?.authorization, `Bearer ${devops.mintedTokens[0]}`);
     assert.equal(receiver.received[0]?.path, '/api/v1/reports');
@@ -167,7 +205,10 @@ describe('The injected task, run as the agent runs it', function () {
 
     // One group, a line naming the run and the digests; no token anywhere in the output.
     assert.match(run.stdout, /##\[group\]Container mapping\n/);
-    assert.match(run.stdout, new RegExp(`Mapped \\d+ pushed images to run 20261128\\.${job.buildId}: .*${repoA.replace('/', '\\/')}:1\\.4\\.2 → sha256:`));
+    assert.match(
+      run.stdout,
+      new RegExp(`Mapped \\d+ pushed images to run 20261128\\.${job.buildId}: .*${repoA.replace('/', '\\/')}:1\\.4\\.2 → sha256:`),
+    );
     assert.match(run.stdout, /##\[endgroup\]\n$/);
     for (const secret of [job.accessToken, staticToken, devops.mintedTokens[0] ?? 'none']) assertNeverPrinted(run, secret);
   });
@@ -188,7 +229,13 @@ describe('The injected task, run as the agent runs it', function () {
     const run = await runTask(dir, env(pipelineStart));
     assertSucceeded(run);
     const mine = imagesIn(onlyReport(receiver), [repo]);
-    assert.deepEqual(mine.map((i) => [i.digest, i.imageId]), [[firstDigest, firstId], [secondDigest, secondId]]);
+    assert.deepEqual(
+      mine.map((i) => [i.digest, i.imageId]),
+      [
+        [firstDigest, firstId],
+        [secondDigest, secondId],
+      ],
+    );
     // The first digest is still the registry's manifest for that push.
     assert.equal(await registryDigest(REGISTRY, repo, firstDigest), firstDigest);
   });
@@ -201,7 +248,7 @@ describe('The injected task, run as the agent runs it', function () {
     await pushImage(before);
     // The job starts in the first millisecond after the engine recorded that push, and the next push waits for it.
     const jobStart = Math.floor((await pushEventTimeNano(before, pipelineStart)) / 1e6) + 1;
-    await waitFor('the clock to reach the job\'s start', () => Date.now() >= jobStart);
+    await waitFor("the clock to reach the job's start", () => Date.now() >= jobStart);
     devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(jobStart).toISOString() }]);
     const during = `${REGISTRY}/${repo}:during`;
     await build(during, `during ${randomUUID()}`);
@@ -210,7 +257,10 @@ describe('The injected task, run as the agent runs it', function () {
     const run = await runTask(dir, env(pipelineStart));
     assertSucceeded(run);
     const report = onlyReport(receiver);
-    assert.deepEqual(imagesIn(report, [repo]).map((i) => i.tag), ['during']);
+    assert.deepEqual(
+      imagesIn(report, [repo]).map((i) => i.tag),
+      ['during'],
+    );
     assert.equal(report.window.since, new Date(jobStart).toISOString());
   });
 
@@ -247,7 +297,10 @@ describe('The injected task, run as the agent runs it', function () {
     assert.ok(path.startsWith(job.tempDirectory), 'the report is written under Agent.TempDirectory');
     const attached = JSON.parse(readFileSync(path, 'utf8')) as unknown;
     assert.ok(validateReport(attached), ajv.errorsText(validateReport.errors));
-    assert.deepEqual(imagesIn(attached as Report, [repo]).map((i) => i.tag), ['1']);
+    assert.deepEqual(
+      imagesIn(attached as Report, [repo]).map((i) => i.tag),
+      ['1'],
+    );
     assert.match(run.stdout, /##vso\[task\.logissue type=warning\].*not delivered.*attached/);
   });
 
@@ -261,25 +314,36 @@ describe('The injected task, run as the agent runs it', function () {
     const downUrl = closed.url;
     await closed.close();
 
-    const run = await runTask(dir, env(pipelineStart, {
-      INPUT_SERVICEURL: downUrl,
-      SYSTEM_HOSTTYPE: 'release',
-      RELEASE_RELEASEID: '9',
-      RELEASE_RELEASENAME: 'Release-9',
-      RELEASE_DEFINITIONID: '3',
-      RELEASE_DEFINITIONNAME: 'web deploy',
-    }));
+    const run = await runTask(
+      dir,
+      env(pipelineStart, {
+        INPUT_SERVICEURL: downUrl,
+        SYSTEM_HOSTTYPE: 'release',
+        RELEASE_RELEASEID: '9',
+        RELEASE_RELEASENAME: 'Release-9',
+        RELEASE_DEFINITIONID: '3',
+        RELEASE_DEFINITIONNAME: 'web deploy',
+      }),
+    );
     assertSucceeded(run);
     assert.doesNotMatch(run.stdout, /task\.addattachment/);
     assert.doesNotMatch(run.stdout, /for the service to collect/);
-    assert.match(run.stdout, /##vso\[task\.logissue type=warning\].*not delivered.*backfill collects build attachments only.*printed in this step's log/);
-    const printed = /^Undelivered report \(send it to the service with POST \/api\/v1\/reports and an ingest token\): (\{.*\})$/m.exec(run.stdout);
+    assert.match(
+      run.stdout,
+      /##vso\[task\.logissue type=warning\].*not delivered.*backfill collects build attachments only.*printed in this step's log/,
+    );
+    const printed = /^Undelivered report \(send it to the service with POST \/api\/v1\/reports and an ingest token\): (\{.*\})$/m.exec(
+      run.stdout,
+    );
     assert.ok(printed?.[1], `no report in the log:\n${run.stdout}`);
     const report = JSON.parse(printed[1]) as unknown;
     assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
     assert.equal((report as Report).pipeline.hub, 'release');
     assert.equal((report as Report).pipeline.runId, 9);
-    assert.deepEqual(imagesIn(report as Report, [repo]).map((i) => i.tag), ['1']);
+    assert.deepEqual(
+      imagesIn(report as Report, [repo]).map((i) => i.tag),
+      ['1'],
+    );
     assert.match(run.stdout, /##vso\[task\.complete result=SucceededWithIssues/);
   });
 
@@ -326,15 +390,24 @@ describe('The injected task, run as the agent runs it', function () {
     const folder = join(job.tempDirectory, 'container-mapping');
     mkdirSync(folder);
     const digest = `sha256:${'ab'.repeat(32)}`;
-    writeFileSync(join(folder, 'web.json'), JSON.stringify({ 'containerimage.digest': digest, 'image.name': 'contoso.azurecr.io/web-api:1.4.2,contoso.azurecr.io/web-api:latest' }));
+    writeFileSync(
+      join(folder, 'web.json'),
+      JSON.stringify({
+        'containerimage.digest': digest,
+        'image.name': 'contoso.azurecr.io/web-api:1.4.2,contoso.azurecr.io/web-api:latest',
+      }),
+    );
 
     const run = await runTask(dir, env(pipelineStart, { INPUT_DOCKERHOST: `unix://${join(tmpdir(), `no-docker-${randomUUID()}.sock`)}` }));
     assertSucceeded(run);
     const report = onlyReport(receiver);
-    assert.deepEqual(report.images.map((i) => [i.registry, i.repository, i.tag, i.digest, i.origin]), [
-      ['contoso.azurecr.io', 'web-api', '1.4.2', digest, 'buildx-metadata'],
-      ['contoso.azurecr.io', 'web-api', 'latest', digest, 'buildx-metadata'],
-    ]);
+    assert.deepEqual(
+      report.images.map((i) => [i.registry, i.repository, i.tag, i.digest, i.origin]),
+      [
+        ['contoso.azurecr.io', 'web-api', '1.4.2', digest, 'buildx-metadata'],
+        ['contoso.azurecr.io', 'web-api', 'latest', digest, 'buildx-metadata'],
+      ],
+    );
   });
 
   for (const answerHeaders of [false, true]) {

@@ -56,7 +56,10 @@ function sameName(fromToken: string, fromReport: string): boolean {
 export function isRepositoryNameOf(url: string, name: string): boolean {
   let path: string;
   try {
-    path = decodeURIComponent(new URL(url.trim()).pathname).replace(/^\/+|\/+$/g, '').replace(/\.git$/i, '').toLowerCase();
+    path = decodeURIComponent(new URL(url.trim()).pathname)
+      .replace(/^\/+|\/+$/g, '')
+      .replace(/\.git$/i, '')
+      .toLowerCase();
   } catch {
     return false;
   }
@@ -65,7 +68,10 @@ export function isRepositoryNameOf(url: string, name: string): boolean {
 }
 
 /** How each repository claim compares with its report field. */
-const SOURCE_FIELD = { rpo_id: 'id', rpo_uri: 'url', rpo_ver: 'commit', rpo_ref: 'branch' } as const satisfies Record<(typeof OPTIONAL_CLAIMS)[number], keyof ReportSource>;
+const SOURCE_FIELD = { rpo_id: 'id', rpo_uri: 'url', rpo_ver: 'commit', rpo_ref: 'branch' } as const satisfies Record<
+  (typeof OPTIONAL_CLAIMS)[number],
+  keyof ReportSource
+>;
 const SAME_SOURCE: Record<(typeof OPTIONAL_CLAIMS)[number], (claim: string, field: string) => boolean> = {
   rpo_id: (claim, field) => claim.toLowerCase() === field.toLowerCase(),
   rpo_uri: (claim, field) => normalizeRepositoryUrl(claim) === normalizeRepositoryUrl(field),
@@ -132,7 +138,11 @@ export function holdPipelineClaims(
   if (claims.prj_id.toLowerCase() !== p.projectId.toLowerCase()) mismatch('prj_id', "does not match the token's prj_id");
   // The token's run_id is Build.BuildId and def_id the build pipeline's id: it speaks for a
   // build run, never for the classic release of the same number.
-  if (p.hub !== 'build') mismatch('hub', 'a pipeline token speaks for a build run (its run_id is Build.BuildId); classic releases report with a static ingest token');
+  if (p.hub !== 'build')
+    mismatch(
+      'hub',
+      'a pipeline token speaks for a build run (its run_id is Build.BuildId); classic releases report with a static ingest token',
+    );
   if (claims.def_id !== String(p.definitionId)) mismatch('def_id', "does not match the token's def_id");
   if (claims.run_id !== String(p.runId)) mismatch('run_id', "does not match the token's run_id");
 
@@ -189,12 +199,16 @@ export function holdAttachedBuild(
     mismatch('/pipeline/organizationUrl', `the backfill reads organisation ${principal.organizationUrl}`);
   }
   if (!run.projectId) mismatch('/pipeline/projectId', 'the build the attachment is filed under does not say its project');
-  else if (run.projectId.toLowerCase() !== p.projectId.toLowerCase()) mismatch('/pipeline/projectId', `the attachment's build belongs to project ${run.projectId}`);
+  else if (run.projectId.toLowerCase() !== p.projectId.toLowerCase())
+    mismatch('/pipeline/projectId', `the attachment's build belongs to project ${run.projectId}`);
   if (p.hub !== 'build') mismatch('/pipeline/hub', 'the attachment is filed under a build run, not a classic release');
-  if (run.definitionId === undefined) mismatch('/pipeline/definitionId', 'the build the attachment is filed under does not say its pipeline');
-  else if (run.definitionId !== p.definitionId) mismatch('/pipeline/definitionId', `the attachment's build is a run of pipeline ${run.definitionId}`);
+  if (run.definitionId === undefined)
+    mismatch('/pipeline/definitionId', 'the build the attachment is filed under does not say its pipeline');
+  else if (run.definitionId !== p.definitionId)
+    mismatch('/pipeline/definitionId', `the attachment's build is a run of pipeline ${run.definitionId}`);
   if (run.id !== p.runId) mismatch('/pipeline/runId', `the attachment is filed under build ${run.id}`);
-  if (run.projectName !== undefined && !sameName(run.projectName, p.projectName)) mismatch('/pipeline/projectName', `the attachment's build names project "${run.projectName}"`);
+  if (run.projectName !== undefined && !sameName(run.projectName, p.projectName))
+    mismatch('/pipeline/projectName', `the attachment's build names project "${run.projectName}"`);
   if (run.definitionName !== undefined && !sameName(run.definitionName, p.definitionName)) {
     mismatch('/pipeline/definitionName', `the attachment's build names pipeline "${run.definitionName}"`);
   }
@@ -205,7 +219,11 @@ export function holdAttachedBuild(
     ...(run.sourceVersion ? { commit: run.sourceVersion } : {}),
     ...(run.sourceBranch ? { branch: run.sourceBranch } : {}),
   };
-  const { mismatches, source, filled } = holdSource(known, report.source, (claim) => `does not match the ${BUILD_FIELD[claim]} of the build the attachment is filed under`);
+  const { mismatches, source, filled } = holdSource(
+    known,
+    report.source,
+    (claim) => `does not match the ${BUILD_FIELD[claim]} of the build the attachment is filed under`,
+  );
   out.push(...mismatches);
   // As with a token, a repository name that is not the build's is kept but not vouched for.
   const name = source.name;
@@ -238,7 +256,10 @@ function tokenMismatches(principal: TokenPrincipal, report: Report): FieldError[
   if (organization !== undefined) {
     const binding = parseOrganizationBinding(organization);
     if ('problem' in binding || !organizationMatches(binding, p.organizationUrl)) {
-      const names = 'kind' in binding && binding.kind === 'name' ? ` (https://dev.azure.com/${binding.name} or https://${binding.name}.visualstudio.com)` : '';
+      const names =
+        'kind' in binding && binding.kind === 'name'
+          ? ` (https://dev.azure.com/${binding.name} or https://${binding.name}.visualstudio.com)`
+          : '';
       out.push({ pointer: '/pipeline/organizationUrl', detail: `this token is bound to organisation ${organization}${names}` });
     }
   }
@@ -271,7 +292,8 @@ export function authorizeReport(principal: Principal, report: Report): Authorize
     // A token bound to one project may name its pipelines and repositories (it may write any of
     // them, and a pipeline may build from any repository), but the project's name is only what
     // the report says: it must not find the report under another project's name.
-    if (principal.token.project !== undefined) authorized = { report, verifiedNames: { project: false, pipeline: true, sourceRepository: true } };
+    if (principal.token.project !== undefined)
+      authorized = { report, verifiedNames: { project: false, pipeline: true, sourceRepository: true } };
   }
   if (fields.length > 0) {
     const names = fields.map((f) => f.pointer).join(', ');

@@ -9,13 +9,7 @@
  * per issuer: a flood of tokens with random `kid`s, or an issuer whose endpoints answer 500 or
  * garbage, costs at most one discovery and one key-set request per interval, never one per token.
  */
-import {
-  createLocalJWKSet,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-  type JWSHeaderParameters,
-  type KeyLike,
-} from 'jose';
+import { createLocalJWKSet, type FlattenedJWSInput, type JSONWebKeySet, type JWSHeaderParameters, type KeyLike } from 'jose';
 
 /** The documents are small; anything larger is not a key set. */
 const MAX_DOCUMENT_BYTES = 512 * 1024;
@@ -86,10 +80,12 @@ export class IssuerKeys {
     }
     if (!this.resolver) {
       const wait = Math.max(0, Math.ceil((this.nextFetchAt - this.options.now()) / 1000));
-      throw new SigningKeysUnavailable(`the issuer's signing keys could not be fetched (${this.lastError ?? 'not tried yet'}); next attempt in ${wait} s`);
+      throw new SigningKeysUnavailable(
+        `the issuer's signing keys could not be fetched (${this.lastError ?? 'not tried yet'}); next attempt in ${wait} s`,
+      );
     }
     return this.resolver(header, token);
-  }
+  };
 
   /** One fetch at a time: concurrent callers wait for the same one. */
   private refresh(): Promise<void> {
@@ -177,6 +173,10 @@ export class IssuerKeys {
 }
 
 function isKeySet(value: unknown): value is JSONWebKeySet {
-  return typeof value === 'object' && value !== null && Array.isArray((value as { keys?: unknown }).keys) &&
-    (value as { keys: unknown[] }).keys.every((k) => typeof k === 'object' && k !== null);
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    Array.isArray((value as { keys?: unknown }).keys) &&
+    (value as { keys: unknown[] }).keys.every((k) => typeof k === 'object' && k !== null)
+  );
 }

@@ -80,8 +80,8 @@ function describeJoseError(err: unknown): string {
   if (err instanceof errors.JWTExpired) return 'the token has expired';
   if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" is not valid (${err.reason})`;
   if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
-  if (err instanceof errors.JWKSNoMatchingKey) return 'no key in the organisation\'s JWKS matches the token';
-  if (err instanceof errors.JWKSTimeout) return 'the organisation\'s JWKS did not answer in time';
+  if (err instanceof errors.JWKSNoMatchingKey) return "no key in the organisation's JWKS matches the token";
+  if (err instanceof errors.JWKSTimeout) return "the organisation's JWKS did not answer in time";
   if (err instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
   if (err instanceof errors.JOSEError) return err.code;
   return 'the token could not be verified';

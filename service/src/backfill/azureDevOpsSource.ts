@@ -83,7 +83,10 @@ class AzureDevOpsSource implements ReportAttachmentSource {
   }
 
   /** One page of finished builds, oldest finish first, with the token for the next page. */
-  private async buildsPage(since: Date, continuationToken: string | undefined): Promise<{ builds: BuildListItem[]; continuationToken?: string }> {
+  private async buildsPage(
+    since: Date,
+    continuationToken: string | undefined,
+  ): Promise<{ builds: BuildListItem[]; continuationToken?: string }> {
     const query: Record<string, string | number> = {
       // An ISO string keeps the milliseconds; the client would format a Date with toUTCString (whole seconds).
       minTime: since.toISOString(),
@@ -92,7 +95,13 @@ class AzureDevOpsSource implements ReportAttachmentSource {
       $top: PAGE_SIZE,
     };
     if (continuationToken) query.continuationToken = continuationToken;
-    const versioning = await this.builds.vsoClient.getVersioningData(BUILDS_API_VERSION, 'build', BUILDS_LOCATION_ID, { project: this.project }, query);
+    const versioning = await this.builds.vsoClient.getVersioningData(
+      BUILDS_API_VERSION,
+      'build',
+      BUILDS_LOCATION_ID,
+      { project: this.project },
+      query,
+    );
     if (!versioning.requestUrl) throw new Error('the server lists no route for the builds list (area build, resource Builds)');
     const response = await this.builds.rest.get<BuildList | BuildListItem[]>(
       versioning.requestUrl,
@@ -113,7 +122,12 @@ class AzureDevOpsSource implements ReportAttachmentSource {
       const ids = typeof href === 'string' ? parseAttachmentHref(href) : undefined;
       if (!ids || !attachment.name) continue;
       const stream = await this.builds.getAttachment(
-        this.project, run.id, ids.timelineId, ids.recordId, REPORT_ATTACHMENT_TYPE, attachment.name,
+        this.project,
+        run.id,
+        ids.timelineId,
+        ids.recordId,
+        REPORT_ATTACHMENT_TYPE,
+        attachment.name,
       );
       yield { run, name: attachment.name, text: await readLimited(stream, MAX_ATTACHMENT_BYTES) };
     }

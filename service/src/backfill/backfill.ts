@@ -76,7 +76,12 @@ export async function runBackfill(options: BackfillOptions): Promise<BackfillSum
         continue;
       }
       const { number: _number, time: _time, ...build } = attachment.run;
-      const principal: AttachmentPrincipal = { kind: 'attachment', organizationUrl: options.source.organizationUrl, project: options.project, run: build };
+      const principal: AttachmentPrincipal = {
+        kind: 'attachment',
+        organizationUrl: options.source.organizationUrl,
+        project: options.project,
+        run: build,
+      };
       try {
         summary[(await options.ingest(principal, parsed.body)).status]++;
       } catch (err) {

@@ -15,7 +15,9 @@ function flagName(flag: string): string {
 export const CONFIG_FLAGS: { config: { type: 'string' } } & Record<string, FlagOption> = {
   config: { type: 'string' },
   ...Object.fromEntries(
-    SETTINGS.flatMap((s) => (s.flag === undefined ? [] : [[flagName(s.flag), s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' }] as const])),
+    SETTINGS.flatMap((s) =>
+      s.flag === undefined ? [] : [[flagName(s.flag), s.kind === 'boolean' ? { type: 'boolean' } : { type: 'string' }] as const],
+    ),
   ),
 };
 

@@ -20,7 +20,11 @@ export const COMMANDS: Record<string, Command> = {
 };
 
 function usage(): string {
-  return ['usage: container-mapping <command> [options]', '', ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}\n           ${c.usage}`)].join('\n');
+  return [
+    'usage: container-mapping <command> [options]',
+    '',
+    ...Object.entries(COMMANDS).map(([name, c]) => `  ${name.padEnd(8)} ${c.summary}\n           ${c.usage}`),
+  ].join('\n');
 }
 
 /** Runs the CLI; resolves to the exit code. */

@@ -10,7 +10,18 @@ import { openStore } from '../store/openStore';
 import { UsageError, type Command, type CommandIo } from './command';
 import { formatImage, formatPushes } from './table';
 
-const FILTERS = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'source-repository', 'commit', 'since', 'until'] as const;
+const FILTERS = [
+  'registry',
+  'repository',
+  'tag',
+  'organization',
+  'project',
+  'pipeline',
+  'source-repository',
+  'commit',
+  'since',
+  'until',
+] as const;
 
 const OPTIONS = {
   url: { type: 'string' },

@@ -24,7 +24,8 @@ export const serveCommand: Command = {
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
+    const host =
+      config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host.includes(':') ? `[${config.host}]` : config.host;
     io.out(`listening on http://${host}:${port}`);
     let backfill: ScheduledBackfill | undefined;
     if (config.backfillIntervalMinutes > 0 && backfillToken) {

@@ -6,7 +6,14 @@ export function formatTable(headers: string[], rows: string[][], maxWidth = 60):
   const cut = (s: string) => (s.length > maxWidth ? `${s.slice(0, maxWidth - 1)}…` : s);
   const cells = [headers, ...rows].map((r) => r.map(cut));
   const widths = headers.map((_, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
-  return cells.map((r) => r.map((c, i) => c.padEnd(widths[i] ?? 0)).join('  ').trimEnd()).join('\n');
+  return cells
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
 }
 
 const PUSH_HEADERS = ['PUSHED AT', 'IMAGE', 'RUN', 'PIPELINE', 'PROJECT', 'COMMIT', 'ATTRIBUTION'];
@@ -27,7 +34,10 @@ function pushRow(p: ImagePush, withDigest: boolean): string[] {
 /** The table for a list of pushes. */
 export function formatPushes(pushes: ImagePush[]): string {
   if (pushes.length === 0) return 'no images match';
-  return formatTable(PUSH_HEADERS, pushes.map((p) => pushRow(p, true)));
+  return formatTable(
+    PUSH_HEADERS,
+    pushes.map((p) => pushRow(p, true)),
+  );
 }
 
 /** The answer to `query image`: the digest, its names, and each run that pushed it. */
@@ -35,12 +45,22 @@ export function formatImage(image: ImageDetail): string {
   const lines = [`digest       ${image.digest}`, `attribution  ${image.attribution}`, '', 'pushed as:'];
   for (const r of image.references) lines.push(`  ${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''}`);
   lines.push('', 'pushed by:');
-  lines.push(formatTable(PUSH_HEADERS, image.pushes.map((p) => pushRow(p, false))));
+  lines.push(
+    formatTable(
+      PUSH_HEADERS,
+      image.pushes.map((p) => pushRow(p, false)),
+    ),
+  );
   for (const p of image.pushes) {
     lines.push('', `run ${p.run.id} (${p.run.number})${p.run.url ? `  ${p.run.url}` : ''}`);
     const source = [p.sourceRepository.url ?? p.sourceRepository.name, p.branch, p.commit].filter((v): v is string => !!v);
     if (source.length > 0) lines.push(`  source  ${source.join('  ')}`);
-    const job = [p.job.name ?? p.job.id, `attempt ${p.job.attempt}`, p.job.stage ? `stage ${p.job.stage}` : '', p.agent.name ? `agent ${p.agent.name}` : '']
+    const job = [
+      p.job.name ?? p.job.id,
+      `attempt ${p.job.attempt}`,
+      p.job.stage ? `stage ${p.job.stage}` : '',
+      p.agent.name ? `agent ${p.agent.name}` : '',
+    ]
       .filter(Boolean)
       .join(', ');
     lines.push(`  job     ${job}`);

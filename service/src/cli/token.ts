@@ -23,7 +23,8 @@ export const tokenCommand: Command = {
     });
     if (!values.name) throw new UsageError('--name is required');
     const scopes = (values.scope ?? '').split(',').filter(Boolean);
-    if (scopes.length === 0 || scopes.some((s) => s !== 'ingest' && s !== 'read')) throw new UsageError('--scope must be ingest, read or ingest,read');
+    if (scopes.length === 0 || scopes.some((s) => s !== 'ingest' && s !== 'read'))
+      throw new UsageError('--scope must be ingest, read or ingest,read');
     const token = generateToken();
     const entry: StaticTokenConfig = { name: values.name, sha256: hashToken(token), scopes: scopes as StaticTokenConfig['scopes'] };
     if (values.organization) entry.organization = values.organization;

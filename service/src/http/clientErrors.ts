@@ -15,7 +15,12 @@ export function clientErrorProblem(code: string | undefined): ProblemError {
     return new ProblemError(408, 'Request timeout', 'the request was not received in time; the connection is closed', 'request-timeout');
   }
   if (code === 'HPE_HEADER_OVERFLOW') {
-    return new ProblemError(431, 'Request header fields too large', 'the request headers are larger than the server accepts (16 KiB)', 'headers-too-large');
+    return new ProblemError(
+      431,
+      'Request header fields too large',
+      'the request headers are larger than the server accepts (16 KiB)',
+      'headers-too-large',
+    );
   }
   return new ProblemError(400, 'Bad request', 'the request is not valid HTTP/1.1', 'bad-request');
 }

@@ -18,14 +18,23 @@ const CODE_REASONS: Record<string, string> = {
   FST_ERR_BAD_URL: 'bad-url',
 };
 
-const TITLES: Record<number, string> = { 404: 'Not found', 408: 'Request timeout', 413: 'Payload too large', 414: 'URI too long', 415: 'Unsupported media type' };
+const TITLES: Record<number, string> = {
+  404: 'Not found',
+  408: 'Request timeout',
+  413: 'Payload too large',
+  414: 'URI too long',
+  415: 'Unsupported media type',
+};
 
 /** Maps any thrown value to a ProblemError. */
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
   if (err instanceof StoreUnavailableError) return databaseUnavailable();
-  if (err instanceof InvalidCursorError) return invalidInput(err.message, [{ parameter: 'cursor', detail: err.message }], 'invalid-parameter');
-  const e = err as Partial<FastifyError> & { validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }> };
+  if (err instanceof InvalidCursorError)
+    return invalidInput(err.message, [{ parameter: 'cursor', detail: err.message }], 'invalid-parameter');
+  const e = err as Partial<FastifyError> & {
+    validation?: Array<{ instancePath: string; message?: string; params?: Record<string, unknown> }>;
+  };
   if (Array.isArray(e.validation)) {
     const fields: FieldError[] = e.validation.map((v) => {
       const extra = typeof v.params?.additionalProperty === 'string' ? v.params.additionalProperty : undefined;
@@ -33,7 +42,11 @@ export function toProblemError(err: unknown): ProblemError {
       return { parameter: name, detail: extra ? 'is not a known parameter' : (v.message ?? 'is invalid') };
     });
     const first = fields[0];
-    return invalidInput(`${e.validationContext ?? 'request'} parameter "${first?.parameter ?? ''}" ${first?.detail ?? 'is invalid'}`, fields, 'invalid-parameter');
+    return invalidInput(
+      `${e.validationContext ?? 'request'} parameter "${first?.parameter ?? ''}" ${first?.detail ?? 'is invalid'}`,
+      fields,
+      'invalid-parameter',
+    );
   }
   const status = typeof e.statusCode === 'number' ? e.statusCode : 500;
   if (status >= 400 && status < 500) {

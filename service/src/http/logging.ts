@@ -7,7 +7,8 @@
 import type { FastifyRequest, FastifyServerOptions } from 'fastify';
 
 /** Query parameter names that look like credentials: never logged, always refused. */
-export const CREDENTIAL_PARAMETER = /token|secret|passw(?:or)?d|^pwd$|api[-_]?key|^key$|auth|bearer|jwt|^sig$|signature|credential|^pat$|session/i;
+export const CREDENTIAL_PARAMETER =
+  /token|secret|passw(?:or)?d|^pwd$|api[-_]?key|^key$|auth|bearer|jwt|^sig$|signature|credential|^pat$|session/i;
 
 /** The URL with the value of each credential-like query parameter replaced by `[REDACTED]`. */
 export function redactUrl(url: string): string {

@@ -14,7 +14,10 @@ const renderLabels = (labels: Labels) => {
 /** A counter with labels. */
 export class Counter {
   private readonly values = new Map<string, { labels: Labels; value: number }>();
-  constructor(readonly name: string, readonly help: string) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+  ) {}
 
   inc(labels: Labels = {}, by = 1): void {
     const key = renderLabels(labels);
@@ -38,7 +41,11 @@ export class Counter {
 /** A histogram of durations in seconds. */
 export class Histogram {
   private readonly series = new Map<string, { labels: Labels; buckets: number[]; sum: number; count: number }>();
-  constructor(readonly name: string, readonly help: string, readonly bounds: number[]) {}
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly bounds: number[],
+  ) {}
 
   observe(labels: Labels, seconds: number): void {
     const key = renderLabels(labels);
@@ -57,7 +64,9 @@ export class Histogram {
   render(): string {
     const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
     for (const s of this.series.values()) {
-      this.bounds.forEach((bound, i) => lines.push(`${this.name}_bucket${renderLabels({ ...s.labels, le: String(bound) })} ${s.buckets[i] ?? 0}`));
+      this.bounds.forEach((bound, i) =>
+        lines.push(`${this.name}_bucket${renderLabels({ ...s.labels, le: String(bound) })} ${s.buckets[i] ?? 0}`),
+      );
       lines.push(`${this.name}_bucket${renderLabels({ ...s.labels, le: '+Inf' })} ${s.count}`);
       lines.push(`${this.name}_sum${renderLabels(s.labels)} ${s.sum}`);
       lines.push(`${this.name}_count${renderLabels(s.labels)} ${s.count}`);

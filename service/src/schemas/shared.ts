@@ -9,7 +9,14 @@ import { ProblemSchema } from './problem';
 import { IngestResponseSchema } from './reports';
 
 /** Every schema a route refers to by `$id`. */
-export const SHARED_SCHEMAS = [ReportSchema, IngestResponseSchema, ImagePushSchema, ImageDetailSchema, ImagePushPageSchema, ProblemSchema] as const;
+export const SHARED_SCHEMAS = [
+  ReportSchema,
+  IngestResponseSchema,
+  ImagePushSchema,
+  ImageDetailSchema,
+  ImagePushPageSchema,
+  ProblemSchema,
+] as const;
 
 /** A reference to one of `SHARED_SCHEMAS`, typed as the schema it names. */
 export function sharedRef<T extends TSchema>(schema: T, options: { description?: string } = {}) {

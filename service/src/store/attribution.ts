@@ -60,7 +60,7 @@ function ambiguous(push: AttributionCandidate, rivals: AttributionCandidate[]): 
     attribution: 'ambiguous',
     attributionReason:
       `the same push was also reported by ${named}, ${gapMs} ms apart: ` +
-      'agents sharing one Docker daemon see each other\'s pushes, so either run may have built it',
+      "agents sharing one Docker daemon see each other's pushes, so either run may have built it",
   };
 }
 

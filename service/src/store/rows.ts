@@ -10,17 +10,52 @@ import type { IngestContext } from './store';
 
 /** The columns of `reports` that `insertReportSql` writes, in order. */
 export const REPORT_COLUMNS = [
-  'idempotency_key', 'organization_url', 'organization_name', 'project_id', 'project_name', 'hub',
-  'definition_id', 'definition_name', 'run_id', 'run_number', 'run_url', 'job_id', 'job_name',
-  'job_attempt', 'stage', 'source_provider', 'source_url', 'source_name', 'source_id', 'commit_sha',
-  'branch', 'agent_name', 'agent_os', 'agent_self_hosted', 'principal', 'received_at_ms', 'report_json',
-  'project_name_verified', 'definition_name_verified', 'source_name_verified',
+  'idempotency_key',
+  'organization_url',
+  'organization_name',
+  'project_id',
+  'project_name',
+  'hub',
+  'definition_id',
+  'definition_name',
+  'run_id',
+  'run_number',
+  'run_url',
+  'job_id',
+  'job_name',
+  'job_attempt',
+  'stage',
+  'source_provider',
+  'source_url',
+  'source_name',
+  'source_id',
+  'commit_sha',
+  'branch',
+  'agent_name',
+  'agent_os',
+  'agent_self_hosted',
+  'principal',
+  'received_at_ms',
+  'report_json',
+  'project_name_verified',
+  'definition_name_verified',
+  'source_name_verified',
 ] as const;
 
 /** The columns of `pushes` that an ingestion writes, in order. */
 export const PUSH_COLUMNS = [
-  'report_id', 'digest', 'registry', 'repository', 'tag', 'image_id', 'os', 'architecture', 'origin',
-  'pushed_at', 'pushed_at_ms', 'run_key',
+  'report_id',
+  'digest',
+  'registry',
+  'repository',
+  'tag',
+  'image_id',
+  'os',
+  'architecture',
+  'origin',
+  'pushed_at',
+  'pushed_at_ms',
+  'run_key',
 ] as const;
 
 type Value = string | number | boolean | null;
@@ -57,12 +92,35 @@ export function reportValues(report: Report, context: IngestContext, json: strin
   const p = report.pipeline;
   const s = report.source;
   return [
-    report.idempotencyKey, normalizeOrganizationUrl(p.organizationUrl), organizationName(p.organizationUrl).toLowerCase(),
-    p.projectId.toLowerCase(), p.projectName, p.hub, p.definitionId, p.definitionName, p.runId, p.runNumber,
-    p.runUrl ?? null, p.jobId, p.jobName ?? null, p.jobAttempt, p.stage ?? null, s.provider ?? null, s.url ?? null,
-    s.name ?? null, s.id ?? null, s.commit?.toLowerCase() ?? null, s.branch ?? null, report.agent.name ?? null,
-    report.agent.os ?? null, report.agent.selfHosted ?? null, context.principal, context.receivedAt.getTime(),
-    json, context.verifiedNames?.project ?? true, context.verifiedNames?.pipeline ?? true,
+    report.idempotencyKey,
+    normalizeOrganizationUrl(p.organizationUrl),
+    organizationName(p.organizationUrl).toLowerCase(),
+    p.projectId.toLowerCase(),
+    p.projectName,
+    p.hub,
+    p.definitionId,
+    p.definitionName,
+    p.runId,
+    p.runNumber,
+    p.runUrl ?? null,
+    p.jobId,
+    p.jobName ?? null,
+    p.jobAttempt,
+    p.stage ?? null,
+    s.provider ?? null,
+    s.url ?? null,
+    s.name ?? null,
+    s.id ?? null,
+    s.commit?.toLowerCase() ?? null,
+    s.branch ?? null,
+    report.agent.name ?? null,
+    report.agent.os ?? null,
+    report.agent.selfHosted ?? null,
+    context.principal,
+    context.receivedAt.getTime(),
+    json,
+    context.verifiedNames?.project ?? true,
+    context.verifiedNames?.pipeline ?? true,
     context.verifiedNames?.sourceRepository ?? true,
   ];
 }
@@ -82,8 +140,18 @@ export function pushValues(report: Report, reportId: number): Value[][] {
     const existing = byReference.get(id);
     if (existing && Number(existing[10]) <= pushedAtMs) continue;
     byReference.set(id, [
-      reportId, image.digest, image.registry, image.repository, image.tag ?? null, image.imageId ?? null,
-      image.os ?? null, image.architecture ?? null, image.origin, formatTimestamp(pushedAtMs), pushedAtMs, key,
+      reportId,
+      image.digest,
+      image.registry,
+      image.repository,
+      image.tag ?? null,
+      image.imageId ?? null,
+      image.os ?? null,
+      image.architecture ?? null,
+      image.origin,
+      formatTimestamp(pushedAtMs),
+      pushedAtMs,
+      key,
     ]);
   }
   return [...byReference.values()];
@@ -146,7 +214,13 @@ export function toImageDetail(digest: string, pushes: ImagePush[]): ImageDetail 
     const key = `${push.registry}\u0000${push.repository}\u0000${push.tag ?? ''}`;
     const seen = references.get(key);
     if (!seen) {
-      references.set(key, { registry: push.registry, repository: push.repository, tag: push.tag, firstPushedAt: push.pushedAt, lastPushedAt: push.pushedAt });
+      references.set(key, {
+        registry: push.registry,
+        repository: push.repository,
+        tag: push.tag,
+        firstPushedAt: push.pushedAt,
+        lastPushedAt: push.pushedAt,
+      });
     } else {
       if (push.pushedAt < seen.firstPushedAt) seen.firstPushedAt = push.pushedAt;
       if (push.pushedAt > seen.lastPushedAt) seen.lastPushedAt = push.pushedAt;

@@ -5,8 +5,11 @@
 function unavailable() {
   throw new Error('this transport is not available in the Container mapping task');
 }
-module.exports = new Proxy({}, {
-  get(_target, property) {
-    return property === '__esModule' || typeof property === 'symbol' ? undefined : unavailable;
+module.exports = new Proxy(
+  {},
+  {
+    get(_target, property) {
+      return property === '__esModule' || typeof property === 'symbol' ? undefined : unavailable;
+    },
   },
-});
+);

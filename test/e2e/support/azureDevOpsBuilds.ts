@@ -27,16 +27,34 @@ import { azureDevOpsTime, json, type AzureDevOpsStandIn, type OidcTokenRequest, 
 import { TokenIssuerStandIn } from '../../support/tokenIssuer';
 
 const BUILDS_LOCATION = {
-  id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf', area: 'build', resourceName: 'Builds',
-  routeTemplate: '{project}/_apis/{area}/{resource}/{buildId}', resourceVersion: 7, minVersion: '1.0', maxVersion: '7.2', releasedVersion: '7.1',
+  id: '0cd358e1-9217-4d94-8269-1c1ee6f93dcf',
+  area: 'build',
+  resourceName: 'Builds',
+  routeTemplate: '{project}/_apis/{area}/{resource}/{buildId}',
+  resourceVersion: 7,
+  minVersion: '1.0',
+  maxVersion: '7.2',
+  releasedVersion: '7.1',
 };
 const ATTACHMENTS_LOCATION = {
-  id: 'f2192269-89fa-4f94-baf6-8fb128c55159', area: 'build', resourceName: 'attachments',
-  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{resource}/{type}', resourceVersion: 2, minVersion: '4.1', maxVersion: '7.2', releasedVersion: '7.1',
+  id: 'f2192269-89fa-4f94-baf6-8fb128c55159',
+  area: 'build',
+  resourceName: 'attachments',
+  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{resource}/{type}',
+  resourceVersion: 2,
+  minVersion: '4.1',
+  maxVersion: '7.2',
+  releasedVersion: '7.1',
 };
 const ATTACHMENT_LOCATION = {
-  id: 'af5122d3-3438-485e-a25a-2dbbfde84ee6', area: 'build', resourceName: 'attachments',
-  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{timelineId}/{recordId}/{resource}/{type}/{name}', resourceVersion: 2, minVersion: '4.1', maxVersion: '7.2', releasedVersion: '7.1',
+  id: 'af5122d3-3438-485e-a25a-2dbbfde84ee6',
+  area: 'build',
+  resourceName: 'attachments',
+  routeTemplate: '{project}/_apis/{area}/builds/{buildId}/{timelineId}/{recordId}/{resource}/{type}/{name}',
+  resourceVersion: 2,
+  minVersion: '4.1',
+  maxVersion: '7.2',
+  releasedVersion: '7.1',
 };
 
 /** A build as the stand-in lists it. */
@@ -64,7 +82,6 @@ interface StoredAttachment {
   name: string;
   content: Buffer;
 }
-
 
 function encodeToken(time: number, id: number): string {
   return Buffer.from(JSON.stringify([time, id])).toString('base64url');
@@ -104,9 +121,12 @@ export class AzureDevOpsOrganization {
     standIn.setOidcMinter((request) => org.mint(request));
     for (const location of [BUILDS_LOCATION, ATTACHMENTS_LOCATION, ATTACHMENT_LOCATION]) standIn.addResourceLocation(location);
     standIn.addRoute('builds', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/?$/i, (req, m, res) => org.listBuilds(req, m, res));
-    standIn.addRoute('attachments', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/attachments\/([^/]+)$/i, (req, m, res) => org.listAttachments(req, m, res));
+    standIn.addRoute('attachments', 'GET', /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/attachments\/([^/]+)$/i, (req, m, res) =>
+      org.listAttachments(req, m, res),
+    );
     standIn.addRoute(
-      'attachment', 'GET',
+      'attachment',
+      'GET',
       /^\/([^/]+)\/_apis\/build\/builds\/(\d+)\/([0-9a-f-]{36})\/([0-9a-f-]{36})\/attachments\/([^/]+)\/([^/]+)$/i,
       (req, m, res) => org.getAttachment(req, m, res),
     );
@@ -135,7 +155,12 @@ export class AzureDevOpsOrganization {
     this.jobs.set(jobId.toLowerCase(), env);
     const definitionId = env.SYSTEM_DEFINITIONID ? Number(env.SYSTEM_DEFINITIONID) : undefined;
     const repository = env.BUILD_REPOSITORY_ID
-      ? { id: env.BUILD_REPOSITORY_ID, type: env.BUILD_REPOSITORY_PROVIDER ?? 'TfsGit', name: env.BUILD_REPOSITORY_NAME ?? '', url: env.BUILD_REPOSITORY_URI ?? '' }
+      ? {
+          id: env.BUILD_REPOSITORY_ID,
+          type: env.BUILD_REPOSITORY_PROVIDER ?? 'TfsGit',
+          name: env.BUILD_REPOSITORY_NAME ?? '',
+          url: env.BUILD_REPOSITORY_URI ?? '',
+        }
       : undefined;
     this.builds.set(build.id, {
       ...(definitionId !== undefined ? { definitionId } : {}),
@@ -164,13 +189,22 @@ export class AzureDevOpsOrganization {
     for (const line of taskStdout.split(/\r?\n/)) {
       const m = /^##vso\[task\.addattachment ([^\]]*)\](.+)$/.exec(line.trim());
       if (!m) continue;
-      const props = Object.fromEntries((m[1] ?? '').split(';').filter(Boolean).map((p) => p.split('=', 2) as [string, string]));
+      const props = Object.fromEntries(
+        (m[1] ?? '')
+          .split(';')
+          .filter(Boolean)
+          .map((p) => p.split('=', 2) as [string, string]),
+      );
       if (!props.type || !props.name) continue;
       const timelineId = env.SYSTEM_TIMELINEID;
       const recordId = env.SYSTEM_TASKINSTANCEID;
       if (!timelineId || !recordId) throw new Error('stand-in: the job environment has no SYSTEM_TIMELINEID or SYSTEM_TASKINSTANCEID');
       this.attachments.push({
-        buildId, timelineId, recordId, type: props.type, name: props.name,
+        buildId,
+        timelineId,
+        recordId,
+        type: props.type,
+        name: props.name,
         content: readFileSync(m[2] ?? ''),
       });
       uploaded++;
@@ -238,7 +272,9 @@ export class AzureDevOpsOrganization {
       startTime: azureDevOpsTime(b.startTime),
       finishTime: b.finishTime ? azureDevOpsTime(b.finishTime) : null,
       project: { id: b.projectId, name: b.projectName, state: 'wellFormed', visibility: 'private' },
-      ...(b.definitionId !== undefined ? { definition: { id: b.definitionId, name: b.definitionName ?? '', type: 'build', queueStatus: 'enabled' } } : {}),
+      ...(b.definitionId !== undefined
+        ? { definition: { id: b.definitionId, name: b.definitionName ?? '', type: 'build', queueStatus: 'enabled' } }
+        : {}),
       ...(b.repository ? { repository: { ...b.repository, clean: null, checkoutSubmodules: false } } : {}),
       ...(b.sourceVersion ? { sourceVersion: b.sourceVersion } : {}),
       ...(b.sourceBranch ? { sourceBranch: b.sourceBranch } : {}),
@@ -262,7 +298,9 @@ export class AzureDevOpsOrganization {
       .map((a) => ({
         name: a.name,
         _links: {
-          self: { href: `${this.standIn.url}${build.projectId}/_apis/build/builds/${a.buildId}/${a.timelineId}/${a.recordId}/attachments/${a.type}/${encodeURIComponent(a.name)}` },
+          self: {
+            href: `${this.standIn.url}${build.projectId}/_apis/build/builds/${a.buildId}/${a.timelineId}/${a.recordId}/attachments/${a.type}/${encodeURIComponent(a.name)}`,
+          },
         },
       }));
     json(res, 200, { count: value.length, value });
@@ -272,8 +310,12 @@ export class AzureDevOpsOrganization {
     if (!this.authorized(req, res)) return;
     const [, , buildId, timelineId, recordId, type, name] = m;
     const found = this.attachments.find(
-      (a) => a.buildId === Number(buildId) && a.timelineId === timelineId && a.recordId === recordId &&
-        a.type === decodeURIComponent(type ?? '') && a.name === decodeURIComponent(name ?? ''),
+      (a) =>
+        a.buildId === Number(buildId) &&
+        a.timelineId === timelineId &&
+        a.recordId === recordId &&
+        a.type === decodeURIComponent(type ?? '') &&
+        a.name === decodeURIComponent(name ?? ''),
     );
     if (!found) {
       json(res, 404, { message: 'attachment not found' });

@@ -53,7 +53,12 @@ export async function startTestService(kind: DatabaseKind, config: Partial<Servi
     tokenFor,
     async send(report, token) {
       const bearer = token ?? (await tokenFor(report as Report));
-      return app.inject({ method: 'POST', url: '/api/v1/reports', headers: { authorization: `Bearer ${bearer}` }, payload: report as object });
+      return app.inject({
+        method: 'POST',
+        url: '/api/v1/reports',
+        headers: { authorization: `Bearer ${bearer}` },
+        payload: report as object,
+      });
     },
     read: (url) => app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${READ_TOKEN}` } }),
     async close() {

@@ -35,7 +35,10 @@ export async function createFaultyDatabase(baseUrl: string = FAULTS_POSTGRES_URL
   const applicationName = `cm-fault-test-${id}`;
   // A fresh connection per call: the test's own connection must survive the cluster's restarts.
   const query = async <R extends pg.QueryResultRow>(sql: string, values: unknown[] = []): Promise<R[]> => {
-    const client = new pg.Client({ connectionString: withParams(baseUrl, { application_name: 'cm-fault-test-admin' }), connectionTimeoutMillis: 5000 });
+    const client = new pg.Client({
+      connectionString: withParams(baseUrl, { application_name: 'cm-fault-test-admin' }),
+      connectionTimeoutMillis: 5000,
+    });
     client.on('error', () => undefined);
     await client.connect();
     try {
@@ -68,7 +71,11 @@ function pgCtlCluster(action: 'start' | 'stop'): Promise<void> {
     execFile('pg_ctlcluster', [version ?? '15', name ?? 'faults', action], { timeout: 60_000 }, (err, stdout, stderr) => {
       // `start` on a running cluster exits 2 ("Cluster is already running."): the state we want.
       if (err && !(action === 'start' && /already running/.test(`${stdout}${stderr}`))) {
-        reject(new Error(`pg_ctlcluster ${FAULTS_POSTGRES_CLUSTER.replace('/', ' ')} ${action} failed (it needs root): ${stderr || err.message}`));
+        reject(
+          new Error(
+            `pg_ctlcluster ${FAULTS_POSTGRES_CLUSTER.replace('/', ' ')} ${action} failed (it needs root): ${stderr || err.message}`,
+          ),
+        );
       } else resolve();
     });
   });

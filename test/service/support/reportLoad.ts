@@ -31,7 +31,9 @@ export async function sendReport(serviceUrl: string, token: string, report: Repo
   }
   const body: unknown = await res.json().catch(() => null);
   if (res.status === 201 || res.status === 200) {
-    return (body as { idempotencyKey?: unknown }).idempotencyKey === report.idempotencyKey ? 'acked' : `2xx for another key: ${JSON.stringify(body)}`;
+    return (body as { idempotencyKey?: unknown }).idempotencyKey === report.idempotencyKey
+      ? 'acked'
+      : `2xx for another key: ${JSON.stringify(body)}`;
   }
   const wrong = describeUnavailable(res.status, res.headers, body);
   return wrong === null ? 'unavailable' : `${wrong}: ${JSON.stringify(body)}`;
@@ -54,7 +56,12 @@ export class ReportLoad {
   private stopped = false;
   private readonly clients: Array<Promise<void>>;
 
-  constructor(private readonly serviceUrl: string, private readonly token: string, seed: string, clients = 6) {
+  constructor(
+    private readonly serviceUrl: string,
+    private readonly token: string,
+    seed: string,
+    clients = 6,
+  ) {
     let next = 0;
     const nextReport = (): Report | undefined => {
       if (next >= MAX_REPORTS) return undefined;
@@ -78,7 +85,8 @@ export class ReportLoad {
   async ackedMore(count: number): Promise<void> {
     const target = this.acked.size + count;
     while (this.acked.size < target) {
-      if (this.stopped || this.sent.size >= MAX_REPORTS) throw new Error(`the load ended with ${this.acked.size} of ${target} reports acknowledged${this.firstUnexpected()}`);
+      if (this.stopped || this.sent.size >= MAX_REPORTS)
+        throw new Error(`the load ended with ${this.acked.size} of ${target} reports acknowledged${this.firstUnexpected()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }
@@ -87,7 +95,8 @@ export class ReportLoad {
   async refusedMore(count: number): Promise<void> {
     const target = this.refused.length + count;
     while (this.refused.length < target) {
-      if (this.stopped || this.sent.size >= MAX_REPORTS) throw new Error(`the load ended with ${this.refused.length} of ${target} 503 answers${this.firstUnexpected()}`);
+      if (this.stopped || this.sent.size >= MAX_REPORTS)
+        throw new Error(`the load ended with ${this.refused.length} of ${target} 503 answers${this.firstUnexpected()}`);
       await new Promise((r) => setTimeout(r, 20));
     }
   }

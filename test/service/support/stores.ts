@@ -50,7 +50,11 @@ export const SQLITE: DatabaseKind = {
   async create() {
     const dir = mkdtempSync(join(tmpdir(), 'cm-service-'));
     const file = join(dir, 'mappings.db');
-    return tracked(`sqlite:${file}`, () => new SqliteStore(file), async () => rmSync(dir, { recursive: true, force: true }));
+    return tracked(
+      `sqlite:${file}`,
+      () => new SqliteStore(file),
+      async () => rmSync(dir, { recursive: true, force: true }),
+    );
   },
 };
 
@@ -60,15 +64,19 @@ export const POSTGRES: DatabaseKind = {
     await requirePostgres();
     const schema = `cm_test_${randomBytes(6).toString('hex')}`;
     const url = `${POSTGRES_URL}${POSTGRES_URL.includes('?') ? '&' : '?'}schema=${schema}`;
-    return tracked(url, () => new PostgresStore(url, 4), async () => {
-      const client = new pg.Client({ connectionString: POSTGRES_URL });
-      await client.connect();
-      try {
-        await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
-      } finally {
-        await client.end();
-      }
-    });
+    return tracked(
+      url,
+      () => new PostgresStore(url, 4),
+      async () => {
+        const client = new pg.Client({ connectionString: POSTGRES_URL });
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
+    );
   },
 };
 

@@ -12,9 +12,15 @@ const ReadySchema = Type.Object(
 const MetricsResponse = { description: 'Prometheus text exposition format', content: { 'text/plain': { schema: Type.String() } } };
 
 export function registerHealthRoutes(app: AppInstance, deps: RouteDependencies): void {
-  app.get('/healthz', { schema: { summary: 'Liveness', security: [], response: { 200: HealthSchema } } }, async () => ({ status: 'ok' as const }));
+  app.get('/healthz', { schema: { summary: 'Liveness', security: [], response: { 200: HealthSchema } } }, async () => ({
+    status: 'ok' as const,
+  }));
 
-  const readySchema = { summary: 'Readiness: the database answers', security: [], response: { 200: ReadySchema, 503: problemResponse('database unreachable') } };
+  const readySchema = {
+    summary: 'Readiness: the database answers',
+    security: [],
+    response: { 200: ReadySchema, 503: problemResponse('database unreachable') },
+  };
   app.get('/readyz', { schema: readySchema }, async (request) => {
     try {
       await deps.store.ping();
@@ -25,7 +31,9 @@ export function registerHealthRoutes(app: AppInstance, deps: RouteDependencies):
     return { status: 'ready' as const, database: deps.store.kind };
   });
 
-  app.get('/metrics', { schema: { summary: 'Prometheus metrics', security: [], response: { 200: MetricsResponse } } }, async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics.render()),
+  app.get(
+    '/metrics',
+    { schema: { summary: 'Prometheus metrics', security: [], response: { 200: MetricsResponse } } },
+    async (_request, reply) => reply.type('text/plain; version=0.0.4; charset=utf-8').send(deps.metrics.render()),
   );
 }

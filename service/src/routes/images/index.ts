@@ -19,7 +19,11 @@ export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): 
   app.get('/api/v1/images/:digest', { config: { access: 'read' }, schema: imageSchema }, async (request) => {
     const digest = normalizeDigest(request.params.digest);
     if (digest === undefined) {
-      throw invalidInput('digest must be sha256: followed by 64 hex digits', [{ parameter: 'digest', detail: 'is not a sha256 digest' }], 'invalid-parameter');
+      throw invalidInput(
+        'digest must be sha256: followed by 64 hex digits',
+        [{ parameter: 'digest', detail: 'is not a sha256 digest' }],
+        'invalid-parameter',
+      );
     }
     const image = await deps.store.getImage(digest);
     if (!image) throw notFound(`no image with digest ${digest} has been reported`);

@@ -12,10 +12,18 @@ function documentOptions(version: string): FastifyDynamicSwaggerOptions {
   return {
     openapi: {
       openapi: '3.1.0',
-      info: { title: 'Container Mapping service', version, description: 'Which pipeline run built this image digest, and what did this run push.' },
+      info: {
+        title: 'Container Mapping service',
+        version,
+        description: 'Which pipeline run built this image digest, and what did this run push.',
+      },
       components: {
         securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer', description: 'Azure DevOps pipeline OIDC token (ingest) or a static token (ingest/read).' },
+          bearer: {
+            type: 'http',
+            scheme: 'bearer',
+            description: 'Azure DevOps pipeline OIDC token (ingest) or a static token (ingest/read).',
+          },
         },
       },
       security: [{ bearer: [] }],
@@ -42,5 +50,7 @@ export async function registerOpenApi(app: AppInstance, version: string): Promis
 /** Serves the document. */
 export function registerOpenApiRoute(app: AppInstance): void {
   const DocumentSchema = Type.Object({}, { additionalProperties: true, description: 'this document' });
-  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', security: [], response: { 200: DocumentSchema } } }, async () => app.swagger());
+  app.get('/openapi.json', { schema: { summary: 'This OpenAPI document', security: [], response: { 200: DocumentSchema } } }, async () =>
+    app.swagger(),
+  );
 }

@@ -6,7 +6,17 @@
 import { StoreUnavailableError } from '../store';
 
 /** Socket errors of Node's `net` while connecting or talking to the server. */
-const SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+const SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
 
 /**
  * SQLSTATEs (PostgreSQL manual, Appendix A "PostgreSQL Error Codes"): class 08 connection
@@ -22,7 +32,8 @@ const SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
  * connection timeout", "timeout exceeded when trying to connect", "Client has encountered a
  * connection error and is not queryable", "Client was closed and is not queryable".
  */
-const PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
+const PG_MESSAGES =
+  /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Client was closed)/;
 
 /** True when `err` says the connection to the database was refused, lost or is unusable. */
 export function isConnectionFailure(err: unknown): boolean {

@@ -9,7 +9,13 @@ import { ATTRIBUTION_CANDIDATES_SELECT } from '../sql/queries';
 const INTEGER_COLUMNS = new Set(['definition_id', 'run_id', 'job_attempt']);
 const BOOLEAN_COLUMNS = new Set(['agent_self_hosted', 'project_name_verified', 'definition_name_verified', 'source_name_verified']);
 const arrayType = (column: string): string =>
-  INTEGER_COLUMNS.has(column) ? 'integer[]' : BOOLEAN_COLUMNS.has(column) ? 'boolean[]' : column.endsWith('_ms') || column === 'report_id' ? 'bigint[]' : 'text[]';
+  INTEGER_COLUMNS.has(column)
+    ? 'integer[]'
+    : BOOLEAN_COLUMNS.has(column)
+      ? 'boolean[]'
+      : column.endsWith('_ms') || column === 'report_id'
+        ? 'bigint[]'
+        : 'text[]';
 const unnest = (columns: readonly string[], first = 1): string =>
   `unnest(${columns.map((c, i) => `$${first + i}::${arrayType(c)}`).join(', ')}) AS v(${columns.join(', ')})`;
 
@@ -23,7 +29,9 @@ export const UPSERT_REPORTS_SQL = `
   INSERT INTO reports (${REPORT_COLUMNS.join(', ')})
   SELECT * FROM ${unnest(REPORT_COLUMNS)} ORDER BY v.idempotency_key
   ON CONFLICT (idempotency_key) DO UPDATE SET
-  ${REPORT_COLUMNS.filter((c) => c !== 'idempotency_key').map((c) => `${c} = excluded.${c}`).join(', ')}
+  ${REPORT_COLUMNS.filter((c) => c !== 'idempotency_key')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}
   WHERE reports.report_json IS DISTINCT FROM excluded.report_json
   RETURNING id, idempotency_key, (xmax = 0) AS created`;
 

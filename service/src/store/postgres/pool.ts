@@ -35,7 +35,11 @@ async function connect(pool: pg.Pool): Promise<pg.PoolClient> {
 }
 
 /** Runs one query outside a transaction. @throws StoreUnavailableError as described above. */
-export async function query<R extends pg.QueryResultRow>(pool: pg.Pool, text: pg.QueryConfig | string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+export async function query<R extends pg.QueryResultRow>(
+  pool: pg.Pool,
+  text: pg.QueryConfig | string,
+  values?: unknown[],
+): Promise<pg.QueryResult<R>> {
   const client = await connect(pool);
   let failure: unknown;
   try {

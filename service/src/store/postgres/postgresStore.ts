@@ -27,7 +27,15 @@ import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { PUSH_COLUMNS, REPORT_COLUMNS, pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
 import { imageQuery, pushListQuery, toCandidate } from '../sql/queries';
-import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
+import {
+  StoreUnavailableError,
+  type IngestContext,
+  type IngestResult,
+  type PageRequest,
+  type PushFilter,
+  type Store,
+  type StoreCounts,
+} from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
@@ -177,17 +185,31 @@ export class PostgresStore implements Store {
     const results = new Map<string, IngestResult>();
     const unchanged = batch.filter((item) => !written.has(item.report.idempotencyKey)).map((item) => item.report.idempotencyKey);
     if (unchanged.length > 0) {
-      const same = await c.query<{ id: number; idempotency_key: string; images: number; ambiguous: number }>({ name: 'cm-ingest-unchanged', text: UNCHANGED_SQL, values: [unchanged] });
-      for (const r of same.rows) results.set(r.idempotency_key, { reportId: r.id, status: 'unchanged', images: r.images, ambiguous: r.ambiguous });
+      const same = await c.query<{ id: number; idempotency_key: string; images: number; ambiguous: number }>({
+        name: 'cm-ingest-unchanged',
+        text: UNCHANGED_SQL,
+        values: [unchanged],
+      });
+      for (const r of same.rows)
+        results.set(r.idempotency_key, { reportId: r.id, status: 'unchanged', images: r.images, ambiguous: r.ambiguous });
     }
     const changed = batch.filter((item) => written.has(item.report.idempotencyKey));
     if (changed.length > 0) {
-      const pushesOf = new Map(changed.map((item) => [item.report.idempotencyKey, pushValues(item.report, written.get(item.report.idempotencyKey)!.id)]));
+      const pushesOf = new Map(
+        changed.map((item) => [item.report.idempotencyKey, pushValues(item.report, written.get(item.report.idempotencyKey)!.id)]),
+      );
       const ids = changed.map((item) => written.get(item.report.idempotencyKey)!.id);
       const pushRows = [...pushesOf.values()].flat();
-      const locked = await c.query<{ digests: string[] }>({ name: 'cm-ingest-write', text: WRITE_PUSHES_SQL, values: [ids, ...columnsOf(pushRows, PUSH_COLUMNS.length)] });
+      const locked = await c.query<{ digests: string[] }>({
+        name: 'cm-ingest-write',
+        text: WRITE_PUSHES_SQL,
+        values: [ids, ...columnsOf(pushRows, PUSH_COLUMNS.length)],
+      });
       const digests = locked.rows[0]?.digests ?? [];
-      const candidates = digests.length === 0 ? [] : (await c.query({ name: 'cm-ingest-candidates', text: CANDIDATES_SQL, values: [digests] })).rows.map(toCandidate);
+      const candidates =
+        digests.length === 0
+          ? []
+          : (await c.query({ name: 'cm-ingest-candidates', text: CANDIDATES_SQL, values: [digests] })).rows.map(toCandidate);
       // The rule groups pushes by reference, so deciding over the whole batch's digests at once is the same as one report at a time.
       const changes = decideAttribution(candidates, changed[0]!.context.ambiguityWindowMs);
       if (changes.length > 0) {
@@ -200,7 +222,12 @@ export class PostgresStore implements Store {
       for (const item of changed) {
         const row = written.get(item.report.idempotencyKey)!;
         const images = pushesOf.get(item.report.idempotencyKey)?.length ?? 0;
-        results.set(item.report.idempotencyKey, { reportId: row.id, status: row.created ? 'created' : 'replaced', images, ambiguous: countAmbiguous(candidates, changes, row.id) });
+        results.set(item.report.idempotencyKey, {
+          reportId: row.id,
+          status: row.created ? 'created' : 'replaced',
+          images,
+          ambiguous: countAmbiguous(candidates, changes, row.id),
+        });
       }
     }
     return batch.map((item) => {

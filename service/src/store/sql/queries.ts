@@ -22,7 +22,9 @@ const placeholders = (n: number): string => Array.from({ length: n }, () => '?')
 export const UPSERT_REPORT_SQL = `
   INSERT INTO reports (${REPORT_COLUMNS.join(', ')}) VALUES (${placeholders(REPORT_COLUMNS.length)})
   ON CONFLICT (idempotency_key) DO UPDATE SET
-  ${REPORT_COLUMNS.filter((c) => c !== 'idempotency_key').map((c) => `${c} = excluded.${c}`).join(', ')}`;
+  ${REPORT_COLUMNS.filter((c) => c !== 'idempotency_key')
+    .map((c) => `${c} = excluded.${c}`)
+    .join(', ')}`;
 
 /** Inserts `rows` pushes in one statement. */
 export function insertPushesSql(rows: number): string {
@@ -75,7 +77,11 @@ export function pushListQuery(filter: PushFilter, page: PageRequest): Query {
   }
   // Names match only where the sender vouched for them (see `VerifiedNames`); ids always do.
   if (filter.project !== undefined) {
-    add('(r.project_id = ? OR (r.project_name_verified AND lower(r.project_name) = ?))', filter.project.toLowerCase(), filter.project.toLowerCase());
+    add(
+      '(r.project_id = ? OR (r.project_name_verified AND lower(r.project_name) = ?))',
+      filter.project.toLowerCase(),
+      filter.project.toLowerCase(),
+    );
   }
   if (filter.pipeline !== undefined) {
     if (/^\d{1,9}$/.test(filter.pipeline)) add('r.definition_id = ?', Number(filter.pipeline));

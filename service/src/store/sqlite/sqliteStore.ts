@@ -20,7 +20,15 @@ import { loadMigrations } from '../migrations';
 import { toPage } from '../page';
 import { pushValues, reportValues, toImageDetail, toImagePush, type PushRow } from '../rows';
 import { ATTRIBUTION_CANDIDATES_SELECT, UPSERT_REPORT_SQL, imageQuery, insertPushesSql, pushListQuery, toCandidate } from '../sql/queries';
-import { StoreUnavailableError, type IngestContext, type IngestResult, type PageRequest, type PushFilter, type Store, type StoreCounts } from '../store';
+import {
+  StoreUnavailableError,
+  type IngestContext,
+  type IngestResult,
+  type PageRequest,
+  type PushFilter,
+  type Store,
+  type StoreCounts,
+} from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 
 type Bindable = string | number | bigint | null;
@@ -53,8 +61,7 @@ function toStoreError(err: unknown): unknown {
   return new StoreUnavailableError(`the database is locked by another connection (${code})`, { cause: err });
 }
 
-const bind = (values: Array<string | number | boolean | null>): Bindable[] =>
-  values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+const bind = (values: Array<string | number | boolean | null>): Bindable[] => values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
 
 /** Opens (and creates) the SQLite database at `file`. */
 export class SqliteStore implements Store {
@@ -88,7 +95,9 @@ export class SqliteStore implements Store {
     // write() calls per page touched, about half the service's system calls while ingesting.
     // In memory it costs no system call; it is discarded at each RELEASE, so it stays small.
     this.db.pragma('temp_store = MEMORY');
-    this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) => this.ingestOnce(report, context, json));
+    this.ingestTransaction = this.db.transaction((report: Report, context: IngestContext, json: string) =>
+      this.ingestOnce(report, context, json),
+    );
     this.batchTransaction = this.db.transaction((batch: readonly PendingIngest[]) => this.ingestBatch(batch));
   }
 
@@ -109,10 +118,14 @@ export class SqliteStore implements Store {
     const done: string[] = [];
     for (const m of loadMigrations('sqlite')) {
       if (applied.has(m.version)) continue;
-      this.db.transaction(() => {
-        this.db.exec(m.sql);
-        this.db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(m.version, m.name, new Date().toISOString());
-      }).immediate();
+      this.db
+        .transaction(() => {
+          this.db.exec(m.sql);
+          this.db
+            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+            .run(m.version, m.name, new Date().toISOString());
+        })
+        .immediate();
       done.push(m.version);
     }
     return done;
@@ -154,10 +167,12 @@ export class SqliteStore implements Store {
 
   /** The body of `ingest`'s transaction. */
   private ingestOnce(report: Report, context: IngestContext, json: string): IngestResult {
-    const stored = this.stmt('SELECT id, report_json FROM reports WHERE idempotency_key = ?').get(report.idempotencyKey) as { id: number; report_json: string } | undefined;
+    const stored = this.stmt('SELECT id, report_json FROM reports WHERE idempotency_key = ?').get(report.idempotencyKey) as
+      { id: number; report_json: string } | undefined;
     if (stored?.report_json === json) return this.unchangedResult(stored.id);
     const existing = stored?.id;
-    const oldDigests = existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
+    const oldDigests =
+      existing === undefined ? [] : (this.stmt('SELECT DISTINCT digest FROM pushes WHERE report_id = ?').pluck().all(existing) as string[]);
     if (existing !== undefined) this.stmt('DELETE FROM pushes WHERE report_id = ?').run(existing);
     const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context, json))) as { id: number };
     const pushes = pushValues(report, row.id);
@@ -177,7 +192,9 @@ export class SqliteStore implements Store {
   }
 
   private unchangedResult(reportId: number): IngestResult {
-    const row = this.stmt("SELECT count(*) AS images, coalesce(sum(attribution = 'ambiguous'), 0) AS ambiguous FROM pushes WHERE report_id = ?").get(reportId) as { images: number; ambiguous: number };
+    const row = this.stmt(
+      "SELECT count(*) AS images, coalesce(sum(attribution = 'ambiguous'), 0) AS ambiguous FROM pushes WHERE report_id = ?",
+    ).get(reportId) as { images: number; ambiguous: number };
     return { reportId, status: 'unchanged', images: row.images, ambiguous: row.ambiguous };
   }
 
