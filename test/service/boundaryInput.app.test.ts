@@ -238,6 +238,10 @@ function assertProblemNames(
   }
 }
 
+/** A pointer as a test title may show it: control characters and lone surrogates escaped, so the log stays text. */
+const printable = (text: string) =>
+  text.replace(/[\u0000-\u001f\u007f\ud800-\udfff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
 const describeValue = (v: unknown) => {
   if (Array.isArray(v)) return `${v.length} items`;
   const text = JSON.stringify(v) ?? String(v);
@@ -298,7 +302,7 @@ for (const kind of DATABASES) {
     after(async () => svc.close());
 
     fieldCases().forEach((c, n) => {
-      it(`${c.accept ? 'accepts' : 'refuses'} ${c.pointer} = ${describeValue(c.value)}`, async () => {
+      it(`${c.accept ? 'accepts' : 'refuses'} ${printable(c.pointer)} = ${describeValue(c.value)}`, async () => {
         const report = baseReport(n);
         setAt(report, c.pointer, c.value);
         if (c.pointer !== '/idempotencyKey') report.idempotencyKey = computeIdempotencyKey((report as unknown as Report).pipeline);
