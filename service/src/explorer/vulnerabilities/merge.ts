@@ -34,9 +34,13 @@ export interface MergedFinding {
   occurrences: Occurrence[];
 }
 
-function uniqueSorted(ids: Iterable<string>, without: string): string[] {
+/** Ids without repeats (compared case-insensitively, first spelling kept) and without `except`, sorted. */
+function uniqueSorted(ids: Iterable<string>, except?: string): string[] {
   const byUpper = new Map<string, string>();
-  for (const id of ids) if (id.toUpperCase() !== without.toUpperCase() && !byUpper.has(id.toUpperCase())) byUpper.set(id.toUpperCase(), id);
+  for (const id of ids) {
+    const upper = id.toUpperCase();
+    if (upper !== except?.toUpperCase() && !byUpper.has(upper)) byUpper.set(upper, id);
+  }
   return [...byUpper.values()].sort();
 }
 
@@ -65,7 +69,7 @@ function mergeImage(digest: string, scans: readonly ImageScan[]): MergedFinding[
       digest,
       vulnerabilityId,
       aliases: uniqueSorted(entry.ids, vulnerabilityId),
-      advisories: uniqueSorted(entry.advisories, ''),
+      advisories: uniqueSorted(entry.advisories),
       severity: entry.occurrences.map((o) => o.severity).reduce(higherSeverity),
       fixable: entry.occurrences.some((o) => o.fixedVersion !== null),
       occurrences: entry.occurrences,
