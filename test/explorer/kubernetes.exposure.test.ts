@@ -77,6 +77,15 @@ describe('exposure rules, one at a time', () => {
       ['internet:HTTPRoute'],
     ],
     [
+      'the Gateway in another namespace admits routes by namespace selector (taken as admitting: no Namespace labels in the List)',
+      [
+        service('shop', 'app', 'ClusterIP', { app: 'app' }),
+        gateway('infra', 'gw', 'Selector'),
+        httpRoute('shop', 'r', [ref('gw', { namespace: 'infra' })], [ref('app')]),
+      ],
+      ['internet:HTTPRoute'],
+    ],
+    [
       'the HTTPRoute names a Gateway that is not in the List',
       [service('shop', 'app', 'ClusterIP', { app: 'app' }), httpRoute('shop', 'r', [ref('gw')], [ref('app')])],
       [],
