@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^service/src/cli/' },
     },
     {
+      name: 'explorer-cores-are-pure',
+      severity: 'error',
+      comment: 'The explorer cores (kubernetes/, vulnerabilities/) are pure functions over parsed JSON: nothing outside their own folder, no Node built-in, no package.',
+      from: { path: '^service/src/explorer/(kubernetes|vulnerabilities)/' },
+      to: { pathNot: ['^service/src/explorer/$1/'] },
+    },
+    {
       name: 'backfill-without-cli',
       severity: 'error',
       comment: 'Backfill (also run on a schedule inside serve) is not a command: the command in cli/ uses it, never the reverse.',
