@@ -59,7 +59,8 @@ module.exports = {
     {
       name: 'explorer-cores-are-pure',
       severity: 'error',
-      comment: 'The explorer cores (kubernetes/, vulnerabilities/) are pure functions over parsed JSON: nothing outside their own folder, no Node built-in, no package.',
+      comment:
+        'The explorer cores (kubernetes/, vulnerabilities/) are pure functions over parsed JSON: nothing outside their own folder, no Node built-in, no package.',
       from: { path: '^service/src/explorer/(kubernetes|vulnerabilities)/' },
       to: { pathNot: ['^service/src/explorer/$1/'] },
     },
