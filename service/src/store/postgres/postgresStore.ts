@@ -37,6 +37,11 @@ import {
   type StoreCounts,
 } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
+import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
+import type { ImageScan } from '../../explorer/vulnerabilities/finding';
+import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
+import { coverage, listExposed, type SqlReader } from '../explorerReads';
+import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
@@ -67,6 +72,11 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
+
+/** Runs statements in order on the caller's transaction. */
+async function runAll(c: pg.PoolClient, statements: readonly Statement[]): Promise<void> {
+  for (const s of statements) await c.query(numberPlaceholders(s.sql), s.params);
+}
 
 /** Connects lazily to the database at `url` (see `parsePostgresUrl`). */
 export class PostgresStore implements Store {
@@ -248,6 +258,33 @@ export class PostgresStore implements Store {
     const { rows } = await query<PushRow>(this.pool, numberPlaceholders(q.sql), q.params);
     return toPage(rows, page.limit);
   }
+
+  async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
+    await transaction(this.pool, async (c) => {
+      await c.query(numberPlaceholders(DELETE_SNAPSHOT_SQL), [cluster]);
+      const { rows } = await c.query<{ id: number }>(numberPlaceholders(INSERT_SNAPSHOT_SQL), [
+        cluster,
+        takenAt.toISOString(),
+        source,
+        Date.now(),
+      ]);
+      await runAll(c, snapshotStatements(rows[0]!.id, snapshot));
+    });
+  }
+
+  async replaceScans(scans: readonly ImageScan[]): Promise<void> {
+    await transaction(this.pool, (c) => runAll(c, scanStatements(scans, Date.now())));
+  }
+
+  async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+    return listExposed(this.reader, filter, page);
+  }
+
+  async coverage(filter: { cluster?: string }): Promise<CoverageRow[]> {
+    return coverage(this.reader, filter);
+  }
+
+  private readonly reader: SqlReader = async (q) => (await query(this.pool, numberPlaceholders(q.sql), q.params)).rows;
 
   async ping(): Promise<void> {
     await query(this.pool, 'SELECT 1');
