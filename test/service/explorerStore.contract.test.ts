@@ -60,6 +60,11 @@ async function exposedNames(store: Store, filter: ExposedFilter): Promise<string
   return page.items.map((row) => `${row.cluster}/${row.namespace}/${row.workloadName}`);
 }
 
+/** Opens several pooled connections (PostgreSQL), so that imports started together really run at the same time. */
+async function openConnections(store: Store): Promise<void> {
+  await Promise.all([1, 2, 3, 4].map(() => store.coverage({})));
+}
+
 for (const kind of DATABASES) {
   describe(`Explorer store contract on ${kind.name}`, () => {
     let db: TestDatabase;
@@ -190,6 +195,27 @@ for (const kind of DATABASES) {
         (await store.coverage({ cluster: 'staging' })).map((r) => r.cluster),
         ['staging'],
       );
+    });
+
+    it('imports the same cluster twice at once as one after the other: both succeed, every row once', async () => {
+      await openConnections(store);
+      await Promise.all([
+        store.replaceClusterSnapshot('prod', SNAPSHOT, TAKEN_AT),
+        store.replaceClusterSnapshot('prod', SNAPSHOT, TAKEN_AT),
+      ]);
+      assert.deepEqual(await exposedNames(store, { minSeverity: 'high' }), ['prod/shop/api', 'prod/shop/web']);
+    });
+
+    it("imports one scanner's findings for one image twice at once as one after the other: each finding once", async () => {
+      await store.replaceClusterSnapshot('prod', SNAPSHOT, TAKEN_AT);
+      const occurrences = async () =>
+        (await store.listExposed({ minSeverity: 'high', namespace: 'shop' }, { limit: 10 })).items
+          .find((r) => r.digest === API)
+          ?.topFindings.map((f) => f.occurrences.length);
+      const once = await occurrences();
+      await openConnections(store);
+      await Promise.all([store.replaceScans(scanOf('trivy-web-api.json', API)), store.replaceScans(scanOf('trivy-web-api.json', API))]);
+      assert.deepEqual(await occurrences(), once);
     });
 
     it('leaves the previous snapshot whole when an import fails half-way', async () => {

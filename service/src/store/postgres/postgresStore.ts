@@ -41,16 +41,13 @@ import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
 import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
 import { coverage, listExposed, type SqlReader } from '../explorerReads';
-import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
+import { replaceClusterSnapshot, replaceScans } from './explorerWrites';
+import { numberPlaceholders } from './placeholders';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
-/** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
-export function numberPlaceholders(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
+export { numberPlaceholders } from './placeholders';
 
 /** Deadlocks between two instances' batches are resolved by PostgreSQL aborting one: retry it. */
 const DEADLOCK_DETECTED = '40P01';
@@ -72,11 +69,6 @@ const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
     oid === INT8 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format ?? 'text')) as typeof pg.types.getTypeParser,
 };
-
-/** Runs statements in order on the caller's transaction. */
-async function runAll(c: pg.PoolClient, statements: readonly Statement[]): Promise<void> {
-  for (const s of statements) await c.query(numberPlaceholders(s.sql), s.params);
-}
 
 /** Connects lazily to the database at `url` (see `parsePostgresUrl`). */
 export class PostgresStore implements Store {
@@ -260,20 +252,11 @@ export class PostgresStore implements Store {
   }
 
   async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
-    await transaction(this.pool, async (c) => {
-      await c.query(numberPlaceholders(DELETE_SNAPSHOT_SQL), [cluster]);
-      const { rows } = await c.query<{ id: number }>(numberPlaceholders(INSERT_SNAPSHOT_SQL), [
-        cluster,
-        takenAt.toISOString(),
-        source,
-        Date.now(),
-      ]);
-      await runAll(c, snapshotStatements(rows[0]!.id, snapshot));
-    });
+    await replaceClusterSnapshot(this.pool, cluster, snapshot, takenAt, source);
   }
 
   async replaceScans(scans: readonly ImageScan[]): Promise<void> {
-    await transaction(this.pool, (c) => runAll(c, scanStatements(scans, Date.now())));
+    await replaceScans(this.pool, scans);
   }
 
   async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
