@@ -5,6 +5,9 @@
 import type { Report } from '../../../common/report';
 import type { ImageDetail, ImagePushPage } from '../schemas/images';
 import type { VerifiedNames } from '../verifiedNames';
+import type { ClusterSnapshot } from '../explorer/kubernetes/model';
+import type { ImageScan } from '../explorer/vulnerabilities/finding';
+import type { CoverageRow, ExposedFilter, ExposedPage } from './explorer';
 
 /** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
 export interface PushFilter {
@@ -88,6 +91,18 @@ export interface Store {
   getImage(digest: string): Promise<ImageDetail | null>;
   /** Pushes matching the filter, newest first. */
   listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage>;
+  /**
+   * Stores a cluster's snapshot in one transaction, replacing its previous one whole (a workload
+   * gone from the cluster is gone from the store); other clusters are untouched. `source` says
+   * where the snapshot came from (`import`, `sync`), kept with it.
+   */
+  replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source?: string): Promise<void>;
+  /** Stores scanner findings in one transaction; for each (digest, tool) they name, that tool's earlier findings for that image are replaced. */
+  replaceScans(scans: readonly ImageScan[]): Promise<void>;
+  /** "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with every run that pushed it. */
+  listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage>;
+  /** Running images mapped to a run vs not, per cluster and namespace. */
+  coverage(filter: { cluster?: string }): Promise<CoverageRow[]>;
   /** Throws unless the database answers. */
   ping(): Promise<void>;
   counts(): Promise<StoreCounts>;

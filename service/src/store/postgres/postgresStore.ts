@@ -37,15 +37,17 @@ import {
   type StoreCounts,
 } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
+import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
+import type { ImageScan } from '../../explorer/vulnerabilities/finding';
+import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
+import { coverage, listExposed, type SqlReader } from '../explorerReads';
+import { replaceClusterSnapshot, replaceScans } from './explorerWrites';
+import { numberPlaceholders } from './placeholders';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
-/** Numbers `?` placeholders as `$1, $2, …` (our SQL has no `?` inside literals). */
-export function numberPlaceholders(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
+export { numberPlaceholders } from './placeholders';
 
 /** Deadlocks between two instances' batches are resolved by PostgreSQL aborting one: retry it. */
 const DEADLOCK_DETECTED = '40P01';
@@ -248,6 +250,24 @@ export class PostgresStore implements Store {
     const { rows } = await query<PushRow>(this.pool, numberPlaceholders(q.sql), q.params);
     return toPage(rows, page.limit);
   }
+
+  async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
+    await replaceClusterSnapshot(this.pool, cluster, snapshot, takenAt, source);
+  }
+
+  async replaceScans(scans: readonly ImageScan[]): Promise<void> {
+    await replaceScans(this.pool, scans);
+  }
+
+  async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+    return listExposed(this.reader, filter, page);
+  }
+
+  async coverage(filter: { cluster?: string }): Promise<CoverageRow[]> {
+    return coverage(this.reader, filter);
+  }
+
+  private readonly reader: SqlReader = async (q) => (await query(this.pool, numberPlaceholders(q.sql), q.params)).rows;
 
   async ping(): Promise<void> {
     await query(this.pool, 'SELECT 1');

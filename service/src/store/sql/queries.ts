@@ -60,6 +60,14 @@ export function imageQuery(digest: string): Query {
   return { sql: `${PUSH_SELECT} WHERE p.digest = ? ORDER BY p.pushed_at_ms DESC, p.id DESC LIMIT 1000`, params: [digest] };
 }
 
+/** `PUSH_SELECT` for several digests (distinct), each digest's pushes newest first. */
+export function imagesPushesQuery(digests: readonly string[]): Query {
+  return {
+    sql: `${PUSH_SELECT} WHERE p.digest IN (${placeholders(digests.length)}) ORDER BY p.digest, p.pushed_at_ms DESC, p.id DESC`,
+    params: [...digests],
+  };
+}
+
 /** A page of pushes matching `filter`, newest first; fetches one extra row to know whether more follow. */
 export function pushListQuery(filter: PushFilter, page: PageRequest): Query {
   const where: string[] = [];

@@ -30,6 +30,11 @@ import {
   type StoreCounts,
 } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
+import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
+import type { ImageScan } from '../../explorer/vulnerabilities/finding';
+import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
+import { coverage, listExposed, type SqlReader } from '../explorerReads';
+import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
 
 type Bindable = string | number | bigint | null;
 
@@ -222,6 +227,43 @@ export class SqliteStore implements Store {
     const q = pushListQuery(filter, page);
     return toPage(this.stmt(q.sql).all(...q.params) as PushRow[], page.limit);
   }
+
+  async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
+    try {
+      this.db
+        .transaction(() => {
+          this.stmt(DELETE_SNAPSHOT_SQL).run(cluster);
+          const row = this.stmt(INSERT_SNAPSHOT_SQL).get(cluster, takenAt.toISOString(), source, Date.now()) as { id: number };
+          this.runAll(snapshotStatements(row.id, snapshot));
+        })
+        .immediate();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async replaceScans(scans: readonly ImageScan[]): Promise<void> {
+    try {
+      this.db.transaction(() => this.runAll(scanStatements(scans, Date.now()))).immediate();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+    return listExposed(this.reader, filter, page);
+  }
+
+  async coverage(filter: { cluster?: string }): Promise<CoverageRow[]> {
+    return coverage(this.reader, filter);
+  }
+
+  /** Runs statements in order, inside the caller's transaction. */
+  private runAll(statements: readonly Statement[]): void {
+    for (const s of statements) this.stmt(s.sql).run(...s.params);
+  }
+
+  private readonly reader: SqlReader = async (q) => this.stmt(q.sql).all(...q.params) as Array<Record<string, unknown>>;
 
   async ping(): Promise<void> {
     this.db.prepare('SELECT 1').get();

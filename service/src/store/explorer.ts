@@ -1,0 +1,63 @@
+/**
+ * What the store answers about the explorer's data (issue 10): the rows of "exposed and
+ * vulnerable" and of coverage. Plain types; the SQL is in `sql/explorer.ts`, the assembly of
+ * rows in `exposedRows.ts`.
+ */
+import type { ExposurePath } from '../explorer/kubernetes/model';
+import type { SeverityCounts } from '../explorer/vulnerabilities/count';
+import type { MergedFinding } from '../explorer/vulnerabilities/merge';
+import type { Severity } from '../explorer/vulnerabilities/severity';
+import type { ImagePush } from '../schemas/images';
+
+/** Filters of the "exposed and vulnerable" question. */
+export interface ExposedFilter {
+  /** An image qualifies with at least one merged finding at or above this severity. */
+  minSeverity: Severity;
+  cluster?: string;
+  namespace?: string;
+  /** Only findings with a known fixed version qualify an image (and are listed as top findings). */
+  fixableOnly?: boolean;
+}
+
+/** One (workload, running image) that is internet-exposed and vulnerable. */
+export interface ExposedRow {
+  cluster: string;
+  /** When the cluster's snapshot was taken (RFC 3339). */
+  snapshotTakenAt: string;
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  /** Every path that exposes the workload, internet and node alike, as the snapshot kept them. */
+  exposure: ExposurePath[];
+  digest: string;
+  /** Image references as the pod spec and status wrote them. */
+  references: string[];
+  /** Merged findings (each vulnerability once) of the image, by severity. */
+  counts: SeverityCounts;
+  /** The qualifying merged findings, most severe first, at most `TOP_FINDINGS`. */
+  topFindings: MergedFinding[];
+  /** Every push of the digest, newest first; empty when no report names it (unmapped). */
+  runs: ImagePush[];
+}
+
+/** A page of exposed rows. */
+export interface ExposedPage {
+  items: ExposedRow[];
+  nextCursor: string | null;
+}
+
+/** Running images of one namespace of one cluster, mapped to a run or not. */
+export interface CoverageRow {
+  cluster: string;
+  namespace: string;
+  /** Distinct manifest digests running there. */
+  images: number;
+  /** Of those, digests at least one stored report pushed. */
+  mapped: number;
+  unmapped: number;
+  /** Running images without a manifest digest (only a local config id): they can be neither scanned nor mapped. */
+  unresolved: number;
+}
+
+/** How many findings `ExposedRow.topFindings` lists. */
+export const TOP_FINDINGS = 5;

@@ -1,0 +1,147 @@
+/**
+ * The explorer's questions, answered the same way on both databases: the SQL picks candidate rows
+ * (`sql/explorer.ts`), the vulnerabilities core merges each image's findings across scanners, and
+ * this file keeps the rows whose merged findings qualify. Both stores hand in a `SqlReader`.
+ */
+import type { ExposurePath } from '../explorer/kubernetes/model';
+import { atOrAbove, countBySeverity } from '../explorer/vulnerabilities/count';
+import type { ImageScan, ScannerFormat } from '../explorer/vulnerabilities/finding';
+import { mergeFindings, type MergedFinding } from '../explorer/vulnerabilities/merge';
+import { InvalidCursorError, type PageRequest } from './store';
+import { TOP_FINDINGS, type CoverageRow, type ExposedFilter, type ExposedPage, type ExposedRow } from './explorer';
+import { coverageQuery, exposedCandidatesQuery, findingsQuery, toSeverity, type ExposedKey } from './sql/explorer';
+import { imagesPushesQuery } from './sql/queries';
+import { toImagePush, type PushRow } from './rows';
+import type { Query } from './sql/queries';
+import type { ImagePush } from '../schemas/images';
+
+/** Runs one read-only query with `?` placeholders and returns its rows. */
+export type SqlReader = (query: Query) => Promise<Array<Record<string, unknown>>>;
+
+/** Candidates read per round while filling a page. */
+const CANDIDATE_BATCH = 200;
+
+const strings = (json: unknown): string[] => JSON.parse(String(json)) as string[];
+
+function encodeKey(key: ExposedKey): string {
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+}
+
+/** @throws InvalidCursorError for anything `encodeKey` did not make. */
+function decodeKey(cursor: string): ExposedKey {
+  try {
+    const key: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (Array.isArray(key) && key.length === 5 && key.every((k) => typeof k === 'string')) return key as ExposedKey;
+  } catch {
+    // not JSON: refused below
+  }
+  throw new InvalidCursorError();
+}
+
+/** Stored findings back into one scan per (digest, tool, scanner run), the shape the merge takes. */
+function toScans(rows: ReadonlyArray<Record<string, unknown>>): ImageScan[] {
+  const scans = new Map<string, ImageScan>();
+  for (const row of rows) {
+    const key = JSON.stringify([row.digest, row.tool, row.scanner, row.scanner_version, row.scanned_at, row.image_references_json]);
+    let scan = scans.get(key);
+    if (!scan) {
+      scan = {
+        digest: String(row.digest),
+        imageReferences: strings(row.image_references_json),
+        source: {
+          format: String(row.tool) as ScannerFormat,
+          scanner: String(row.scanner),
+          scannerVersion: row.scanner_version === null ? null : String(row.scanner_version),
+          scannedAt: row.scanned_at === null ? null : String(row.scanned_at),
+        },
+        findings: [],
+      };
+      scans.set(key, scan);
+    }
+    scan.findings.push({
+      vulnerabilityId: String(row.vulnerability_id),
+      aliases: strings(row.aliases_json),
+      advisories: strings(row.advisories_json),
+      severity: toSeverity(row.severity),
+      packageName: String(row.package_name),
+      installedVersion: String(row.installed_version),
+      fixedVersion: row.fixed_version === null ? null : String(row.fixed_version),
+    });
+  }
+  return [...scans.values()];
+}
+
+/** Merged findings of each digest. */
+async function mergedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, MergedFinding[]>> {
+  const merged = new Map<string, MergedFinding[]>(digests.map((d) => [d, []]));
+  if (digests.length === 0) return merged;
+  for (const finding of mergeFindings(toScans(await read(findingsQuery(digests))))) merged.get(finding.digest)?.push(finding);
+  return merged;
+}
+
+/** Every push of each digest, newest first; an empty list for a digest no report names. */
+async function runsByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, ImagePush[]>> {
+  const runs = new Map<string, ImagePush[]>(digests.map((d) => [d, []]));
+  if (digests.length === 0) return runs;
+  for (const row of await read(imagesPushesQuery(digests))) runs.get(String(row.digest))?.push(toImagePush(row as unknown as PushRow));
+  return runs;
+}
+
+/**
+ * One page of "exposed and vulnerable": reads candidates in key order, keeps those whose merged
+ * findings qualify, until the page is full or the candidates run out.
+ */
+export async function listExposed(read: SqlReader, filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+  let after = page.cursor === undefined ? null : decodeKey(page.cursor);
+  const kept: Array<{ row: Record<string, unknown>; findings: MergedFinding[]; top: MergedFinding[] }> = [];
+  for (;;) {
+    const candidates = await read(exposedCandidatesQuery(filter, after, CANDIDATE_BATCH));
+    const merged = await mergedByDigest(read, [...new Set(candidates.map((c) => String(c.digest)))]);
+    for (const row of candidates) {
+      if (kept.length > page.limit) break;
+      const findings = merged.get(String(row.digest)) ?? [];
+      const top = atOrAbove(filter.fixableOnly === true ? findings.filter((f) => f.fixable) : findings, filter.minSeverity);
+      if (top.length > 0) kept.push({ row, findings, top: top.slice(0, TOP_FINDINGS) });
+    }
+    const last = candidates[candidates.length - 1];
+    if (kept.length > page.limit || candidates.length < CANDIDATE_BATCH || last === undefined) break;
+    after = keyOf(last);
+  }
+  const items = kept.slice(0, page.limit);
+  const runs = await runsByDigest(read, [...new Set(items.map((k) => String(k.row.digest)))]);
+  const rows = items.map(({ row, findings, top }): ExposedRow => ({
+    cluster: String(row.cluster),
+    snapshotTakenAt: String(row.taken_at),
+    namespace: String(row.namespace),
+    workloadKind: String(row.kind),
+    workloadName: String(row.name),
+    exposure: JSON.parse(String(row.paths_json)) as ExposurePath[],
+    digest: String(row.digest),
+    references: strings(row.references_json),
+    counts: countBySeverity(findings),
+    topFindings: top,
+    runs: runs.get(String(row.digest)) ?? [],
+  }));
+  const lastItem = items[items.length - 1];
+  return { items: rows, nextCursor: kept.length > page.limit && lastItem ? encodeKey(keyOf(lastItem.row)) : null };
+}
+
+function keyOf(row: Record<string, unknown>): ExposedKey {
+  return [String(row.cluster), String(row.namespace), String(row.kind), String(row.name), String(row.digest)];
+}
+
+/** Running images mapped to a run vs not, per cluster and namespace. */
+export async function coverage(read: SqlReader, filter: { cluster?: string }): Promise<CoverageRow[]> {
+  return (await read(coverageQuery(filter.cluster))).map((row) => {
+    const images = Number(row.images);
+    const mapped = Number(row.mapped);
+    return {
+      cluster: String(row.cluster),
+      namespace: String(row.namespace),
+      images,
+      mapped,
+      unmapped: images - mapped,
+      unresolved: Number(row.unresolved),
+    };
+  });
+}
