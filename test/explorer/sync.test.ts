@@ -29,6 +29,11 @@ function captureIo(): CommandIo & { lines: string[]; errors: string[] } {
   return { lines, errors, out: (line) => lines.push(line), err: (line) => errors.push(line), env: {} };
 }
 
+function restore(name: string, value: string | undefined): void {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
+}
+
 describe('sync kubernetes against the Kubernetes API stand-in', () => {
   let api: KubernetesApiStandIn | undefined;
 
@@ -85,6 +90,7 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
       assert.ok(err instanceof ClusterReadError);
       assert.equal(err.status, 401);
       assert.equal(err.resource, 'pods');
+      assert.equal(err.message, 'listing pods failed with HTTP 401: the credentials were not accepted (401 Unauthorized)');
       return true;
     });
   });
@@ -121,6 +127,26 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
       assert.match(err.message, /cannot list resource "deployments" in API group "apps"/);
       return true;
     });
+  });
+
+  it('reads the cluster with the pod’s service account token and CA when run inside the cluster', async () => {
+    const standIn = await start();
+    const root = await mkdtemp(path.join(tmpdir(), 'cm-pod-'));
+    // loadFromCluster reads the kubelet's variables from process.env itself: set them for this test only.
+    const saved = { host: process.env['KUBERNETES_SERVICE_HOST'], port: process.env['KUBERNETES_SERVICE_PORT'] };
+    try {
+      Object.assign(process.env, standIn.writeServiceAccount(root));
+      const lister = await createKubernetesLister({ from: 'in-cluster', root });
+      const { list } = await readCluster(lister);
+
+      assert.deepEqual(typeMetas(list.items), typeMetas(fixture().items));
+      assert.equal(standIn.requests.length, 11);
+      assert.ok(standIn.requests.every((r) => r.authorization === `Bearer ${TOKEN}`));
+    } finally {
+      restore('KUBERNETES_SERVICE_HOST', saved.host);
+      restore('KUBERNETES_SERVICE_PORT', saved.port);
+      await rm(root, { recursive: true, force: true });
+    }
   });
 
   describe('the command', () => {

@@ -20,7 +20,7 @@
  * 400 for a continue token it does not know.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -156,6 +156,21 @@ export class KubernetesApiStandIn {
     // kubeconfig is YAML, and JSON is YAML: the client reads it either way.
     writeFileSync(file, JSON.stringify(config, null, 2));
     return file;
+  }
+
+  /**
+   * Lays out what the kubelet mounts into a pod for its service account under `root`
+   * (`var/run/secrets/kubernetes.io/serviceaccount/{token,ca.crt,namespace}`), the CA being this server's, and returns
+   * the environment the kubelet sets (`KUBERNETES_SERVICE_HOST`, `KUBERNETES_SERVICE_PORT`).
+   */
+  writeServiceAccount(root: string, token: string = this.options.token): Record<string, string> {
+    const dir = path.join(root, 'var', 'run', 'secrets', 'kubernetes.io', 'serviceaccount');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'token'), token);
+    writeFileSync(path.join(dir, 'ca.crt'), this.certificate);
+    writeFileSync(path.join(dir, 'namespace'), 'container-mapping');
+    const port = String((this.server.address() as AddressInfo).port);
+    return { KUBERNETES_SERVICE_HOST: '127.0.0.1', KUBERNETES_SERVICE_PORT: port };
   }
 
   /** Stops the server and removes its certificate and kubeconfigs. */

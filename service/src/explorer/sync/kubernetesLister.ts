@@ -9,8 +9,12 @@ import type { ClusterResource } from './resources';
 /** Where the credentials come from. */
 export type ClusterAccess =
   | { readonly from: 'kubeconfig'; readonly file: string; readonly context?: string | undefined }
-  /** The pod's service account (`KubeConfig.loadFromCluster`), when run as a CronJob in the cluster. */
-  | { readonly from: 'in-cluster' }
+  /**
+   * The pod's service account (`KubeConfig.loadFromCluster`: `KUBERNETES_SERVICE_HOST`/`_PORT` and the token and CA
+   * under `/var/run/secrets/kubernetes.io/serviceaccount/`), when run as a CronJob in the cluster. `root`: a directory
+   * standing in for `/` (tests).
+   */
+  | { readonly from: 'in-cluster'; readonly root?: string }
   /** `$KUBECONFIG`, then `~/.kube/config`, then the in-cluster service account, as the client looks for them. */
   | { readonly from: 'default'; readonly context?: string | undefined };
 
@@ -69,7 +73,7 @@ export async function createKubernetesLister(access: ClusterAccess): Promise<Res
         } else throw new Error(`no list call for ${resource.plural}`);
         return toPage(body);
       } catch (err) {
-        if (err instanceof k8s.ApiException) throw new ListCallError(err.code, statusMessage(err.body, err.message));
+        if (err instanceof k8s.ApiException) throw new ListCallError(err.code, statusMessage(err.body, fallbackMessage(err.code)));
         throw err;
       }
     },
@@ -79,7 +83,7 @@ export async function createKubernetesLister(access: ClusterAccess): Promise<Res
 function loadConfig(k8s: Client, access: ClusterAccess): InstanceType<Client['KubeConfig']> {
   const config = new k8s.KubeConfig();
   if (access.from === 'kubeconfig') config.loadFromFile(access.file);
-  else if (access.from === 'in-cluster') config.loadFromCluster();
+  else if (access.from === 'in-cluster') config.loadFromCluster(access.root);
   else config.loadFromDefault();
   const context = access.from === 'in-cluster' ? undefined : access.context;
   if (context !== undefined) {
@@ -98,6 +102,11 @@ function toPage(body: unknown): ListPage {
   if (!Array.isArray(items)) throw new Error('the API server answered a list call without items');
   const token = metadata?.continue;
   return { items: items as Record<string, unknown>[], continueToken: typeof token === 'string' && token !== '' ? token : null };
+}
+
+/** The client's own message spells out the response headers; a line of our own says enough. */
+function fallbackMessage(code: number): string {
+  return code === 401 ? 'the credentials were not accepted (401 Unauthorized)' : `no Status body came with HTTP ${code}`;
 }
 
 /** The `message` of a `Status` body (the API's error object), else the client's own message. */
