@@ -213,6 +213,20 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
       assert.equal(standIn.requests.length, 11);
     });
 
+    it('exits 1 naming the first resource and the connection error when the API server does not answer', async () => {
+      const standIn = await start();
+      const io = captureIo();
+
+      const code = await main(
+        ['sync', 'kubernetes', '--kubeconfig', standIn.writeKubeconfig({ current: 'elsewhere' }), '--cluster', 'c', '--output', '-'],
+        io,
+      );
+
+      assert.equal(code, 1);
+      assert.match(io.errors.join('\n'), /^container-mapping sync: listing pods failed: .*ECONNREFUSED/);
+      assert.deepEqual(io.lines, []);
+    });
+
     it('exits 1 naming the contexts it has when --context is not in the kubeconfig', async () => {
       const standIn = await start();
       const io = captureIo();
