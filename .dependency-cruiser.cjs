@@ -65,6 +65,14 @@ module.exports = {
       to: { pathNot: ['^service/src/explorer/$1/'] },
     },
     {
+      name: 'cluster-sync-without-cli',
+      severity: 'error',
+      comment:
+        'Reading a cluster (explorer/sync/) is not a command: cli/sync.ts uses it, never the reverse, so that serve can run it on a schedule.',
+      from: { path: '^service/src/explorer/sync/' },
+      to: { path: '^service/src/cli/' },
+    },
+    {
       name: 'backfill-without-cli',
       severity: 'error',
       comment: 'Backfill (also run on a schedule inside serve) is not a command: the command in cli/ uses it, never the reverse.',

@@ -139,6 +139,7 @@ install_missing() {
   command -v docker-registry >/dev/null || missing+=(docker-registry)
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   command -v curl >/dev/null || missing+=(curl)
+  command -v openssl >/dev/null || missing+=(openssl)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     say "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})"; return 1

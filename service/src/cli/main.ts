@@ -8,6 +8,7 @@ import { UsageError, type Command, type CommandIo } from './command';
 import { migrateCommand } from './migrate';
 import { queryCommand } from './query';
 import { serveCommand } from './serve';
+import { syncCommand } from './sync';
 import { tokenCommand } from './token';
 
 /** Every subcommand, by name. */
@@ -17,6 +18,7 @@ export const COMMANDS: Record<string, Command> = {
   query: queryCommand,
   token: tokenCommand,
   backfill: backfillCommand,
+  sync: syncCommand,
 };
 
 function usage(): string {

@@ -1,0 +1,70 @@
+/**
+ * `container-mapping sync kubernetes`: reads a cluster live (kubeconfig or the in-cluster service account) into the
+ * `v1` `List` that `kubectl get … -A -o json` prints, writes it, and prints a one-line summary of its snapshot to
+ * stderr. Arguments and I/O only: the reading is `explorer/sync/`, the snapshot `explorer/kubernetes/`.
+ */
+import { writeFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { isInternetExposed, type ClusterSnapshot } from '../explorer/kubernetes/model';
+import { buildClusterSnapshot } from '../explorer/kubernetes/snapshot';
+import { createKubernetesLister, type ClusterAccess } from '../explorer/sync/kubernetesLister';
+import { DEFAULT_PAGE_SIZE, readCluster } from '../explorer/sync/readCluster';
+import { UsageError, type Command, type CommandIo } from './command';
+
+const FLAGS = {
+  kubeconfig: { type: 'string' },
+  context: { type: 'string' },
+  'in-cluster': { type: 'boolean' },
+  cluster: { type: 'string' },
+  output: { type: 'string' },
+  'page-size': { type: 'string' },
+} as const;
+
+export const syncCommand: Command = {
+  summary: 'read a Kubernetes cluster live into the List that `import kubernetes` reads (sending it comes with that route)',
+  usage:
+    'sync kubernetes --cluster NAME --output FILE|- [--kubeconfig FILE [--context NAME] | --in-cluster] ' +
+    `[--page-size N (default ${DEFAULT_PAGE_SIZE})]   (without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the ` +
+    'in-cluster service account; the List is written, not yet sent to the service)',
+  async run(args: string[], io: CommandIo) {
+    const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
+    if (positionals.length !== 1 || positionals[0] !== 'kubernetes') {
+      throw new UsageError(`expected the source "kubernetes", got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
+    }
+    if (!values.cluster) throw new UsageError('--cluster is required: the name the snapshot is kept under');
+    if (!values.output) throw new UsageError('--output is required: a file, or - for stdout');
+    if (values['in-cluster'] && (values.kubeconfig !== undefined || values.context !== undefined)) {
+      throw new UsageError('--in-cluster reads the pod service account: it takes neither --kubeconfig nor --context');
+    }
+    const pageSize = values['page-size'] === undefined ? DEFAULT_PAGE_SIZE : Number(values['page-size']);
+    if (!Number.isInteger(pageSize) || pageSize < 1) throw new UsageError(`--page-size "${values['page-size']}" is not a positive integer`);
+
+    const access: ClusterAccess = values['in-cluster']
+      ? { from: 'in-cluster' }
+      : values.kubeconfig !== undefined
+        ? { from: 'kubeconfig', file: values.kubeconfig, context: values.context }
+        : { from: 'default', context: values.context };
+    const lister = await createKubernetesLister(access);
+    const { list, notInstalled } = await readCluster(lister, pageSize);
+    // The snapshot is built here too: a List it cannot read fails now, not at import.
+    const snapshot = buildClusterSnapshot(list);
+
+    const text = JSON.stringify(list, null, 2);
+    if (values.output === '-') io.out(text);
+    else await writeFile(values.output, `${text}\n`);
+    io.err(formatSyncSummary(values.cluster, lister.server, snapshot, notInstalled));
+    return 0;
+  },
+};
+
+/** `cluster prod (https://…): 12 workloads, 3 internet-exposed, 1 unresolved image; not installed: …`. */
+export function formatSyncSummary(cluster: string, server: string, snapshot: ClusterSnapshot, notInstalled: readonly string[]): string {
+  const exposed = snapshot.workloads.filter(isInternetExposed).length;
+  const unresolved = snapshot.workloads.flatMap((w) => w.images).filter((image) => !image.resolved).length;
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+  const absent = notInstalled.length > 0 ? `; not installed: ${notInstalled.join(', ')}` : '';
+  return (
+    `cluster ${cluster} (${server}): ${plural(snapshot.workloads.length, 'workload')}, ${exposed} internet-exposed, ` +
+    `${plural(unresolved, 'unresolved image')}${absent}`
+  );
+}
