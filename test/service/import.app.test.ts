@@ -125,6 +125,12 @@ for (const kind of DATABASES) {
       assert.match(truncated.json<{ detail: string }>().detail, /at position 100 .*truncated/);
     });
 
+    it('answers 400 naming the parameter for a cluster name that is not a plain name', async () => {
+      const response = await post('/api/v1/clusters/prod%20weu/snapshot', KUBECTL_LIST);
+      assert.equal(response.statusCode, 400, response.body);
+      assert.equal(response.json<{ parameter: string }>().parameter, 'cluster');
+    });
+
     it('answers 400 with the JSON pointer of a wrong kind or a wrongly typed field', async () => {
       const notList = await importCluster(JSON.stringify({ apiVersion: 'v1', kind: 'Pod' }));
       assert.equal(notList.statusCode, 400, notList.body);

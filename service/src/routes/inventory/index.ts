@@ -4,7 +4,7 @@
  * (one transaction). Bodies may be far larger than a report, up to `importBodyLimit`.
  */
 import { Type } from '@sinclair/typebox';
-import type { FastifyReply, FastifyRequest, FastifySchemaCompiler } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isInternetExposed } from '../../explorer/kubernetes/model';
 import { buildClusterSnapshot } from '../../explorer/kubernetes/snapshot';
 import { parseScannerDocument } from '../../explorer/vulnerabilities/parse';
@@ -14,9 +14,6 @@ import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotI
 import { problemResponse } from '../../schemas/responses';
 import { requireInventoryScope } from './access';
 import { importProblem, parseJsonBody } from './problems';
-
-/** The bodies are documented in the README, not as schemas: the cores read them and name the failing path. */
-const readByCore: FastifySchemaCompiler<unknown> = () => () => true;
 
 const ERRORS = {
   401: problemResponse('no or unverifiable credentials'),
@@ -63,6 +60,7 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
     const snapshotSchema = {
       summary: "Replace a cluster's snapshot with a kubectl List (`kubectl get … -A -o json`)",
       params: Type.Object({ cluster: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) }),
+      // Any JSON passes the schema: the core reads the body and names the failing path.
       body: Type.Unknown({ description: 'a kubectl `v1` `List`' }),
       response: {
         201: { ...SnapshotImportSchema, description: 'stored; it replaced the previous snapshot of this cluster' },
@@ -72,7 +70,7 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
     };
     scope.post(
       '/api/v1/clusters/:cluster/snapshot',
-      { schema: snapshotSchema, bodyLimit, validatorCompiler: readByCore, onRequest: authenticateFirst },
+      { schema: snapshotSchema, bodyLimit, onRequest: authenticateFirst },
       async (request, reply) => {
         const { cluster } = request.params as { cluster: string };
         const snapshot = readWith(buildClusterSnapshot, request.body);
@@ -101,20 +99,16 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
         ...ERRORS,
       },
     };
-    scope.post(
-      '/api/v1/scans',
-      { schema: scanSchema, bodyLimit, validatorCompiler: readByCore, onRequest: authenticateFirst },
-      async (request, reply) => {
-        const parsed = readWith(parseScannerDocument, request.body);
-        await deps.store.replaceScans(parsed.scans);
-        const answer: ScanImport = {
-          format: parsed.format,
-          images: parsed.scans.length,
-          findings: parsed.scans.reduce((n, scan) => n + scan.findings.length, 0),
-          skipped: parsed.skipped,
-        };
-        return reply.code(201).send(answer);
-      },
-    );
+    scope.post('/api/v1/scans', { schema: scanSchema, bodyLimit, onRequest: authenticateFirst }, async (request, reply) => {
+      const parsed = readWith(parseScannerDocument, request.body);
+      await deps.store.replaceScans(parsed.scans);
+      const answer: ScanImport = {
+        format: parsed.format,
+        images: parsed.scans.length,
+        findings: parsed.scans.reduce((n, scan) => n + scan.findings.length, 0),
+        skipped: parsed.skipped,
+      };
+      return reply.code(201).send(answer);
+    });
   });
 }
