@@ -15,6 +15,7 @@ import { registerReadAccess } from './http/readAccess';
 import type { AppInstance, RouteDependencies } from './http/types';
 import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
+import { registerInventoryRoutes } from './routes/inventory/index';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
@@ -102,6 +103,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   registerReportRoutes(app, deps);
   registerImageRoutes(app, deps);
   registerRunRoutes(app, deps);
+  await registerInventoryRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerOpenApiRoute(app);
   return app as unknown as MappingApp;

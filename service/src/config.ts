@@ -85,6 +85,14 @@ export const ConfigSchema = Type.Object(
       flag: '--body-limit',
       description: 'Largest accepted request body, in bytes.',
     }),
+    importBodyLimit: Type.Integer({
+      minimum: 1024,
+      // V8 strings stop short of 512 MiB (2^29 - 24 characters): the body is read as one string.
+      maximum: 500 * 1024 * 1024,
+      env: 'CM_IMPORT_BODY_LIMIT',
+      flag: '--import-body-limit',
+      description: 'Largest accepted body of an import (cluster snapshot, scanner document), in bytes.',
+    }),
     requestTimeoutMs: Type.Integer({
       minimum: 100,
       maximum: 600_000,
@@ -156,6 +164,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   databaseUrl: 'sqlite:./data/mappings.db',
   logLevel: 'info',
   bodyLimit: 1024 * 1024,
+  importBodyLimit: 256 * 1024 * 1024,
   requestTimeoutMs: 30_000,
   connectionTimeoutMs: 60_000,
   ambiguityWindowMs: 1500,

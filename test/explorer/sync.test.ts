@@ -255,7 +255,8 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
 
     for (const [args, message] of [
       [['kubernetes', '--output', '-'], /--cluster is required/],
-      [['kubernetes', '--cluster', 'c'], /--output is required/],
+      [['kubernetes', '--cluster', 'c'], /--output FILE\|- \(write the List\) or --url \/ CM_URL \(send it to the service\) is required/],
+      [['kubernetes', '--cluster', 'c', '--output', '-', '--url', 'http://127.0.0.1:1'], /give one or the other/],
       [['docker', '--cluster', 'c', '--output', '-'], /expected the source "kubernetes"/],
       [
         ['kubernetes', '--cluster', 'c', '--output', '-', '--in-cluster', '--context', 'x'],

@@ -42,6 +42,7 @@ const FLAGS: Array<[string[], keyof ServiceConfig, unknown]> = [
   [['--database', 'sqlite:/tmp/x.db'], 'databaseUrl', 'sqlite:/tmp/x.db'],
   [['--log-level', 'debug'], 'logLevel', 'debug'],
   [['--body-limit', '2048'], 'bodyLimit', 2048],
+  [['--import-body-limit', '4194304'], 'importBodyLimit', 4194304],
   [['--request-timeout-ms', '5000'], 'requestTimeoutMs', 5000],
   [['--connection-timeout-ms', '7000'], 'connectionTimeoutMs', 7000],
   [['--ambiguity-window-ms', '2500'], 'ambiguityWindowMs', 2500],

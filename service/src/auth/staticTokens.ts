@@ -11,7 +11,11 @@ export const StaticTokenConfigSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100 }),
     /** Hex SHA-256 of the token (`container-mapping token create` prints it). */
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read')]), { minItems: 1, uniqueItems: true }),
+    /** `ingest`: send reports; `read`: query; `inventory`: import cluster snapshots and scanner findings. */
+    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read'), Type.Literal('inventory')]), {
+      minItems: 1,
+      uniqueItems: true,
+    }),
     /**
      * Binds an ingest token to one organisation: an Azure DevOps Services name (`contoso`:
      * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL.

@@ -5,6 +5,7 @@
 import { backfillCommand } from './backfill';
 import { ConfigError } from '../config';
 import { UsageError, type Command, type CommandIo } from './command';
+import { importCommand } from './import';
 import { migrateCommand } from './migrate';
 import { queryCommand } from './query';
 import { serveCommand } from './serve';
@@ -19,6 +20,7 @@ export const COMMANDS: Record<string, Command> = {
   token: tokenCommand,
   backfill: backfillCommand,
   sync: syncCommand,
+  import: importCommand,
 };
 
 function usage(): string {

@@ -1,6 +1,7 @@
 /**
  * `container-mapping sync kubernetes`: reads a cluster live (kubeconfig or the in-cluster service account) into the
- * `v1` `List` that `kubectl get … -A -o json` prints, writes it, and prints a one-line summary of its snapshot to
+ * `v1` `List` that `kubectl get … -A -o json` prints, writes it (`--output`) or sends it to the service as the
+ * cluster's snapshot (`--url`/CM_URL, `--token`/CM_TOKEN), and prints a one-line summary of its snapshot to
  * stderr. Arguments and I/O only: the reading is `explorer/sync/`, the snapshot `explorer/kubernetes/`.
  */
 import { writeFile } from 'node:fs/promises';
@@ -10,6 +11,9 @@ import { buildClusterSnapshot } from '../explorer/kubernetes/snapshot';
 import { createKubernetesLister, type ClusterAccess } from '../explorer/sync/kubernetesLister';
 import { DEFAULT_PAGE_SIZE, readCluster } from '../explorer/sync/readCluster';
 import { UsageError, type Command, type CommandIo } from './command';
+import { sendSnapshot } from './import';
+import { formatSnapshotImport } from './importSummary';
+import { serviceTarget, targetGiven } from './send';
 
 const FLAGS = {
   kubeconfig: { type: 'string' },
@@ -17,22 +21,30 @@ const FLAGS = {
   'in-cluster': { type: 'boolean' },
   cluster: { type: 'string' },
   output: { type: 'string' },
+  url: { type: 'string' },
+  token: { type: 'string' },
   'page-size': { type: 'string' },
 } as const;
 
 export const syncCommand: Command = {
-  summary: 'read a Kubernetes cluster live into the List that `import kubernetes` reads (sending it comes with that route)',
+  summary: 'read a Kubernetes cluster live into the List that `import kubernetes` reads, and write or send it',
   usage:
-    'sync kubernetes --cluster NAME --output FILE|- [--kubeconfig FILE [--context NAME] | --in-cluster] ' +
-    `[--page-size N (default ${DEFAULT_PAGE_SIZE})]   (without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the ` +
-    'in-cluster service account; the List is written, not yet sent to the service)',
+    'sync kubernetes --cluster NAME (--output FILE|- | [--url URL (or CM_URL)] [--token T (or CM_TOKEN)]) ' +
+    `[--kubeconfig FILE [--context NAME] | --in-cluster] [--page-size N (default ${DEFAULT_PAGE_SIZE})]   ` +
+    '(without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster service account; ' +
+    'with --output the List is written, otherwise sent to the service as the snapshot of --cluster)',
   async run(args: string[], io: CommandIo) {
     const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
     if (positionals.length !== 1 || positionals[0] !== 'kubernetes') {
       throw new UsageError(`expected the source "kubernetes", got ${positionals.length === 0 ? 'none' : positionals.join(' ')}`);
     }
     if (!values.cluster) throw new UsageError('--cluster is required: the name the snapshot is kept under');
-    if (!values.output) throw new UsageError('--output is required: a file, or - for stdout');
+    if (values.output !== undefined && (values.url !== undefined || values.token !== undefined)) {
+      throw new UsageError('--output writes the List, --url and --token send it: give one or the other');
+    }
+    if (!values.output && !targetGiven(values, io)) {
+      throw new UsageError('--output FILE|- (write the List) or --url / CM_URL (send it to the service) is required');
+    }
     if (values['in-cluster'] && (values.kubeconfig !== undefined || values.context !== undefined)) {
       throw new UsageError('--in-cluster reads the pod service account: it takes neither --kubeconfig nor --context');
     }
@@ -49,6 +61,12 @@ export const syncCommand: Command = {
     // The snapshot is built here too: a List it cannot read fails now, not at import.
     const snapshot = buildClusterSnapshot(list);
 
+    if (!values.output) {
+      const answer = await sendSnapshot(serviceTarget(values, io), values.cluster, JSON.stringify(list));
+      io.err(formatSyncSummary(values.cluster, lister.server, snapshot, notInstalled));
+      io.out(`sent: ${formatSnapshotImport(answer)}`);
+      return 0;
+    }
     const text = JSON.stringify(list, null, 2);
     if (values.output === '-') io.out(text);
     else await writeFile(values.output, `${text}\n`);

@@ -1,0 +1,70 @@
+/**
+ * `container-mapping import kubernetes --cluster NAME <file|->` and `import vulnerabilities <file>...`: send a kubectl
+ * List or scanner documents to a running service, which reads and stores them (`POST /api/v1/clusters/{cluster}/snapshot`,
+ * `POST /api/v1/scans`), and print one line per import.
+ */
+import { readFile } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import type { ScanImport, SnapshotImport } from '../schemas/inventory';
+import { UsageError, type Command, type CommandIo } from './command';
+import { formatScanImport, formatSnapshotImport } from './importSummary';
+import { postJson, serviceTarget, type ServiceTarget } from './send';
+
+const FLAGS = { cluster: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } } as const;
+
+/** The path a cluster's snapshot is sent to. */
+export function snapshotPath(cluster: string): string {
+  return `/api/v1/clusters/${encodeURIComponent(cluster)}/snapshot`;
+}
+
+/** Sends a kubectl List (as text) as a cluster's snapshot; the answer says what the service stored. */
+export async function sendSnapshot(target: ServiceTarget, cluster: string, list: string | Buffer): Promise<SnapshotImport> {
+  return (await postJson(target, snapshotPath(cluster), list)) as SnapshotImport;
+}
+
+async function readStdin(): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+async function importVulnerabilities(target: ServiceTarget, files: string[], io: CommandIo): Promise<number> {
+  let failed = 0;
+  // One document per request, in order: each is its own transaction, and one bad file does not stop the others.
+  for (const file of files) {
+    try {
+      const answer = (await postJson(target, '/api/v1/scans', await readFile(file))) as ScanImport;
+      io.out(formatScanImport(file, answer));
+    } catch (err) {
+      failed += 1;
+      io.err(`${file}: ${(err as Error).message}`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export const importCommand: Command = {
+  summary: 'send a kubectl List or scanner documents to the service (needs a token with the inventory scope)',
+  usage:
+    'import kubernetes --cluster NAME <file|-> | import vulnerabilities <file>... (Trivy, Grype or Trivy Operator JSON); ' +
+    'common: [--url http://localhost:8080 (or CM_URL)] [--token T (or CM_TOKEN)]',
+  async run(args, io) {
+    const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
+    const [what, ...files] = positionals;
+    const target = serviceTarget(values, io);
+    if (what === 'kubernetes') {
+      if (!values.cluster) throw new UsageError('--cluster is required: the name the snapshot is kept under');
+      const [file, ...extra] = files;
+      if (file === undefined || extra.length > 0) throw new UsageError('import kubernetes needs one file, or - for stdin');
+      const list = file === '-' ? await readStdin() : await readFile(file);
+      io.out(formatSnapshotImport(await sendSnapshot(target, values.cluster, list)));
+      return 0;
+    }
+    if (what === 'vulnerabilities') {
+      if (values.cluster !== undefined) throw new UsageError('import vulnerabilities takes no --cluster');
+      if (files.length === 0) throw new UsageError('import vulnerabilities needs at least one file');
+      return importVulnerabilities(target, files, io);
+    }
+    throw new UsageError('import needs kubernetes or vulnerabilities');
+  },
+};

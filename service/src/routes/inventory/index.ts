@@ -1,0 +1,114 @@
+/**
+ * The import routes: `POST /api/v1/clusters/{cluster}/snapshot` (a kubectl `List`) and `POST /api/v1/scans`
+ * (one Trivy, Grype or Trivy Operator document). Each body is read by a pure core and stored by one store call
+ * (one transaction). Bodies may be far larger than a report, up to `importBodyLimit`.
+ */
+import { Type } from '@sinclair/typebox';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { isInternetExposed } from '../../explorer/kubernetes/model';
+import { buildClusterSnapshot } from '../../explorer/kubernetes/snapshot';
+import { parseScannerDocument } from '../../explorer/vulnerabilities/parse';
+import { closeAfterAnswer } from '../../http/requestGuards';
+import type { AppInstance, RouteDependencies } from '../../http/types';
+import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotImport } from '../../schemas/inventory';
+import { problemResponse } from '../../schemas/responses';
+import { requireInventoryScope } from './access';
+import { importProblem, parseJsonBody } from './problems';
+
+const ERRORS = {
+  401: problemResponse('no or unverifiable credentials'),
+  403: problemResponse('credentials without the inventory scope (ingest tokens and pipeline tokens may not import)'),
+  408: problemResponse('the whole request did not arrive within the request timeout'),
+  413: problemResponse('body larger than `importBodyLimit`'),
+  415: problemResponse('not application/json'),
+  503: problemResponse('the database is unreachable; send again after `Retry-After` seconds'),
+};
+
+/** Runs a core; its parse errors become 400 problems naming the JSON pointer. */
+function readWith<T>(core: (body: unknown) => T, body: unknown): T {
+  try {
+    return core(body);
+  } catch (err) {
+    throw importProblem(err) ?? err;
+  }
+}
+
+/** Registers the import routes in their own context: there JSON bodies may be up to `importBodyLimit`. */
+export async function registerInventoryRoutes(app: AppInstance, deps: RouteDependencies): Promise<void> {
+  await app.register(async (scope) => {
+    const bodyLimit = deps.config.importBodyLimit;
+    // Fastify's JSON parser says only "Body is not valid JSON": this one names where it goes wrong.
+    scope.removeContentTypeParser('application/json');
+    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, text, done) => {
+      try {
+        done(null, parseJsonBody(text as string));
+      } catch (err) {
+        done(err as Error, undefined);
+      }
+    });
+
+    // onRequest runs before the body is read: a client that may not import is refused before it uploads.
+    const authenticateFirst = async (request: FastifyRequest, reply: FastifyReply) => {
+      try {
+        requireInventoryScope(await deps.auth.authenticate(request.headers.authorization));
+      } catch (err) {
+        closeAfterAnswer(request, reply);
+        throw err;
+      }
+    };
+
+    const snapshotSchema = {
+      summary: "Replace a cluster's snapshot with a kubectl List (`kubectl get … -A -o json`)",
+      params: Type.Object({ cluster: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) }),
+      // Any JSON passes the schema: the core reads the body and names the failing path.
+      body: Type.Unknown({ description: 'a kubectl `v1` `List`' }),
+      response: {
+        201: { ...SnapshotImportSchema, description: 'stored; it replaced the previous snapshot of this cluster' },
+        400: problemResponse('not valid JSON (`detail` names the position) or not a readable List (`pointer` names the field)'),
+        ...ERRORS,
+      },
+    };
+    scope.post(
+      '/api/v1/clusters/:cluster/snapshot',
+      { schema: snapshotSchema, bodyLimit, onRequest: authenticateFirst },
+      async (request, reply) => {
+        const { cluster } = request.params as { cluster: string };
+        const snapshot = readWith(buildClusterSnapshot, request.body);
+        const takenAt = new Date();
+        await deps.store.replaceClusterSnapshot(cluster, snapshot, takenAt, 'import');
+        const images = snapshot.workloads.flatMap((w) => w.images);
+        const answer: SnapshotImport = {
+          cluster,
+          takenAt: takenAt.toISOString(),
+          workloads: snapshot.workloads.length,
+          internetExposed: snapshot.workloads.filter(isInternetExposed).length,
+          images: images.length,
+          unresolved: images.filter((i) => !i.resolved).length,
+          skipped: snapshot.skipped,
+        };
+        return reply.code(201).send(answer);
+      },
+    );
+
+    const scanSchema = {
+      summary: "Store one scanner document's findings (Trivy, Grype or Trivy Operator JSON)",
+      body: Type.Unknown({ description: 'one Trivy, Grype or Trivy Operator JSON document' }),
+      response: {
+        201: { ...ScanImportSchema, description: "stored; for each image, this tool's earlier findings were replaced" },
+        400: problemResponse('not valid JSON (`detail` names the position) or not a readable scanner document (`pointer` names the field)'),
+        ...ERRORS,
+      },
+    };
+    scope.post('/api/v1/scans', { schema: scanSchema, bodyLimit, onRequest: authenticateFirst }, async (request, reply) => {
+      const parsed = readWith(parseScannerDocument, request.body);
+      await deps.store.replaceScans(parsed.scans);
+      const answer: ScanImport = {
+        format: parsed.format,
+        images: parsed.scans.length,
+        findings: parsed.scans.reduce((n, scan) => n + scan.findings.length, 0),
+        skipped: parsed.skipped,
+      };
+      return reply.code(201).send(answer);
+    });
+  });
+}
