@@ -104,6 +104,13 @@ describe('The query exposed and query coverage commands', () => {
     assert.match(refused.err, /the service answered 401/);
   });
 
+  it('answers the same rows from the store directly with --database', async () => {
+    const viaService = await run(['exposed', '--min-severity', 'medium', '--json']);
+    const direct = await run(['exposed', '--min-severity', 'medium', '--json', '--database', svc.db.url], {});
+    assert.equal(direct.code, 0, direct.err);
+    assert.deepEqual(JSON.parse(direct.out), JSON.parse(viaService.out));
+  });
+
   it('exits 2 naming --min-severity when it is missing or unknown', async () => {
     for (const args of [['exposed'], ['exposed', '--min-severity', 'severe']]) {
       const { code, err } = await run(args);
