@@ -82,6 +82,20 @@ for (const kind of DATABASES) {
       }
     });
 
+    it('documents minSeverity as required and the rows, runs included, in /openapi.json', async () => {
+      type Doc = {
+        paths: Record<string, { get: { parameters: { name: string; required?: boolean }[]; responses: Record<string, unknown> } }>;
+      };
+      const doc = (await svc.app.inject('/openapi.json')).json<Doc>();
+      const exposed = doc.paths['/api/v1/exposed']?.get;
+      assert.equal(exposed?.parameters.find((p) => p.name === 'minSeverity')?.required, true);
+      const body = JSON.stringify(exposed?.responses['200']);
+      for (const field of ['snapshotTakenAt', 'topFindings', 'occurrences', 'hostnames', '#/components/schemas/ImagePush']) {
+        assert.ok(body.includes(field), `the 200 answer documents ${field}`);
+      }
+      assert.ok(doc.paths['/api/v1/coverage']?.get.responses['200']);
+    });
+
     it('answers coverage per cluster and namespace as the store counts it', async () => {
       const got = await svc.read('/api/v1/coverage');
       assert.equal(got.statusCode, 200, got.body);
