@@ -65,12 +65,21 @@ for (const kind of DATABASES) {
       assert.equal(secondPage.nextCursor, null);
     });
 
-    it('refuses a minimum severity it does not know with 400 naming the parameter', async () => {
-      for (const url of ['/api/v1/exposed?minSeverity=severe', '/api/v1/exposed']) {
+    it('refuses an unknown minimum severity, and any other bad parameter, with 400 naming the parameter', async () => {
+      const cases: [string, string][] = [
+        ['/api/v1/exposed?minSeverity=severe', 'minSeverity'],
+        ['/api/v1/exposed', 'minSeverity'],
+        ['/api/v1/exposed?minSeverity=high&fixable=maybe', 'fixable'],
+        ['/api/v1/exposed?minSeverity=high&cursor=garbage', 'cursor'],
+        ['/api/v1/exposed?minSeverity=high&limit=0', 'limit'],
+        ['/api/v1/exposed?minSeverity=high&color=red', 'color'],
+        ['/api/v1/coverage?cluster=', 'cluster'],
+      ];
+      for (const [url, parameter] of cases) {
         const got = await svc.read(url);
-        assert.equal(got.statusCode, 400, got.body);
+        assert.equal(got.statusCode, 400, `${url}: ${got.body}`);
         assert.match(String(got.headers['content-type']), /application\/problem\+json/);
-        assert.equal(got.json<{ parameter?: string }>().parameter, 'minSeverity');
+        assert.equal(got.json<{ parameter?: string }>().parameter, parameter, url);
       }
     });
 
