@@ -13,6 +13,7 @@ import { loggerOptions } from './http/logging';
 import { registerRequestGuards } from './http/requestGuards';
 import { registerReadAccess } from './http/readAccess';
 import type { AppInstance, RouteDependencies } from './http/types';
+import { registerExplorerRoutes } from './routes/explorer/index';
 import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
 import { registerInventoryRoutes } from './routes/inventory/index';
@@ -104,6 +105,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   registerImageRoutes(app, deps);
   registerRunRoutes(app, deps);
   await registerInventoryRoutes(app, deps);
+  registerExplorerRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerOpenApiRoute(app);
   return app as unknown as MappingApp;

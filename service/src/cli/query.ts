@@ -1,5 +1,6 @@
 /**
- * `container-mapping query image <digest>`, `query images [filters]`, `query run <runId>`:
+ * `container-mapping query image <digest>`, `query images [filters]`, `query run <runId>`
+ * (`query exposed` and `query coverage` are in `queryExposed.ts`):
  * asks a running service (default http://localhost:8080) or, with --database, the store directly.
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +9,8 @@ import type { ImageDetail, ImagePushPage } from '../schemas/images';
 import { toPushFilter } from '../query/pushFilter';
 import { openStore } from '../store/openStore';
 import { UsageError, type Command, type CommandIo } from './command';
+import { runExplorerQuery } from './queryExposed';
+import { fetchJson, type Values } from './serviceClient';
 import { formatImage, formatPushes } from './table';
 
 const FILTERS = [
@@ -34,20 +37,7 @@ const OPTIONS = {
   ...Object.fromEntries(FILTERS.map((f) => [f, { type: 'string' }])),
 } as const;
 
-type Values = Record<string, string | boolean | undefined>;
 const camel = (flag: string) => flag.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-
-async function fetchJson(values: Values, io: CommandIo, path: string, query: Record<string, string>): Promise<unknown | null> {
-  const base = (typeof values.url === 'string' ? values.url : io.env.CM_URL) ?? 'http://localhost:8080';
-  const url = new URL(path, base);
-  for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-  const token = typeof values.token === 'string' ? values.token : io.env.CM_TOKEN;
-  const response = await fetch(url, { headers: token ? { authorization: `Bearer ${token}` } : {} });
-  if (response.status === 404) return null;
-  const body = (await response.json()) as { detail?: string };
-  if (!response.ok) throw new Error(`the service answered ${response.status}: ${body.detail ?? 'no detail'}`);
-  return body;
-}
 
 function queryOf(values: Values): Record<string, string> {
   const out: Record<string, string> = {};
@@ -90,9 +80,12 @@ export const queryCommand: Command = {
   usage:
     'query image <digest> | query images [--registry R] [--repository R] [--tag T] [--organization O] [--project P] ' +
     '[--pipeline P] [--source-repository S] [--commit C] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
-    'query run <runId> [--organization O] [--project P] [--hub build|release]; ' +
+    'query run <runId> [--organization O] [--project P] [--hub build|release] | ' +
+    'query exposed --min-severity low|medium|high|critical [--cluster C] [--namespace N] [--fixable] [--limit N] [--cursor C] [--csv] | ' +
+    'query coverage [--cluster C]; ' +
     'common: [--url http://localhost:8080] [--token T (or CM_TOKEN)] [--database URL (read the store directly)] [--json]',
   async run(args, io) {
+    if (args[0] === 'exposed' || args[0] === 'coverage') return runExplorerQuery(args[0], args.slice(1), io);
     const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
     const [what, target] = positionals;
     const print = (data: unknown, text: string) => io.out(values.json ? JSON.stringify(data, null, 2) : text);

@@ -1,0 +1,164 @@
+/**
+ * The rows `query exposed` prints: one per (workload, running image), flattened from the
+ * service's answer so that every value has its own field. Pure formatting, no I/O.
+ */
+import type { ExposurePath } from '../explorer/kubernetes/model';
+import { SEVERITIES } from '../explorer/vulnerabilities/severity';
+import type { CoverageRow, ExposedRow } from '../store/explorer';
+import { formatTable } from './table';
+
+/** One run that pushed the row's digest. */
+export interface ExposedRunLine {
+  pipelineId: number;
+  pipeline: string;
+  runId: number;
+  runNumber: string;
+  commit: string | null;
+  branch: string | null;
+}
+
+/** One element of `query exposed --json`. */
+export interface ExposedLine {
+  cluster: string;
+  namespace: string;
+  workloadKind: string;
+  workloadName: string;
+  /** Each exposure path in short (`LoadBalancer web:80`, `Ingress shop-web → web (shop.example.com/)`). */
+  exposure: string[];
+  /** The first image reference the pod gave, else `null`. */
+  reference: string | null;
+  digest: string;
+  critical: number;
+  high: number;
+  medium: number;
+  low: number;
+  negligible: number;
+  unknown: number;
+  /** Every run that pushed the digest, newest first; empty: unmapped. */
+  runs: ExposedRunLine[];
+  snapshotTakenAt: string;
+}
+
+/** One exposure path in a few words. */
+export function describeExposure(path: ExposurePath): string {
+  switch (path.via) {
+    case 'LoadBalancer':
+      return `LoadBalancer ${path.service}:${path.ports.join(',')}`;
+    case 'Ingress':
+      return `Ingress ${path.ingress} → ${path.service} (${path.host ?? '*'}${path.path ?? ''})`;
+    case 'HTTPRoute':
+      return `HTTPRoute ${path.route.namespace}/${path.route.name} → ${path.service} (${path.hostnames.join(',') || '*'})`;
+    case 'NodePort':
+      return `NodePort ${path.service}:${path.nodePorts.join(',')}`;
+    case 'hostPort':
+      return `hostPort ${path.container}:${path.hostPorts.join(',')}`;
+    case 'hostNetwork':
+      return 'hostNetwork';
+  }
+}
+
+/** Flattens the service's rows. */
+export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
+  return rows.map((row) => ({
+    cluster: row.cluster,
+    namespace: row.namespace,
+    workloadKind: row.workloadKind,
+    workloadName: row.workloadName,
+    exposure: row.exposure.map(describeExposure),
+    reference: row.references[0] ?? null,
+    digest: row.digest,
+    ...row.counts,
+    runs: row.runs.map((push) => ({
+      pipelineId: push.pipeline.id,
+      pipeline: push.pipeline.name,
+      runId: push.run.id,
+      runNumber: push.run.number,
+      commit: push.commit,
+      branch: push.branch,
+    })),
+    snapshotTakenAt: row.snapshotTakenAt,
+  }));
+}
+
+/** The exposure in a table cell: each kind of path once, with how many (`Ingress ×2, LoadBalancer`); the full paths are in --json and --csv. */
+function exposureSummary(paths: readonly string[]): string {
+  const byKind = new Map<string, number>();
+  for (const path of paths) {
+    const kind = path.split(' ')[0] ?? path;
+    byKind.set(kind, (byKind.get(kind) ?? 0) + 1);
+  }
+  return [...byKind].map(([kind, n]) => (n > 1 ? `${kind} ×${n}` : kind)).join(', ') || '-';
+}
+
+const shortDigest = (digest: string) => digest.slice(0, 19);
+const runText = (run: ExposedRunLine) =>
+  `${run.pipeline} #${run.runId} (${run.runNumber}) ${run.commit?.slice(0, 8) ?? '-'} ${run.branch ?? '-'}`;
+const severityCounts = (line: ExposedLine) => SEVERITIES.slice(0, 4).map((s) => String(line[s]));
+
+/** The table: one row per (workload, image); each further run of its digest on a line of its own below; `unmapped` when no report named it. */
+export function formatExposed(lines: readonly ExposedLine[]): string {
+  if (lines.length === 0) return 'no exposed workload runs an image with such findings';
+  const rows: string[][] = [];
+  for (const l of lines) {
+    const [first, ...more] = l.runs;
+    rows.push([
+      l.cluster,
+      l.namespace,
+      `${l.workloadKind}/${l.workloadName}`,
+      exposureSummary(l.exposure),
+      `${l.reference ?? '-'}@${shortDigest(l.digest)}`,
+      ...severityCounts(l),
+      first ? runText(first) : 'unmapped',
+    ]);
+    for (const run of more) rows.push([...Array<string>(9).fill(''), runText(run)]);
+  }
+  return formatTable(['CLUSTER', 'NAMESPACE', 'WORKLOAD', 'EXPOSURE', 'IMAGE', 'CRIT', 'HIGH', 'MED', 'LOW', 'RUNS'], rows);
+}
+
+/** The CSV header of `query exposed --csv`. */
+export const EXPOSED_CSV_HEADER = [
+  'cluster',
+  'namespace',
+  'workloadKind',
+  'workloadName',
+  'exposure',
+  'reference',
+  'digest',
+  ...SEVERITIES,
+  'pipelineId',
+  'pipeline',
+  'runId',
+  'runNumber',
+  'commit',
+  'branch',
+] as const;
+
+/** One CSV field, quoted when it must be (RFC 4180: a comma, a quote or a line break; quotes doubled). */
+export function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** The CSV: one line per (row, run); an unmapped row is one line with empty run fields. Lines end in CRLF (RFC 4180). */
+export function formatExposedCsv(lines: readonly ExposedLine[]): string {
+  const out = [EXPOSED_CSV_HEADER.join(',')];
+  for (const l of lines) {
+    const head = [l.cluster, l.namespace, l.workloadKind, l.workloadName, l.exposure.join('; '), l.reference, l.digest];
+    const counts = SEVERITIES.map((s) => l[s]);
+    const runs: (ExposedRunLine | null)[] = l.runs.length === 0 ? [null] : l.runs;
+    for (const r of runs) {
+      const tail = r ? [r.pipelineId, r.pipeline, r.runId, r.runNumber, r.commit, r.branch] : ['', '', '', '', '', ''];
+      out.push([...head, ...counts, ...tail].map(csvField).join(','));
+    }
+  }
+  return out.join('\r\n');
+}
+
+/** The table of `query coverage`. */
+export function formatCoverage(rows: readonly CoverageRow[]): string {
+  if (rows.length === 0) return 'no cluster snapshot has been imported';
+  return formatTable(
+    ['CLUSTER', 'NAMESPACE', 'IMAGES', 'MAPPED', 'UNMAPPED', 'UNRESOLVED'],
+    rows.map((r) => [r.cluster, r.namespace, String(r.images), String(r.mapped), String(r.unmapped), String(r.unresolved)]),
+  );
+}

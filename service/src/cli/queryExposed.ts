@@ -1,0 +1,96 @@
+/**
+ * `container-mapping query exposed --min-severity <s> [--cluster C] [--namespace N] [--fixable]`
+ * and `query coverage [--cluster C]`: the explorer's questions, asked of a running service
+ * (`--url`/`CM_URL`, `--token`/`CM_TOKEN`) or, with `--database`, of the store directly.
+ * Output: a table, `--json` (a bare array of flat rows) or, for exposed, `--csv`.
+ */
+import { parseArgs } from 'node:util';
+import { MINIMUM_SEVERITIES } from '../explorer/vulnerabilities/count';
+import type { Severity } from '../explorer/vulnerabilities/severity';
+import type { CoverageRow, ExposedFilter, ExposedPage } from '../store/explorer';
+import { openStore } from '../store/openStore';
+import type { Store } from '../store/store';
+import { UsageError, type CommandIo } from './command';
+import { formatCoverage, formatExposed, formatExposedCsv, toExposedLines } from './exposedRows';
+import { fetchJson } from './serviceClient';
+
+const OPTIONS = {
+  url: { type: 'string' },
+  token: { type: 'string' },
+  database: { type: 'string' },
+  json: { type: 'boolean' },
+  csv: { type: 'boolean' },
+  'min-severity': { type: 'string' },
+  cluster: { type: 'string' },
+  namespace: { type: 'string' },
+  fixable: { type: 'boolean' },
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+
+async function withStore<T>(url: string, use: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(url);
+  try {
+    return await use(store);
+  } finally {
+    await store.close();
+  }
+}
+
+function minSeverityOf(value: string | undefined): Severity {
+  const found = MINIMUM_SEVERITIES.find((s) => s === value?.toLowerCase());
+  if (!found) throw new UsageError(`query exposed needs --min-severity ${MINIMUM_SEVERITIES.join('|')}`);
+  return found;
+}
+
+function limitOf(value: string | undefined): number {
+  if (value === undefined) return 50;
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 500)
+    throw new UsageError('--limit must be a whole number from 1 to 500');
+  return Number(value);
+}
+
+/** Runs `query exposed` or `query coverage` with the arguments after the subcommand; resolves to the exit code. */
+export async function runExplorerQuery(what: 'exposed' | 'coverage', args: string[], io: CommandIo): Promise<number> {
+  const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
+  if (positionals.length > 0) throw new UsageError(`query ${what} takes no arguments, only options`);
+  if (values.json && values.csv) throw new UsageError('choose one of --json and --csv');
+  const cluster: Record<string, string> = values.cluster !== undefined ? { cluster: values.cluster } : {};
+
+  if (what === 'coverage') {
+    if (values.csv) throw new UsageError('query coverage prints a table or --json');
+    const rows =
+      values.database !== undefined
+        ? await withStore(values.database, (store) => store.coverage(cluster))
+        : ((await fetchJson(values, io, '/api/v1/coverage', cluster)) as CoverageRow[]);
+    io.out(values.json ? JSON.stringify(rows, null, 2) : formatCoverage(rows));
+    return 0;
+  }
+
+  const filter: ExposedFilter = {
+    minSeverity: minSeverityOf(values['min-severity']),
+    ...cluster,
+    ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
+    ...(values.fixable ? { fixableOnly: true } : {}),
+  };
+  const limit = limitOf(values.limit);
+  const cursor: Record<string, string> = values.cursor !== undefined ? { cursor: values.cursor } : {};
+  const page =
+    values.database !== undefined
+      ? await withStore(values.database, (store) => store.listExposed(filter, { limit, ...cursor }))
+      : ((await fetchJson(values, io, '/api/v1/exposed', {
+          minSeverity: filter.minSeverity,
+          ...cluster,
+          ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}),
+          ...(filter.fixableOnly ? { fixable: 'true' } : {}),
+          limit: String(limit),
+          ...cursor,
+        })) as ExposedPage);
+  const lines = toExposedLines(page.items);
+  if (values.json) io.out(JSON.stringify(lines, null, 2));
+  else if (values.csv) io.out(formatExposedCsv(lines));
+  else io.out(formatExposed(lines));
+  // The table and CSV go to stdout; where the next page starts goes to stderr, so a pipe gets only rows.
+  if (page.nextCursor) io.err(`more: --cursor ${page.nextCursor}`);
+  return 0;
+}

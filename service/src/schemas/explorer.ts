@@ -1,0 +1,137 @@
+/**
+ * The explorer questions' wire format (issue 10): `GET /api/v1/exposed` and `GET /api/v1/coverage`.
+ * Every field the store answers with is named here: Fastify drops the fields a response schema
+ * does not name, so a field missing here would silently vanish from the answer.
+ */
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { PageQuerySchema } from './images';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+const Strings = Type.Array(Type.String());
+const Ports = Type.Array(Type.Integer());
+const Named = Type.Object({ namespace: Type.String(), name: Type.String() });
+
+/** Every path that exposes a workload, as the cluster snapshot kept it. */
+export const ExposurePathSchema = Type.Union([
+  Type.Object({ exposure: Type.Literal('internet'), via: Type.Literal('LoadBalancer'), service: Type.String(), ports: Ports }),
+  Type.Object({
+    exposure: Type.Literal('internet'),
+    via: Type.Literal('Ingress'),
+    ingress: Type.String(),
+    service: Type.String(),
+    host: Nullable(Type.String()),
+    path: Nullable(Type.String()),
+  }),
+  Type.Object({
+    exposure: Type.Literal('internet'),
+    via: Type.Literal('HTTPRoute'),
+    gateway: Named,
+    route: Named,
+    service: Type.String(),
+    hostnames: Strings,
+    paths: Strings,
+  }),
+  Type.Object({ exposure: Type.Literal('node'), via: Type.Literal('NodePort'), service: Type.String(), nodePorts: Ports }),
+  Type.Object({ exposure: Type.Literal('node'), via: Type.Literal('hostPort'), container: Type.String(), hostPorts: Ports }),
+  Type.Object({ exposure: Type.Literal('node'), via: Type.Literal('hostNetwork') }),
+]);
+
+/** A normalised severity, highest first. */
+export const SeveritySchema = Type.Union(['critical', 'high', 'medium', 'low', 'negligible', 'unknown'].map((s) => Type.Literal(s)));
+
+const Count = Type.Integer({ minimum: 0 });
+/** Merged findings of an image, by severity. */
+export const SeverityCountsSchema = Type.Object({
+  critical: Count,
+  high: Count,
+  medium: Count,
+  low: Count,
+  negligible: Count,
+  unknown: Count,
+});
+
+/** One scanner's report of one vulnerability: who said it, and when. */
+const OccurrenceSchema = Type.Object({
+  source: Type.Object({
+    format: Type.Union([Type.Literal('trivy'), Type.Literal('grype'), Type.Literal('trivy-operator')]),
+    scanner: Type.String(),
+    scannerVersion: Nullable(Type.String()),
+    scannedAt: Nullable(Type.String()),
+  }),
+  vulnerabilityId: Type.String(),
+  severity: SeveritySchema,
+  packageName: Type.String(),
+  installedVersion: Type.String(),
+  fixedVersion: Nullable(Type.String()),
+});
+
+/** One vulnerability on one image, however many scanners reported it. */
+export const MergedFindingSchema = Type.Object({
+  digest: Type.String(),
+  vulnerabilityId: Type.String(),
+  aliases: Strings,
+  advisories: Strings,
+  severity: SeveritySchema,
+  fixable: Type.Boolean(),
+  occurrences: Type.Array(OccurrenceSchema),
+});
+
+/**
+ * The rows of "exposed and vulnerable". `runs` holds `ImagePush` by reference (see `shared.ts`),
+ * passed in so that this file does not depend on the order shared schemas are added in.
+ */
+export function exposedPageSchema(imagePush: TSchema) {
+  return Type.Object({
+    items: Type.Array(
+      Type.Object({
+        cluster: Type.String(),
+        snapshotTakenAt: Type.String({ format: 'date-time', description: 'when the snapshot that said it was taken' }),
+        namespace: Type.String(),
+        workloadKind: Type.String(),
+        workloadName: Type.String(),
+        exposure: Type.Array(ExposurePathSchema),
+        digest: Type.String(),
+        references: Strings,
+        counts: SeverityCountsSchema,
+        topFindings: Type.Array(MergedFindingSchema, { description: 'the qualifying findings, most severe first, at most 5' }),
+        runs: Type.Array(imagePush, { description: 'every push of the digest, newest first; empty: unmapped' }),
+      }),
+    ),
+    nextCursor: Nullable(Type.String()),
+  });
+}
+
+/** `GET /api/v1/exposed` query string. */
+export const ExposedQuerySchema = Type.Object(
+  {
+    minSeverity: Type.Union(
+      ['critical', 'high', 'medium', 'low'].map((s) => Type.Literal(s)),
+      { description: 'an image qualifies with a finding at or above this severity' },
+    ),
+    cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    fixable: Type.Optional(Type.Boolean({ description: 'only findings with a known fixed version qualify' })),
+    ...PageQuerySchema.properties,
+  },
+  { additionalProperties: false },
+);
+
+/** `GET /api/v1/coverage` query string. */
+export const CoverageQuerySchema = Type.Object(
+  { cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })) },
+  { additionalProperties: false },
+);
+
+/** Running images per cluster and namespace, mapped to a run or not. */
+export const CoverageSchema = Type.Array(
+  Type.Object({
+    cluster: Type.String(),
+    namespace: Type.String(),
+    images: Count,
+    mapped: Count,
+    unmapped: Count,
+    unresolved: Count,
+  }),
+);
+
+export type ExposedQuery = Static<typeof ExposedQuerySchema>;
