@@ -19,12 +19,11 @@
  * which the client turns into the same 404), the token's format (real ones are etcd keys, base64), and the body of a
  * 400 for a continue token it does not know.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loopbackCertificate } from './certificate';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 
 /** An object as the test seeds it: a kubectl List item (`apiVersion`, `kind`, `metadata`, …). */
@@ -93,34 +92,8 @@ export class KubernetesApiStandIn {
 
   /** Starts the server on an ephemeral port of 127.0.0.1. */
   static async start(options: KubernetesApiOptions): Promise<KubernetesApiStandIn> {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cm-kubernetes-api-'));
-    const key = path.join(dir, 'key.pem');
-    const cert = path.join(dir, 'cert.pem');
-    execFileSync(
-      'openssl',
-      [
-        'req',
-        '-x509',
-        '-newkey',
-        'ec',
-        '-pkeyopt',
-        'ec_paramgen_curve:prime256v1',
-        '-nodes',
-        '-days',
-        '1',
-        '-subj',
-        '/CN=kubernetes-api-stand-in',
-        '-addext',
-        'subjectAltName=IP:127.0.0.1',
-        '-keyout',
-        key,
-        '-out',
-        cert,
-      ],
-      { stdio: 'ignore' },
-    );
-    const certificate = readFileSync(cert, 'utf8');
-    const server = createServer({ key: readFileSync(key), cert: certificate });
+    const { key, certificate, folder: dir } = loopbackCertificate('kubernetes-api-stand-in');
+    const server = createServer({ key, cert: certificate });
     const standIn = new KubernetesApiStandIn(server, options, dir, certificate);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => standIn.handle(req, res));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

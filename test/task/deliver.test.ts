@@ -2,13 +2,11 @@ import { strict as assert } from 'node:assert';
 import { deliverReport, isRetryable, nextStep, type Credential } from '../../tasks/ContainerMappingV1/deliver';
 import { ReportReceiver } from './receiver';
 import { ForwardProxy } from './forwardProxy';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { loopbackCertificate } from '../support/certificate';
+import { rmSync } from 'node:fs';
 import { createServer as createHttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 
 describe('Report delivery', function () {
   let receiver: ReportReceiver | undefined;
@@ -281,38 +279,13 @@ describe('Report delivery', function () {
       let serviceUrl: string;
       let posts: number;
       before(async function () {
-        folder = mkdtempSync(join(tmpdir(), 'cm-tls-'));
-        execFileSync(
-          'openssl',
-          [
-            'req',
-            '-x509',
-            '-newkey',
-            'ec',
-            '-pkeyopt',
-            'ec_paramgen_curve:prime256v1',
-            '-nodes',
-            '-days',
-            '1',
-            '-subj',
-            '/CN=127.0.0.1',
-            '-addext',
-            'subjectAltName=IP:127.0.0.1',
-            '-keyout',
-            join(folder, 'key.pem'),
-            '-out',
-            join(folder, 'cert.pem'),
-          ],
-          { stdio: 'ignore' },
-        );
-        server = createHttpsServer(
-          { key: readFileSync(join(folder, 'key.pem')), cert: readFileSync(join(folder, 'cert.pem')) },
-          (req, res) => {
-            posts++;
-            req.resume();
-            res.writeHead(201).end('{}');
-          },
-        );
+        const tls = loopbackCertificate('127.0.0.1');
+        folder = tls.folder;
+        server = createHttpsServer({ key: tls.key, cert: tls.certificate }, (req, res) => {
+          posts++;
+          req.resume();
+          res.writeHead(201).end('{}');
+        });
         await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
         serviceUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
       });
