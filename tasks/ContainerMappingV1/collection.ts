@@ -139,8 +139,18 @@ function attachReport(report: Report, context: RunContext, deps: CollectorDepend
  * A release job's undelivered report: not attached (backfill reads build attachments only), so
  * it is printed into this step's log, the one place it is kept, for an admin to send by hand.
  */
+/**
+ * The report as one log line of JSON that the agent cannot read as a command: a label or name
+ * holding `##vso[` or `##[` would otherwise be run by the agent (it finds `##vso[` anywhere in
+ * a line). Such text only stands inside JSON strings, where `\u005b` means the same `[`, so the
+ * line still parses back to the same report.
+ */
+export function reportLogLine(report: Report): string {
+  return JSON.stringify(report).replace(/##(vso)?\[/g, (found) => `${found.slice(0, -1)}\\u005b`);
+}
+
 function logUndeliveredReleaseReport(report: Report, problem: string, imageCount: number, agent: AgentCommands): void {
-  const text = JSON.stringify(report);
+  const text = reportLogLine(report);
   const size = Buffer.byteLength(text);
   const why = "release jobs' reports are not attached to the release, because the service's backfill collects build attachments only";
   if (size <= MAX_LOGGED_REPORT_BYTES) {

@@ -5,7 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
-import { runCollection, type CollectorDependencies } from '../../tasks/ContainerMappingV1/collection';
+import { reportLogLine, runCollection, type CollectorDependencies } from '../../tasks/ContainerMappingV1/collection';
 import { deliverReport, type DeliveryResult } from '../../tasks/ContainerMappingV1/deliver';
 import type { Outcome } from '../../tasks/ContainerMappingV1/pipelineApi';
 import type { Probe } from '../../tasks/ContainerMappingV1/probe';
@@ -415,6 +415,19 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.equal(report.pipeline.hub, 'release');
     sinon.assert.calledOnceWithMatch(s.warn, "The report is printed in this step's log and kept nowhere else.");
     sinon.assert.calledOnceWithExactly(s.setResult, 'SucceededWithIssues', 'pushed images could not be reported');
+  });
+
+  it('prints a report no agent reads as a command, and that parses back to the same report', async function () {
+    const s = stubs();
+    await runCollection(probe(context({ run: RELEASE_RUN })), dependencies(s));
+    const report = deliveredReport(s);
+    const hostile: Report = {
+      ...report,
+      pipeline: { ...report.pipeline, definitionName: 'deploy ##vso[task.setvariable variable=x]y ##[group]z \\##vso[' },
+    };
+    const line = reportLogLine(hostile);
+    assert.doesNotMatch(line, /##vso\[|##\[/);
+    assert.deepEqual(JSON.parse(line), hostile);
   });
 
   const secretScenarios: { name: string; run: RunIdentity; delivery: DeliveryResult; attachFails: boolean }[] = [
