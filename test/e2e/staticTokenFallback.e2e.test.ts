@@ -18,7 +18,7 @@ import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, pushImage, registryDigest, removeImages, uniqueRepository } from '../support/docker';
 import { REGISTRY, requireDocker, requireRegistry } from '../support/services';
 import { SQLITE, type TestDatabase } from '../service/support/stores';
-import { agentEnvironment, currentWholeSecond, runTask, taskDirectory, type SimulatedJob, type TaskRun } from '../task/runTask';
+import { agentEnvironment, nextWholeSecond, runTask, taskDirectory, type SimulatedJob, type TaskRun } from '../task/runTask';
 import { freePort, startService, type ServiceProcess } from './support/serviceProcess';
 
 const ORGANIZATION_ID = '2b7c9d1e-4f3a-4c5b-8d6e-7f8a9b0c1d2e';
@@ -79,7 +79,7 @@ describe("end to end: a service with static tokens only refuses the job's OIDC t
 
   /** A job that pushed one new image; its environment as the agent gives it to the task. */
   async function jobThatPushed(extra: Record<string, string>): Promise<{ job: SimulatedJob; env: Record<string, string>; digest: string }> {
-    const started = currentWholeSecond();
+    const started = await nextWholeSecond();
     const job: SimulatedJob = {
       collectionUri: standIn.url,
       projectId: randomUUID(),

@@ -15,7 +15,7 @@ import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, pushImage, registryDigest, removeImages, uniqueRepository } from '../support/docker';
 import { DOCKER_SOCKET, REGISTRY, agentNodeVersions, requireAgentNode, requireDocker, requireRegistry } from '../support/services';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, newJob, currentWholeSecond, runTask, taskDirectory, type TaskRun } from './runTask';
+import { agentEnvironment, newJob, nextWholeSecond, runTask, taskDirectory, type TaskRun } from './runTask';
 
 /** Exit 0, no Failed result, no error issue, nothing on stderr. */
 function assertCleanSuccess(run: TaskRun): void {
@@ -85,7 +85,7 @@ describe("The packaged task under each execution handler's Node.js", function ()
       it("reports a push with the registry's digest (timeline, OIDC token, image inspect, POST), falls back to the static token on a 401, and attaches the report when the service is down", async function () {
         const job = newJob(devops.url);
         folders.push(job.tempDirectory);
-        const pipelineStart = currentWholeSecond();
+        const pipelineStart = await nextWholeSecond();
         devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
         const repository = uniqueRepository(`handler-${handler.toLowerCase()}`);
         const reference = `${REGISTRY}/${repository}:1`;

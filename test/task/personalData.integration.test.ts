@@ -11,7 +11,7 @@ import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../supp
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../support/docker';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, currentWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
 import { leakedIn, personalData, type PersonalData } from './personalData';
 
 describe('The injected task keeps personal data out of what it sends and prints', function () {
@@ -47,7 +47,7 @@ describe('The injected task keeps personal data out of what it sends and prints'
 
   /** A job that pushed one image, with every personal variable set; returns the task's run. */
   async function runJobThatPushed(serviceUrl: string): Promise<{ run: TaskRun; repository: string }> {
-    const pipelineStart = currentWholeSecond();
+    const pipelineStart = await nextWholeSecond();
     devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(Date.now()).toISOString() }]);
     const repository = uniqueRepository('personal');
     const reference = `${REGISTRY}/${repository}:1`;

@@ -13,7 +13,7 @@ import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../support/docker';
 import { ForwardProxy } from './forwardProxy';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, currentWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
 
 const PROXY_USER = 'build-agent';
 
@@ -79,7 +79,7 @@ describe("The injected task behind the agent's web proxy", function () {
 
   /** Starts a job, pushes one image in it, and returns the agent's environment for the step. */
   async function jobWithOnePush(proxyVariables: Record<string, string>): Promise<{ env: Record<string, string>; repository: string }> {
-    const pipelineStart = currentWholeSecond();
+    const pipelineStart = await nextWholeSecond();
     devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(Date.now()).toISOString() }]);
     const repository = uniqueRepository('proxy');
     const reference = `${REGISTRY}/${repository}:1`;

@@ -7,6 +7,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAndExtractTask } from '../support/vsix';
+import { waitFor } from '../support/waitFor';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -147,4 +148,15 @@ export function runTask(
  */
 export function currentWholeSecond(): number {
   return Math.floor(Date.now() / 1000) * 1000;
+}
+
+/**
+ * The next whole second, once the clock has passed it: a `System.PipelineStartTime` (whole
+ * seconds) that no push made before this call can fall after, so an earlier test's push in the
+ * same second never enters the job's window. Waits for the clock (at most a second), not a sleep.
+ */
+export async function nextWholeSecond(): Promise<number> {
+  const next = currentWholeSecond() + 1000;
+  await waitFor('the clock to pass into the next whole second', () => Date.now() >= next);
+  return next;
 }

@@ -25,7 +25,7 @@ import {
 import { waitFor } from '../support/waitFor';
 import { ReportReceiver } from './receiver';
 import { hungDaemon } from './hungDaemon';
-import { agentEnvironment, currentWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -95,7 +95,7 @@ describe('The injected task, run as the agent runs it', function () {
 
   /** Starts a job now: pipeline start at the current whole second, the job's timeline record a little later. */
   async function startJob(): Promise<{ pipelineStart: number; jobStart: number }> {
-    const pipelineStart = currentWholeSecond();
+    const pipelineStart = await nextWholeSecond();
     const jobStart = Date.now();
     devops.setTimeline(job.buildId, [
       { id: randomUUID(), startTime: new Date(pipelineStart).toISOString() },
@@ -242,7 +242,7 @@ describe('The injected task, run as the agent runs it', function () {
 
   it('leaves out a push made before the job started', async function () {
     const repo = uniqueRepository('window');
-    const pipelineStart = currentWholeSecond();
+    const pipelineStart = await nextWholeSecond();
     const before = `${REGISTRY}/${repo}:before`;
     await build(before, `before ${randomUUID()}`);
     await pushImage(before);
