@@ -56,12 +56,8 @@ describe('The query exposed and query coverage commands', () => {
       webRow ?? '',
       new RegExp(`^prod\\s+shop\\s+Deployment/web\\s+Ingress ×2, LoadBalancer\\s+.*@${WEB.slice(0, 19)}\\s+1\\s+1\\s+2\\s+1\\s+`),
     );
-    assert.match(webRow ?? '', /#13 \(20260301\.2\) web-api@4f9c2a7d refs\/heads\/main$/, 'the run, the repository and commit it built');
-    assert.match(
-      webRun12 ?? '',
-      /^\s+web-api CI #12 \(20260301\.1\) web-api@4f9c2a7d refs\/heads\/main$/,
-      'a further run on a line of its own',
-    );
+    assert.match(webRow ?? '', /#13 \(20260301\.2\) web-api@4f9c2a7d main$/, 'the run, the repository and commit it built');
+    assert.match(webRun12 ?? '', /^\s+web-api CI #12 \(20260301\.1\) web-api@4f9c2a7d main$/, 'a further run on a line of its own');
   });
 
   it('prints --json as a bare array with every value in its own field', async () => {

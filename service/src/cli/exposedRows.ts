@@ -105,9 +105,12 @@ function exposureSummary(paths: readonly string[]): string {
 }
 
 const shortDigest = (digest: string) => digest.slice(0, 19);
-/** `pipeline #runId (number) repository@commit branch`: which run built it, from which repository and commit. */
+/**
+ * `pipeline #runId (number) repository@commit branch`: which run built it, from which repository and commit; a branch
+ * without its `refs/heads/` (a tag keeps `refs/tags/`), so that the cell fits the table (--json and --csv have it whole).
+ */
 const runText = (run: ExposedRunLine) =>
-  `${run.pipeline} #${run.runId} (${run.runNumber}) ${run.repositoryName ?? '-'}@${run.commit?.slice(0, 8) ?? '-'} ${run.branch ?? '-'}`;
+  `${run.pipeline} #${run.runId} (${run.runNumber}) ${run.repositoryName ?? '-'}@${run.commit?.slice(0, 8) ?? '-'} ${run.branch?.replace(/^refs\/heads\//, '') ?? '-'}`;
 const severityCounts = (line: ExposedLine) => SEVERITIES.slice(0, 4).map((s) => String(line[s]));
 
 /** The table: one row per (workload, image); each further run of its digest on a line of its own below; `unmapped` when no report named it. */
