@@ -23,13 +23,13 @@ function tableAfter(stdout: string, command: string): string[] {
 const demoFolders = () => new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('container-mapping-demo-')));
 
 describe('npm run demo', function () {
-  this.timeout(240_000);
+  this.timeout(300_000);
   before(requireDocker);
 
   it('pushes an image, runs the packaged task, prints who built the digest, which exposed workloads run it with findings, and cleans up', async () => {
     const before = demoFolders();
     const { code, stdout, stderr } = await new Promise<{ code: number; stdout: string; stderr: string }>((ok) => {
-      execFile('npm', ['run', '--silent', 'demo'], { cwd: ROOT, timeout: 230_000 }, (err, out, errOut) =>
+      execFile('npm', ['run', '--silent', 'demo'], { cwd: ROOT, timeout: 290_000 }, (err, out, errOut) =>
         ok({ code: err ? Number(err.code ?? 1) : 0, stdout: out, stderr: errOut }),
       );
     });
