@@ -9,6 +9,11 @@
  *    https://dev.azure.com/contoso; no Azure DevOps call is made: without the job's connection
  *    the task uses the pipeline's start time and the static token);
  * 6. asks the service who built the pushed digest, with the CLI;
+ * 7. imports a cluster snapshot that runs that digest behind a public load balancer, and a vendor's
+ *    image that no pipeline reported behind an Ingress (`import kubernetes`, with an inventory token);
+ * 8. imports a Trivy report for each image (`import vulnerabilities`; `demoCluster.ts` says what is made up);
+ * 9. asks which exposed workloads run an image with high or critical findings, and who built it
+ *    (`query exposed --min-severity high`), and how much of the cluster is mapped (`query coverage`);
  * and cleans up everything it started, also when a step fails.
  *
  * Everything listens on and talks to 127.0.0.1 only.
@@ -22,6 +27,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
 import { hashToken } from '../service/src/auth/staticTokens';
+import { DEMO_CLUSTER, writeDemoCluster } from './demoCluster';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'container-mapping.js');
@@ -131,11 +137,16 @@ async function startRegistry(work: string): Promise<string> {
   return `127.0.0.1:${port}`;
 }
 
-async function startService(work: string, ingestToken: string, readToken: string): Promise<string> {
+/** The demo's static tokens: the pipelines', the cluster inventory's and the security team's. */
+interface DemoTokens {
+  ingest: string;
+  inventory: string;
+  read: string;
+}
+
+async function startService(work: string, tokens: DemoTokens): Promise<string> {
   await run(process.execPath, [join(ROOT, 'scripts', 'build-service.mjs')]);
   // Hashed in-process, so the tokens never appear on a command line.
-  const hash = hashToken(ingestToken);
-  const readHash = hashToken(readToken);
   const port = await freePort();
   const child = spawn(process.execPath, [CLI, 'serve', '--host', '127.0.0.1', '--port', String(port)], {
     cwd: ROOT,
@@ -144,8 +155,9 @@ async function startService(work: string, ingestToken: string, readToken: string
       CM_DATABASE_URL: `sqlite:${join(work, 'mappings.db')}`,
       CM_LOG_LEVEL: 'warn',
       CM_TOKENS: JSON.stringify([
-        { name: 'demo-pipelines', sha256: hash, scopes: ['ingest'], organization: 'contoso' },
-        { name: 'demo-security-team', sha256: readHash, scopes: ['read'] },
+        { name: 'demo-pipelines', sha256: hashToken(tokens.ingest), scopes: ['ingest'], organization: 'contoso' },
+        { name: 'demo-cluster-inventory', sha256: hashToken(tokens.inventory), scopes: ['inventory'] },
+        { name: 'demo-security-team', sha256: hashToken(tokens.read), scopes: ['read'] },
       ]),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
@@ -185,11 +197,11 @@ async function main(): Promise<void> {
   await checkPrerequisites();
   const work = mkdtempSync(join(tmpdir(), 'container-mapping-demo-'));
   cleanups.push(() => rmSync(work, { recursive: true, force: true }));
-  const ingestToken = randomBytes(24).toString('base64url');
-  const readToken = randomBytes(24).toString('base64url');
+  const token = () => randomBytes(24).toString('base64url');
+  const tokens: DemoTokens = { ingest: token(), inventory: token(), read: token() };
 
   say('1. Starting the mapping service on SQLite …');
-  const serviceUrl = await startService(work, ingestToken, readToken);
+  const serviceUrl = await startService(work, tokens);
   say(`   ${serviceUrl}`);
 
   say('2. Starting a throw-away registry …');
@@ -247,14 +259,14 @@ async function main(): Promise<void> {
     AGENT_ISSELFHOSTED: '1',
     AGENT_TEMPDIRECTORY: agentTemp,
     // A secret variable reaches a task as SECRET_<NAME>; ContainerMapping.Token here.
-    SECRET_CONTAINERMAPPING_TOKEN: ingestToken,
+    SECRET_CONTAINERMAPPING_TOKEN: tokens.ingest,
   };
   const taskOut = await run(process.execPath, [entry], jobEnv);
   // The agent consumes ##vso[…] commands (debug lines, secret registration) and shows the rest.
   for (const line of taskOut.trimEnd().split('\n')) if (!line.startsWith('##vso[')) say(`   | ${line}`);
 
   say('6. Asking the service who built it: container-mapping query images --repository demo/web-api');
-  const queryEnv = { ...process.env, CM_URL: serviceUrl, CM_TOKEN: readToken };
+  const queryEnv = { ...process.env, CM_URL: serviceUrl, CM_TOKEN: tokens.read };
   const list = await run(process.execPath, [CLI, 'query', 'images', '--registry', registry, '--repository', 'demo/web-api'], queryEnv);
   for (const line of list.trimEnd().split('\n')) say(`   ${line}`);
   const listed = JSON.parse(
@@ -265,6 +277,23 @@ async function main(): Promise<void> {
   say(`\n   container-mapping query image ${digest}`);
   const detail = await run(process.execPath, [CLI, 'query', 'image', digest], queryEnv);
   for (const line of detail.trimEnd().split('\n')) say(`   ${line}`);
+
+  const files = writeDemoCluster(work, reference, digest);
+  const inventoryEnv = { ...process.env, CM_URL: serviceUrl, CM_TOKEN: tokens.inventory };
+  say(`\n7. Importing cluster ${DEMO_CLUSTER}: container-mapping import kubernetes --cluster ${DEMO_CLUSTER} kubectl-get-all.json`);
+  const imported = await run(process.execPath, [CLI, 'import', 'kubernetes', '--cluster', DEMO_CLUSTER, files.list], inventoryEnv);
+  for (const line of imported.trimEnd().split('\n')) say(`   ${line}`);
+  say('8. Importing the scans: container-mapping import vulnerabilities trivy-web-api.json trivy-checkout.json');
+  const scanned = await run(process.execPath, [CLI, 'import', 'vulnerabilities', ...files.scans], inventoryEnv);
+  for (const line of scanned.trimEnd().split('\n')) say(`   ${line.replace(`${work}/`, '')}`);
+
+  say('9. Which internet-exposed workloads run an image with high or critical findings, and who built it?');
+  say('\n   container-mapping query exposed --min-severity high');
+  const exposed = await run(process.execPath, [CLI, 'query', 'exposed', '--min-severity', 'high'], queryEnv);
+  for (const line of exposed.trimEnd().split('\n')) say(`   ${line}`);
+  say('\n   container-mapping query coverage');
+  const coverage = await run(process.execPath, [CLI, 'query', 'coverage'], queryEnv);
+  for (const line of coverage.trimEnd().split('\n')) say(`   ${line}`);
 }
 
 async function cleanUp(): Promise<void> {

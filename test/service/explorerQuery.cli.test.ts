@@ -56,8 +56,8 @@ describe('The query exposed and query coverage commands', () => {
       webRow ?? '',
       new RegExp(`^prod\\s+shop\\s+Deployment/web\\s+Ingress ×2, LoadBalancer\\s+.*@${WEB.slice(0, 19)}\\s+1\\s+1\\s+2\\s+1\\s+`),
     );
-    assert.match(webRow ?? '', /#13 \(20260301\.2\) [0-9a-f]{8} refs\/heads\/main$/);
-    assert.match(webRun12 ?? '', /^\s+web-api CI #12 \(20260301\.1\) [0-9a-f]{8} refs\/heads\/main$/, 'a further run on a line of its own');
+    assert.match(webRow ?? '', /#13 \(20260301\.2\) web-api@4f9c2a7d main$/, 'the run, the repository and commit it built');
+    assert.match(webRun12 ?? '', /^\s+web-api CI #12 \(20260301\.1\) web-api@4f9c2a7d main$/, 'a further run on a line of its own');
   });
 
   it('prints --json as a bare array with every value in its own field', async () => {
@@ -82,6 +82,18 @@ describe('The query exposed and query coverage commands', () => {
       ],
     );
     assert.equal(typeof web?.runs[0]?.pipelineId, 'number');
+    const { runUrl, job, repositoryName, repositoryUrl, attribution } = web?.runs[1] ?? {};
+    assert.deepEqual(
+      { runUrl, job, repositoryName, repositoryUrl, attribution },
+      {
+        runUrl: 'https://dev.azure.com/contoso/Shop/_build/results?buildId=12',
+        job: 'Build',
+        repositoryName: 'web-api',
+        repositoryUrl: 'https://contoso@dev.azure.com/contoso/Shop/_git/web-api',
+        attribution: 'exclusive',
+      },
+      'the run URL, job, source repository and attribution of each run, each in its own field',
+    );
     assert.deepEqual(lines[0]?.runs, []);
   });
 
@@ -91,9 +103,13 @@ describe('The query exposed and query coverage commands', () => {
     const lines = out.split('\r\n');
     assert.equal(lines[0], EXPOSED_CSV_HEADER.join(','));
     assert.equal(lines.length, 4, 'header, api (unmapped), web × runs 13 and 12');
-    assert.match(lines[1] ?? '', new RegExp(`^prod,shop,Deployment,api,.*,${API},0,1,1,2,0,1,,,,,,$`));
+    assert.match(lines[1] ?? '', new RegExp(`^prod,shop,Deployment,api,.*,${API},0,1,1,2,0,1,,,,,,,,,,,$`));
     assert.match(lines[2] ?? '', /^prod,shop,Deployment,web,.*,13,20260301\.2,/);
     assert.match(lines[3] ?? '', /^prod,shop,Deployment,web,.*,12,20260301\.1,/);
+    assert.match(
+      lines[3] ?? '',
+      /,refs\/heads\/main,https:\/\/dev\.azure\.com\/contoso\/Shop\/_build\/results\?buildId=12,Build,web-api,https:\/\/contoso@dev\.azure\.com\/contoso\/Shop\/_git\/web-api,exclusive$/,
+    );
   });
 
   it('reads the URL and token from flags as well as from CM_URL and CM_TOKEN', async () => {

@@ -15,6 +15,15 @@ export interface ExposedRunLine {
   runNumber: string;
   commit: string | null;
   branch: string | null;
+  /** The run's page in Azure DevOps, when the report gave it. */
+  runUrl: string | null;
+  /** The job's name. */
+  job: string | null;
+  /** The source repository the run built, by name and by URL as the pipeline gave them. */
+  repositoryName: string | null;
+  repositoryUrl: string | null;
+  /** `ambiguous` when other runs reported the same push (a shared Docker daemon). */
+  attribution: 'exclusive' | 'ambiguous';
 }
 
 /** One element of `query exposed --json`. */
@@ -75,6 +84,11 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
       runNumber: push.run.number,
       commit: push.commit,
       branch: push.branch,
+      runUrl: push.run.url,
+      job: push.job.name,
+      repositoryName: push.sourceRepository.name,
+      repositoryUrl: push.sourceRepository.url,
+      attribution: push.attribution,
     })),
     snapshotTakenAt: row.snapshotTakenAt,
   }));
@@ -91,8 +105,12 @@ function exposureSummary(paths: readonly string[]): string {
 }
 
 const shortDigest = (digest: string) => digest.slice(0, 19);
+/**
+ * `pipeline #runId (number) repository@commit branch`: which run built it, from which repository and commit; a branch
+ * without its `refs/heads/` (a tag keeps `refs/tags/`), so that the cell fits the table (--json and --csv have it whole).
+ */
 const runText = (run: ExposedRunLine) =>
-  `${run.pipeline} #${run.runId} (${run.runNumber}) ${run.commit?.slice(0, 8) ?? '-'} ${run.branch ?? '-'}`;
+  `${run.pipeline} #${run.runId} (${run.runNumber}) ${run.repositoryName ?? '-'}@${run.commit?.slice(0, 8) ?? '-'} ${run.branch?.replace(/^refs\/heads\//, '') ?? '-'}`;
 const severityCounts = (line: ExposedLine) => SEVERITIES.slice(0, 4).map((s) => String(line[s]));
 
 /** The table: one row per (workload, image); each further run of its digest on a line of its own below; `unmapped` when no report named it. */
@@ -131,6 +149,11 @@ export const EXPOSED_CSV_HEADER = [
   'runNumber',
   'commit',
   'branch',
+  'runUrl',
+  'job',
+  'repositoryName',
+  'repositoryUrl',
+  'attribution',
 ] as const;
 
 /** One CSV field, quoted when it must be (RFC 4180: a comma, a quote or a line break; quotes doubled). */
@@ -147,7 +170,21 @@ export function formatExposedCsv(lines: readonly ExposedLine[]): string {
     const counts = SEVERITIES.map((s) => l[s]);
     const runs: (ExposedRunLine | null)[] = l.runs.length === 0 ? [null] : l.runs;
     for (const r of runs) {
-      const tail = r ? [r.pipelineId, r.pipeline, r.runId, r.runNumber, r.commit, r.branch] : ['', '', '', '', '', ''];
+      const tail = r
+        ? [
+            r.pipelineId,
+            r.pipeline,
+            r.runId,
+            r.runNumber,
+            r.commit,
+            r.branch,
+            r.runUrl,
+            r.job,
+            r.repositoryName,
+            r.repositoryUrl,
+            r.attribution,
+          ]
+        : Array<string>(11).fill('');
       out.push([...head, ...counts, ...tail].map(csvField).join(','));
     }
   }
