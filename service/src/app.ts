@@ -18,6 +18,7 @@ import { registerHealthRoutes } from './routes/health/index';
 import { registerImageRoutes } from './routes/images/index';
 import { registerInventoryRoutes } from './routes/inventory/index';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
+import { registerRemediationRoutes } from './routes/remediations/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
 import { openStore } from './store/openStore';
@@ -106,6 +107,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   registerRunRoutes(app, deps);
   await registerInventoryRoutes(app, deps);
   registerExplorerRoutes(app, deps);
+  registerRemediationRoutes(app, deps);
   registerHealthRoutes(app, deps);
   registerOpenApiRoute(app);
   return app as unknown as MappingApp;

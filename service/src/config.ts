@@ -10,6 +10,7 @@ import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
 import { StaticTokenConfigSchema, staticTokenProblems, type StaticTokenConfig } from './auth/staticTokens';
 import { parseDatabaseUrl } from './store/databaseUrl';
+import { RemediationOrganizationSchema } from './remediation/settings';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 
@@ -145,6 +146,11 @@ export const ConfigSchema = Type.Object(
       description:
         'Projects the scheduled backfill reads, `[{"organizationUrl": "https://dev.azure.com/contoso", "project": "Shop"}]`; the PAT comes from `CM_BACKFILL_TOKEN`.',
     }),
+    remediation: Type.Array(RemediationOrganizationSchema, {
+      env: 'CM_REMEDIATION',
+      description:
+        'Organisations in which `POST /api/v1/remediations` files work items, with a PAT (`Work Items: Read & write`) each (see Remediation hand-off).',
+    }),
   },
   { additionalProperties: false },
 );
@@ -175,6 +181,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   backfillIntervalMinutes: 0,
   backfillLookbackHours: 24 * 7,
   backfillSources: [],
+  remediation: [],
 };
 
 /** The environment variable that names a JSON config file (the flag is `--config`). */

@@ -84,6 +84,8 @@ export interface RecordedRequest {
   authorization?: string;
   /** The `Accept` header (carries `api-version`). */
   accept?: string;
+  /** The `Content-Type` header. */
+  contentType?: string;
   /** Parsed JSON body, or the raw text when it is not JSON, or undefined when empty. */
   body?: unknown;
   /** Which built-in route answered: `options`, `timeline`, `oidc`, a custom route's name, or `unmatched`. */
@@ -116,6 +118,11 @@ export interface AzureDevOpsStandInOptions {
   accessToken?: string;
   /** Mints the OIDC token; default: an unsigned JWT-shaped string naming the job. */
   mintOidcToken?: (request: OidcTokenRequest) => Promise<string>;
+  /**
+   * When set, every request must carry this PAT as azure-devops-node-api's PAT handler sends it
+   * (`Authorization: Basic base64("PAT:<pat>")`; Azure DevOps ignores the user name), else 401.
+   */
+  personalAccessToken?: string;
 }
 
 interface Route {
@@ -128,6 +135,14 @@ interface Route {
 /** Azure DevOps writes times with 7 fractional digits (`2026-11-28T13:29:58.1230000Z`). */
 export function azureDevOpsTime(time: Date): string {
   return time.toISOString().replace(/\.(\d{3})Z$/, '.$10000Z');
+}
+
+/** Whether `header` is `Basic base64("<any user>:<pat>")`. */
+function isBasicPat(header: string | undefined, pat: string): boolean {
+  const encoded = /^Basic (\S+)$/.exec(header ?? '')?.[1];
+  if (encoded === undefined) return false;
+  const decoded = Buffer.from(encoded, 'base64').toString('utf8');
+  return decoded.slice(decoded.indexOf(':') + 1) === pat;
 }
 
 /** Answers with a JSON body, as Azure DevOps does. */
@@ -253,6 +268,7 @@ export class AzureDevOpsStandIn {
     };
     if (req.headers.authorization) recorded.authorization = req.headers.authorization;
     if (req.headers.accept) recorded.accept = req.headers.accept;
+    if (req.headers['content-type']) recorded.contentType = req.headers['content-type'];
     if (text) {
       try {
         recorded.body = JSON.parse(text);
@@ -279,6 +295,10 @@ export class AzureDevOpsStandIn {
     }
     if (typeof failure === 'number') {
       json(res, failure, { message: `stand-in: ${recorded.route} made to fail with ${failure}`, typeKey: 'StandInFailure' });
+      return;
+    }
+    if (this.options.personalAccessToken !== undefined && !isBasicPat(recorded.authorization, this.options.personalAccessToken)) {
+      json(res, 401, { message: 'TF400813: The user is not authorized to access this resource.' });
       return;
     }
     if (this.options.accessToken !== undefined && recorded.authorization !== `Bearer ${this.options.accessToken}`) {

@@ -11,8 +11,11 @@ export const StaticTokenConfigSchema = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100 }),
     /** Hex SHA-256 of the token (`container-mapping token create` prints it). */
     sha256: Type.String({ pattern: '^[0-9a-f]{64}$' }),
-    /** `ingest`: send reports; `read`: query; `inventory`: import cluster snapshots and scanner findings. */
-    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read'), Type.Literal('inventory')]), {
+    /**
+     * `ingest`: send reports; `read`: query; `inventory`: import cluster snapshots and scanner findings;
+     * `remediate`: file work items in Azure Boards (`POST /api/v1/remediations`).
+     */
+    scopes: Type.Array(Type.Union([Type.Literal('ingest'), Type.Literal('read'), Type.Literal('inventory'), Type.Literal('remediate')]), {
       minItems: 1,
       uniqueItems: true,
     }),

@@ -8,6 +8,7 @@ import { UsageError, type Command, type CommandIo } from './command';
 import { importCommand } from './import';
 import { migrateCommand } from './migrate';
 import { queryCommand } from './query';
+import { remediateCommand } from './remediate';
 import { serveCommand } from './serve';
 import { syncCommand } from './sync';
 import { tokenCommand } from './token';
@@ -21,6 +22,7 @@ export const COMMANDS: Record<string, Command> = {
   backfill: backfillCommand,
   sync: syncCommand,
   import: importCommand,
+  remediate: remediateCommand,
 };
 
 function usage(): string {

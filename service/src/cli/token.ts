@@ -4,12 +4,12 @@ import { generateToken, hashToken, staticTokenProblems } from '../auth/staticTok
 import type { StaticTokenConfig } from '../config';
 import { UsageError, type Command } from './command';
 
-const SCOPES: readonly string[] = ['ingest', 'read', 'inventory'];
+const SCOPES: readonly string[] = ['ingest', 'read', 'inventory', 'remediate'];
 
 export const tokenCommand: Command = {
   summary: 'create a static token, or hash one',
   usage:
-    'token create --name NAME --scope ingest|read|inventory (comma-separated for several) [--organization NAME|URL] [--project PROJECT_ID] | token hash TOKEN',
+    'token create --name NAME --scope ingest|read|inventory|remediate (comma-separated for several) [--organization NAME|URL] [--project PROJECT_ID] | token hash TOKEN',
   async run(args, io) {
     const [action, ...rest] = args;
     if (action === 'hash') {
@@ -27,7 +27,7 @@ export const tokenCommand: Command = {
     if (!values.name) throw new UsageError('--name is required');
     const scopes = (values.scope ?? '').split(',').filter(Boolean);
     if (scopes.length === 0 || scopes.some((s) => !SCOPES.includes(s)))
-      throw new UsageError('--scope must be ingest, read, inventory, or several of them comma-separated');
+      throw new UsageError('--scope must be ingest, read, inventory, remediate, or several of them comma-separated');
     const token = generateToken();
     const entry: StaticTokenConfig = { name: values.name, sha256: hashToken(token), scopes: scopes as StaticTokenConfig['scopes'] };
     if (values.organization) entry.organization = values.organization;

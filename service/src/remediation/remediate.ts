@@ -1,0 +1,202 @@
+/**
+ * The remediation hand-off: for one running image that is internet-exposed and vulnerable, file one
+ * work item per source repository that built it, in the project of that repository's newest run,
+ * unless an open one already exists. Nothing of this is stored by the service: the tag on the work
+ * item is what marks it (see `owner.ts`).
+ */
+import { canonicalOrganizationUrl } from '../auth/staticTokens';
+import { ProblemError } from '../errors';
+import type { Severity } from '../explorer/vulnerabilities/severity';
+import type { ExposedFilter, ExposedRow } from '../store/explorer';
+import type { Store } from '../store/store';
+import { BoardError, type WorkItemBoard } from './boards';
+import { draftWorkItem } from './content';
+import { ownersOf, remediationKeyTag } from './owner';
+import { DEFAULT_WORK_ITEM_TYPE, type RemediationOrganization } from './settings';
+
+/** Which rows to hand off: every exposed row of one digest, optionally narrowed to a cluster or namespace. */
+export interface RemediationRequest {
+  digest: string;
+  minSeverity: Severity;
+  cluster?: string;
+  namespace?: string;
+  fixableOnly?: boolean;
+  /** Find and draft, but create nothing. */
+  dryRun?: boolean;
+}
+
+/** What happened for one owner. `planned`: a dry run would have created it. */
+export interface RemediationItem {
+  status: 'created' | 'existing' | 'planned';
+  id: number | null;
+  url: string | null;
+  title: string;
+  workItemType: string;
+  organizationUrl: string;
+  project: string;
+  sourceRepository: string;
+  /** The tag that marks this (repository, digest) pair's work item. */
+  keyTag: string;
+}
+
+/** The answer to one request. */
+export interface RemediationResult {
+  digest: string;
+  minSeverity: Severity;
+  workItems: RemediationItem[];
+}
+
+/** What the hand-off needs from outside. */
+export interface RemediationDependencies {
+  store: Store;
+  organizations: readonly RemediationOrganization[];
+  openBoard: (organizationUrl: string, pat: string) => Promise<WorkItemBoard>;
+}
+
+/** Rows read per page while looking for the digest's rows. */
+const PAGE = 500;
+
+async function rowsOf(store: Store, request: RemediationRequest): Promise<ExposedRow[]> {
+  const filter: ExposedFilter = {
+    minSeverity: request.minSeverity,
+    ...(request.cluster !== undefined ? { cluster: request.cluster } : {}),
+    ...(request.namespace !== undefined ? { namespace: request.namespace } : {}),
+    ...(request.fixableOnly === true ? { fixableOnly: true } : {}),
+  };
+  const digest = request.digest.toLowerCase();
+  const rows: ExposedRow[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listExposed(filter, { limit: PAGE, ...(cursor !== undefined ? { cursor } : {}) });
+    rows.push(...page.items.filter((row) => row.digest.toLowerCase() === digest));
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return rows;
+}
+
+function problem(status: number, title: string, detail: string, reason: string): ProblemError {
+  return new ProblemError(status, title, detail, reason);
+}
+
+/** The configured organisation a push names, compared as `canonicalOrganizationUrl` does. */
+function settingsFor(
+  organizations: readonly RemediationOrganization[],
+  url: string,
+): { settings: RemediationOrganization; index: number } | null {
+  const wanted = canonicalOrganizationUrl(url);
+  const index = organizations.findIndex((o) => wanted !== null && canonicalOrganizationUrl(o.organizationUrl) === wanted);
+  const settings = organizations[index];
+  return settings === undefined ? null : { settings, index };
+}
+
+/** Azure DevOps' refusal, as the answer to our client: the PAT never appears, the setting to fix does. */
+function boardProblem(err: unknown, organizationUrl: string, index: number): ProblemError {
+  if (!(err instanceof BoardError)) throw err;
+  if (err.status === 401 || err.status === 403) {
+    return problem(
+      502,
+      'Azure DevOps refused the credentials',
+      `Azure DevOps (${organizationUrl}) refused the PAT of remediation[${index}] (${err.message}): configure a PAT that is valid and has the "Work Items: Read & write" scope; nothing was filed`,
+      'azure-devops-refused',
+    );
+  }
+  return problem(
+    502,
+    'Azure DevOps did not answer as expected',
+    `Azure DevOps (${organizationUrl}): ${err.message}; nothing was filed for this repository`,
+    'azure-devops-failed',
+  );
+}
+
+/** One request at a time per tag in this process, so that two clicks do not file two work items. */
+const inFlight = new Map<string, Promise<unknown>>();
+
+async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const before = inFlight.get(key) ?? Promise.resolve();
+  const mine = before.catch(() => undefined).then(work);
+  inFlight.set(key, mine);
+  try {
+    return await mine;
+  } finally {
+    if (inFlight.get(key) === mine) inFlight.delete(key);
+  }
+}
+
+/**
+ * Files (or finds) the work items of one image.
+ * @throws ProblemError 404 when the image is not an exposed-and-vulnerable row, 422 when it has no
+ *   owner (unmapped) or its organisation is not configured, 502 when Azure DevOps refuses or fails.
+ */
+export async function remediate(deps: RemediationDependencies, request: RemediationRequest): Promise<RemediationResult> {
+  const rows = await rowsOf(deps.store, request);
+  const first = rows[0];
+  if (!first) {
+    const where = [request.cluster, request.namespace].filter((p) => p !== undefined).join('/');
+    throw problem(
+      404,
+      'Not found',
+      `${request.digest} runs in no internet-exposed workload${where ? ` in ${where}` : ''} with findings at or above ${request.minSeverity}${request.fixableOnly ? ' that have a fix' : ''}: nothing to file`,
+      'not-exposed',
+    );
+  }
+  const owners = ownersOf(first.runs);
+  if (owners.length === 0) {
+    throw problem(
+      422,
+      'No owner',
+      `${request.digest} is unmapped: no pipeline run reported pushing it, so there is no owning team to file a work item for`,
+      'no-owner',
+    );
+  }
+  // Every owner's organisation must be configured before anything is filed.
+  const plans = owners.map((owner) => {
+    const found = settingsFor(deps.organizations, owner.newest.organization.url);
+    if (!found) {
+      throw problem(
+        422,
+        'Organisation not configured',
+        `the service is not configured to file work items in ${owner.newest.organization.url}: add it with a PAT to the "remediation" setting (CM_REMEDIATION)`,
+        'remediation-not-configured',
+      );
+    }
+    return { owner, ...found };
+  });
+
+  const workItems: RemediationItem[] = [];
+  for (const { owner, settings, index } of plans) {
+    const project = owner.newest.project.name;
+    const workItemType = settings.workItemType ?? DEFAULT_WORK_ITEM_TYPE;
+    const keyTag = remediationKeyTag(owner.repositoryKey, first.digest);
+    const draft = draftWorkItem(rows, owner, {
+      workItemType,
+      minSeverity: request.minSeverity,
+      keyTag,
+      ...(settings.areaPath !== undefined ? { areaPath: settings.areaPath.replaceAll('{project}', project) } : {}),
+    });
+    const base = {
+      title: draft.title,
+      workItemType,
+      organizationUrl: owner.newest.organization.url,
+      project,
+      sourceRepository: owner.repositoryLabel,
+      keyTag,
+    };
+    const item = await oneAtATime(
+      `${canonicalOrganizationUrl(base.organizationUrl) ?? base.organizationUrl}|${keyTag}`,
+      async (): Promise<RemediationItem> => {
+        try {
+          const board = await deps.openBoard(settings.organizationUrl, settings.pat);
+          const existing = await board.findOpen(project, keyTag);
+          if (existing) return { ...base, status: 'existing', id: existing.id, url: existing.url };
+          if (request.dryRun === true) return { ...base, status: 'planned', id: null, url: null };
+          const created = await board.create(project, workItemType, draft.patch);
+          return { ...base, status: 'created', id: created.id, url: created.url };
+        } catch (err) {
+          throw boardProblem(err, settings.organizationUrl, index);
+        }
+      },
+    );
+    workItems.push(item);
+  }
+  return { digest: first.digest, minSeverity: request.minSeverity, workItems };
+}
