@@ -20,6 +20,7 @@ import { registerInventoryRoutes } from './routes/inventory/index';
 import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
+import { registerWebRoutes } from './routes/web/index';
 import { openStore } from './store/openStore';
 import type { Store } from './store/store';
 
@@ -107,6 +108,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   await registerInventoryRoutes(app, deps);
   registerExplorerRoutes(app, deps);
   registerHealthRoutes(app, deps);
+  registerWebRoutes(app);
   registerOpenApiRoute(app);
   return app as unknown as MappingApp;
 }
