@@ -43,9 +43,9 @@ export const TEMPLATES: readonly Template[] = [
     query: { ...BLANK, start: 'workloads', minSeverity: 'high', view: 'graph' },
   },
   {
-    id: 'images-critical-fixable',
-    title: 'Exposed images with fixable critical CVEs → the pipelines that built them',
-    query: { ...BLANK, start: 'images', minSeverity: 'critical', fixable: true, view: 'table' },
+    id: 'images-high-fixable',
+    title: 'Exposed images with fixable high-severity CVEs → the pipelines that built them',
+    query: { ...BLANK, start: 'images', minSeverity: 'high', fixable: true, view: 'table' },
   },
   {
     id: 'pipelines-high',

@@ -89,6 +89,7 @@ function byWorkload(items: readonly ExposedRow[]): Table {
     { key: 'workload', label: 'Workload' },
     { key: 'exposure', label: 'Exposure' },
     { key: 'image', label: 'Image' },
+    { key: 'digest', label: 'Digest' },
     ...SEVERITY_COLUMNS,
     { key: 'runs', label: 'Built by' },
   ];
@@ -100,6 +101,7 @@ function byWorkload(items: readonly ExposedRow[]): Table {
       workload: `${row.workloadKind}/${row.workloadName}`,
       exposure: exposureSummary(row),
       image: imageName(row),
+      digest: row.digest,
       ...counts(row),
       runs: runsCell(row.runs),
     },
@@ -111,6 +113,7 @@ function byWorkload(items: readonly ExposedRow[]): Table {
 function byImage(items: readonly ExposedRow[]): Table {
   const columns: Column[] = [
     { key: 'image', label: 'Image' },
+    { key: 'digest', label: 'Digest' },
     { key: 'workloads', label: 'Runs in' },
     ...SEVERITY_COLUMNS,
     { key: 'runs', label: 'Built by' },
@@ -123,6 +126,7 @@ function byImage(items: readonly ExposedRow[]): Table {
       id: digest,
       cells: {
         image: imageName(first),
+        digest,
         workloads: group.map((r) => `${r.cluster}/${r.namespace}/${r.workloadKind}/${r.workloadName}`).join('; '),
         ...counts(first),
         runs: runsCell(first.runs),

@@ -81,7 +81,7 @@ export function graphView(model: GraphModel): HTMLElement {
           data: { id: e.id, source: e.source, target: e.target, label: e.push ? `${e.label} …` : e.label },
         })),
       ],
-      layout: { name: 'dagre', rankDir: 'LR', nodeSep: 30, rankSep: 120 } as cytoscape.LayoutOptions,
+      layout: { name: 'dagre', rankDir: 'LR', nodeSep: 40, rankSep: 170 } as cytoscape.LayoutOptions,
       wheelSensitivity: 0.3,
       style: [
         {
@@ -90,6 +90,7 @@ export function graphView(model: GraphModel): HTMLElement {
             label: 'data(label)',
             'text-wrap': 'wrap',
             'text-valign': 'bottom',
+            'text-max-width': '180px',
             'font-size': 11,
             width: 26,
             height: 26,

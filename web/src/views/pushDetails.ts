@@ -7,8 +7,11 @@ import type { ImagePush } from '../types';
 export function commitUrl(push: ImagePush): string | null {
   const repo = push.sourceRepository.url;
   if (!push.commit || !repo || !/^https:\/\//.test(repo)) return null;
-  return `${repo.replace(/\.git$/, '')}/commit/${push.commit}`;
+  return `${withoutUser(repo).replace(/\.git$/, '')}/commit/${push.commit}`;
 }
+
+/** Azure Repos clone URLs carry the organisation as a user name (`https://contoso@dev.azure.com/…`); a link needs none. */
+export const withoutUser = (url: string): string => url.replace(/^(https?:\/\/)[^@/]+@/, '$1');
 
 /** `Build image, attempt 1, stage Build`. */
 function jobText(push: ImagePush): string {
@@ -42,7 +45,13 @@ export function pushDetails(push: ImagePush): HTMLElement {
     ...item('Image', push.reference),
     ...item('Commit', push.commit ? externalLink(commitUrl(push), push.commit.slice(0, 12)) : 'unknown'),
     ...item('Branch', push.branch ?? 'unknown'),
-    ...item('Repository', externalLink(push.sourceRepository.url, push.sourceRepository.name ?? push.sourceRepository.url ?? 'unknown')),
+    ...item(
+      'Repository',
+      externalLink(
+        push.sourceRepository.url && withoutUser(push.sourceRepository.url),
+        push.sourceRepository.name ?? push.sourceRepository.url ?? 'unknown',
+      ),
+    ),
     ...item('Attribution', push.attribution === 'ambiguous' ? `ambiguous: ${push.attributionReason ?? 'no reason recorded'}` : 'exclusive'),
   );
 }
