@@ -20,3 +20,7 @@ await build({
   logLevel: 'warning',
 });
 cpSync(join(root, 'service', 'src', 'store', 'migrations'), join(out, 'migrations'), { recursive: true });
+
+// The page the service serves at `/` is built with it.
+const { buildWeb } = await import('./build-web.mjs');
+await buildWeb();

@@ -8,7 +8,7 @@
 # and installs into a cache the Node.js binaries of the agent's task handlers the task declares
 # (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each.
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
-# Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql).
+# Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql, chromium).
 # A service that cannot be started is reported; the tests that need it then fail with that reason.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -140,6 +140,8 @@ install_missing() {
   command -v pg_ctlcluster >/dev/null || missing+=(postgresql)
   command -v curl >/dev/null || missing+=(curl)
   command -v openssl >/dev/null || missing+=(openssl)
+  # The explorer page's browser tests drive Debian's Chromium (playwright's own download cannot work here).
+  command -v chromium >/dev/null || missing+=(chromium)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     say "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})"; return 1

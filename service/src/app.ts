@@ -21,6 +21,7 @@ import { registerOpenApi, registerOpenApiRoute } from './routes/openapi/index';
 import { registerRemediationRoutes } from './routes/remediations/index';
 import { registerReportRoutes } from './routes/reports/index';
 import { registerRunRoutes } from './routes/runs/index';
+import { registerWebRoutes } from './routes/web/index';
 import { openStore } from './store/openStore';
 import type { Store } from './store/store';
 
@@ -109,6 +110,7 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   registerExplorerRoutes(app, deps);
   registerRemediationRoutes(app, deps);
   registerHealthRoutes(app, deps);
+  registerWebRoutes(app);
   registerOpenApiRoute(app);
   return app as unknown as MappingApp;
 }

@@ -1,0 +1,84 @@
+/**
+ * The service as users run it (`bin/container-mapping.js serve`, SQLite), seeded through its real
+ * routes with the real-format fixtures: the kubectl List as cluster `prod`, the Trivy and Grype
+ * documents as the findings of its `web`, `api` and `admin` images, and runs 12 and 13 of
+ * `web-api CI` that pushed `web`'s image (the same seed as test/service/support/explorerSeed.ts).
+ */
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { hashToken } from '../../../service/src/auth/staticTokens';
+import { WEB_API } from '../../explorer/vulnerabilityFixtures';
+import { ADMIN, API, WEB } from '../../service/support/explorerSeed';
+import { image, makeReport } from '../../service/support/reports';
+import { freePort, startService, type ServiceProcess } from '../../e2e/support/serviceProcess';
+
+export const READ_TOKEN = 'cmt_web-read-token-0123456789';
+const INGEST_TOKEN = 'cmt_web-ingest-token-0123456789';
+const INVENTORY_TOKEN = 'cmt_web-inventory-token-0123456789';
+/** Where Azure DevOps shows run 13 (the newest push of `web`'s image). */
+export const RUN_13_URL = 'https://dev.azure.com/contoso/Shop/_build/results?buildId=13';
+const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'explorer');
+
+export interface SeededService {
+  url: string;
+  stop(): Promise<void>;
+}
+
+async function post(url: string, token: string, body: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
+  assert.ok(
+    response.status === 201 || response.status === 200 || response.status === 202,
+    `${url}: ${response.status} ${await response.text()}`,
+  );
+}
+
+/** A scanner fixture, as if it had scanned `digest` (the fixtures scanned the web-api image). */
+const scanOf = (name: string, digest: string) => readFileSync(join(FIXTURES, name), 'utf8').replaceAll(WEB_API, digest);
+
+/** Starts a seeded service; `readOpen` serves the read API without a token. */
+export async function startSeededService(options: { readOpen?: boolean } = {}): Promise<SeededService> {
+  const dir = mkdtempSync(join(tmpdir(), 'cm-web-'));
+  let service: ServiceProcess | undefined;
+  try {
+    service = await startService(await freePort(), {
+      CM_DATABASE_URL: `sqlite:${join(dir, 'mappings.db')}`,
+      CM_READ_OPEN: options.readOpen ? 'true' : 'false',
+      CM_TOKENS: JSON.stringify([
+        { name: 'web-ingest', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
+        { name: 'web-read', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
+        { name: 'web-inventory', sha256: hashToken(INVENTORY_TOKEN), scopes: ['inventory'] },
+      ]),
+    });
+    const base = service.url.replace(/\/$/, '');
+    await post(`${base}/api/v1/clusters/prod/snapshot`, INVENTORY_TOKEN, readFileSync(join(FIXTURES, 'kubectl-list.json'), 'utf8'));
+    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', WEB));
+    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', WEB));
+    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', API));
+    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', ADMIN));
+    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ images: [image({ digest: WEB })] })));
+    const later = image({ digest: WEB, tag: '1.0.1', pushedAt: '2026-03-01T11:00:00.000Z' });
+    await post(
+      `${base}/api/v1/reports`,
+      INGEST_TOKEN,
+      JSON.stringify(makeReport({ pipeline: { runId: 13, runNumber: '20260301.2', runUrl: RUN_13_URL }, images: [later] })),
+    );
+    const running = service;
+    return {
+      url: base,
+      async stop() {
+        await running.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await service?.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}

@@ -1,0 +1,54 @@
+/**
+ * Every call the page makes to the service, in one place: the same documented routes the CLI
+ * uses (`/openapi.json`), with the read token as a Bearer header when there is one.
+ */
+import { exposedApiParams, type ExplorerQuery } from './query';
+import type { Coverage, ExposedPage, ImageDetail, ImagePushPage, Problem } from './types';
+
+/** An answer that was not 2xx, with the service's problem document when it sent one. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly problem: Problem | null,
+  ) {
+    super(problem ? `${problem.title}: ${problem.detail}` : `the service answered ${status}`);
+  }
+}
+
+/** The service's read API, for one token (or none, when the service is read-open). */
+export class ApiClient {
+  constructor(private readonly token: string | null) {}
+
+  private async get<T>(path: string, params?: URLSearchParams): Promise<T> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.token !== null) headers.authorization = `Bearer ${this.token}`;
+    const query = params && params.size > 0 ? `?${params.toString()}` : '';
+    const response = await fetch(`${path}${query}`, { headers, credentials: 'omit', cache: 'no-store' });
+    if (!response.ok) {
+      let problem: Problem | null = null;
+      if ((response.headers.get('content-type') ?? '').includes('json')) problem = (await response.json()) as Problem;
+      throw new ApiError(response.status, problem);
+    }
+    return (await response.json()) as T;
+  }
+
+  /** `GET /api/v1/exposed`: one page of the question. */
+  exposed(query: ExplorerQuery, page: { limit: number; cursor?: string | null }): Promise<ExposedPage> {
+    return this.get('/api/v1/exposed', exposedApiParams(query, page));
+  }
+
+  /** `GET /api/v1/coverage`. */
+  coverage(cluster?: string): Promise<Coverage> {
+    return this.get('/api/v1/coverage', cluster ? new URLSearchParams({ cluster }) : undefined);
+  }
+
+  /** `GET /api/v1/images/{digest}`. */
+  image(digest: string): Promise<ImageDetail> {
+    return this.get(`/api/v1/images/${encodeURIComponent(digest)}`);
+  }
+
+  /** `GET /api/v1/runs/{runId}` (organisation, project and hub narrow it). */
+  run(runId: string, params: URLSearchParams): Promise<ImagePushPage> {
+    return this.get(`/api/v1/runs/${encodeURIComponent(runId)}`, params);
+  }
+}
