@@ -10,6 +10,7 @@ import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
 import { StaticTokenConfigSchema, staticTokenProblems, type StaticTokenConfig } from './auth/staticTokens';
 import { parseDatabaseUrl } from './store/databaseUrl';
+import { RegistryConfigSchema, registryConfigProblems, type RegistryConfig } from './explorer/registry/config';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 
@@ -145,6 +146,12 @@ export const ConfigSchema = Type.Object(
       description:
         'Projects the scheduled backfill reads, `[{"organizationUrl": "https://dev.azure.com/contoso", "project": "Shop"}]`; the PAT comes from `CM_BACKFILL_TOKEN`.',
     }),
+    registries: Type.Array(RegistryConfigSchema, {
+      env: 'CM_REGISTRIES',
+      maxItems: 100,
+      description:
+        'Registries asked about running digests no report explains (index ↔ platform manifests), `[{"host": "registry.contoso.com", "username": "reader", "passwordEnv": "CM_REGISTRY_PASSWORD"}]`; empty: never asked.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -175,6 +182,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   backfillIntervalMinutes: 0,
   backfillLookbackHours: 24 * 7,
   backfillSources: [],
+  registries: [],
 };
 
 /** The environment variable that names a JSON config file (the flag is `--config`). */
@@ -297,6 +305,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   }
   const tokenProblems = staticTokenProblems(merged.tokens as StaticTokenConfig[]);
   if (tokenProblems.length > 0) throw new ConfigError(`invalid configuration: ${tokenProblems.join('; ')}`);
+  const registryProblems = registryConfigProblems(merged.registries as RegistryConfig[]);
+  if (registryProblems.length > 0) throw new ConfigError(`invalid configuration: ${registryProblems.join('; ')}`);
   try {
     parseDatabaseUrl(merged.databaseUrl as string);
   } catch (err) {

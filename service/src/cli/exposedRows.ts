@@ -6,6 +6,7 @@ import type { ExposurePath } from '../explorer/kubernetes/model';
 import { SEVERITIES } from '../explorer/vulnerabilities/severity';
 import type { CoverageRow, ExposedRow } from '../store/explorer';
 import { formatTable } from './table';
+import type { RelatedDigest } from '../explorer/platforms/relation';
 
 /** One run that pushed the row's digest. */
 export interface ExposedRunLine {
@@ -15,6 +16,8 @@ export interface ExposedRunLine {
   runNumber: string;
   commit: string | null;
   branch: string | null;
+  /** The digest the run pushed: the row's, or one related to it (an index and its platform manifests). */
+  pushedDigest: string;
 }
 
 /** One element of `query exposed --json`. */
@@ -34,8 +37,10 @@ export interface ExposedLine {
   low: number;
   negligible: number;
   unknown: number;
-  /** Every run that pushed the digest, newest first; empty: unmapped. */
+  /** Every run that pushed the digest or a digest related to it, newest first; empty: unmapped. */
   runs: ExposedRunLine[];
+  /** Digests matched to this one (`platform linux/arm64 sha256:… (report)`, `index sha256:… (registry)`). */
+  relatedDigests: string[];
   snapshotTakenAt: string;
 }
 
@@ -57,6 +62,13 @@ export function describeExposure(path: ExposurePath): string {
   }
 }
 
+/** A related digest in a few words: `platform linux/arm64 sha256:… (report, registry)`. */
+export function describeRelated(related: RelatedDigest): string {
+  const p = related.platform;
+  const platform = p ? ` ${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : '';
+  return `${related.relation}${platform} ${related.digest} (${related.sources.join(', ')})`;
+}
+
 /** Flattens the service's rows. */
 export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
   return rows.map((row) => ({
@@ -75,7 +87,9 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
       runNumber: push.run.number,
       commit: push.commit,
       branch: push.branch,
+      pushedDigest: push.digest,
     })),
+    relatedDigests: (row.relatedDigests ?? []).map(describeRelated),
     snapshotTakenAt: row.snapshotTakenAt,
   }));
 }
@@ -131,6 +145,7 @@ export const EXPOSED_CSV_HEADER = [
   'runNumber',
   'commit',
   'branch',
+  'pushedDigest',
 ] as const;
 
 /** One CSV field, quoted when it must be (RFC 4180: a comma, a quote or a line break; quotes doubled). */
@@ -147,7 +162,7 @@ export function formatExposedCsv(lines: readonly ExposedLine[]): string {
     const counts = SEVERITIES.map((s) => l[s]);
     const runs: (ExposedRunLine | null)[] = l.runs.length === 0 ? [null] : l.runs;
     for (const r of runs) {
-      const tail = r ? [r.pipelineId, r.pipeline, r.runId, r.runNumber, r.commit, r.branch] : ['', '', '', '', '', ''];
+      const tail = r ? [r.pipelineId, r.pipeline, r.runId, r.runNumber, r.commit, r.branch, r.pushedDigest] : ['', '', '', '', '', '', ''];
       out.push([...head, ...counts, ...tail].map(csvField).join(','));
     }
   }
