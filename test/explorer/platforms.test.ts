@@ -10,6 +10,7 @@ import { parseChallenge } from '../../service/src/explorer/registry/challenge';
 import { isLoopback, registryBaseUrl } from '../../service/src/explorer/registry/config';
 import { parseScannerDocument } from '../../service/src/explorer/vulnerabilities/parse';
 import { validateReport } from '../../service/src/validation';
+import { ConfigError, loadConfig } from '../../service/src/config';
 import { ProblemError } from '../../service/src/errors';
 import { digestOf, image, makeReport } from '../service/support/reports';
 import { loadFixture, WEB_API } from './vulnerabilityFixtures';
@@ -269,6 +270,25 @@ describe('Index and platform manifests', () => {
       assert.equal(registryBaseUrl({ host: '127.0.0.1:5000' }), 'http://127.0.0.1:5000');
       assert.equal(registryBaseUrl({ host: 'docker.io' }), 'https://registry-1.docker.io');
       assert.equal(isLoopback('127.0.0.1.example.com'), false);
+    });
+
+    it('reads CM_REGISTRIES, off by default, and refuses a user name without a password variable or a host twice', () => {
+      assert.deepEqual(loadConfig({ env: {} }).registries, []);
+      const env = { CM_REGISTRIES: '[{"host": "registry.contoso.com", "username": "reader", "passwordEnv": "CM_REGISTRY_PASSWORD"}]' };
+      assert.deepEqual(loadConfig({ env }).registries, [
+        { host: 'registry.contoso.com', username: 'reader', passwordEnv: 'CM_REGISTRY_PASSWORD' },
+      ]);
+      assert.throws(
+        () => loadConfig({ env: { CM_REGISTRIES: '[{"host": "r.example", "username": "reader"}]' } }),
+        /registries\.0: username and passwordEnv go together/,
+      );
+      assert.throws(() => loadConfig({ env: { CM_REGISTRIES: '[{"host": "r.example"}, {"host": "r.example"}]' } }), /configured twice/);
+      assert.throws(() => loadConfig({ env: { CM_REGISTRIES: '[{"host": "https://r.example"}]' } }), ConfigError, 'a host, not a URL');
+      assert.throws(
+        () => loadConfig({ env: { CM_REGISTRIES: '[{"host": "r.example", "password": "inline"}]' } }),
+        ConfigError,
+        'no secret in the config',
+      );
     });
   });
 });
