@@ -11,6 +11,7 @@ import { isLoopback, registryBaseUrl } from '../../service/src/explorer/registry
 import { parseScannerDocument } from '../../service/src/explorer/vulnerabilities/parse';
 import { validateReport } from '../../service/src/validation';
 import { ConfigError, loadConfig } from '../../service/src/config';
+import { describeRelated } from '../../service/src/cli/exposedRows';
 import { ProblemError } from '../../service/src/errors';
 import { digestOf, image, makeReport } from '../service/support/reports';
 import { loadFixture, WEB_API } from './vulnerabilityFixtures';
@@ -289,6 +290,21 @@ describe('Index and platform manifests', () => {
         ConfigError,
         'no secret in the config',
       );
+    });
+  });
+
+  describe('query exposed', () => {
+    it('prints a related digest with its relation, platform and sources', () => {
+      assert.equal(
+        describeRelated({
+          digest: ARM64,
+          relation: 'platform',
+          platform: { os: 'linux', architecture: 'arm', variant: 'v7' },
+          sources: ['registry', 'report'],
+        }),
+        `platform linux/arm/v7 ${ARM64} (registry, report)`,
+      );
+      assert.equal(describeRelated({ digest: INDEX, relation: 'index', platform: null, sources: ['scan'] }), `index ${INDEX} (scan)`);
     });
   });
 });
