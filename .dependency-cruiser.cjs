@@ -60,8 +60,8 @@ module.exports = {
       name: 'explorer-cores-are-pure',
       severity: 'error',
       comment:
-        'The explorer cores (kubernetes/, vulnerabilities/) are pure functions over parsed JSON: nothing outside their own folder, no Node built-in, no package.',
-      from: { path: '^service/src/explorer/(kubernetes|vulnerabilities)/' },
+        'The explorer cores (kubernetes/, vulnerabilities/, platforms/) are pure functions over parsed JSON: nothing outside their own folder, no Node built-in, no package.',
+      from: { path: '^service/src/explorer/(kubernetes|vulnerabilities|platforms)/' },
       to: { pathNot: ['^service/src/explorer/$1/'] },
     },
     {

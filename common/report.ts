@@ -104,6 +104,24 @@ export const WindowSchema = Type.Object(
 
 export const ImageOriginSchema = Type.Union([Type.Literal('docker-events'), Type.Literal('buildx-metadata')]);
 
+/**
+ * Most platforms one index may list here: an index of every platform a base image is built for
+ * (linux amd64, arm64, arm/v6, arm/v7, 386, ppc64le, s390x, riscv64, windows builds…) stays far
+ * below it, and its attestation manifests are not platforms (see `PushedImageSchema.platforms`).
+ */
+export const MAX_INDEX_PLATFORMS = 64;
+
+/** A platform manifest an index lists (OCI image index `manifests[]`: `digest`, `platform.os`, `.architecture`, `.variant`). */
+export const PlatformManifestSchema = Type.Object(
+  {
+    digest: DigestSchema,
+    os: Text(50, { pattern: '^[a-z0-9._-]+$' }),
+    architecture: Text(50, { pattern: '^[a-z0-9._-]+$' }),
+    variant: Type.Optional(Text(50, { pattern: '^[a-z0-9._-]+$' })),
+  },
+  { additionalProperties: false },
+);
+
 export const PushedImageSchema = Type.Object(
   {
     /** The registry manifest digest (what registries and Kubernetes show). */
@@ -121,6 +139,14 @@ export const PushedImageSchema = Type.Object(
     labels: Type.Optional(Type.Record(Type.String({ maxLength: 500 }), Type.String({ maxLength: 4000 }))),
     pushedAt: DateTime,
     origin: ImageOriginSchema,
+    /**
+     * When `digest` is a multi-platform index (OCI image index, Docker manifest list): the platform
+     * manifests it lists, so that a workload or a scan naming one of them is matched to this push.
+     * Attestation manifests (`unknown/unknown`) are left out. Optional: reports without it stay valid.
+     */
+    platforms: Type.Optional(Type.Array(PlatformManifestSchema, { minItems: 1, maxItems: MAX_INDEX_PLATFORMS })),
+    /** When `digest` is a platform manifest pushed as part of an index: that index's digest. */
+    indexDigest: Type.Optional(DigestSchema),
   },
   { additionalProperties: false },
 );
@@ -158,3 +184,4 @@ export type ReportWindow = Static<typeof WindowSchema>;
 export type ReportWarning = Static<typeof ReportWarningSchema>;
 export type ReportCollector = Static<typeof CollectorSchema>;
 export type ImageOrigin = Static<typeof ImageOriginSchema>;
+export type PlatformManifest = Static<typeof PlatformManifestSchema>;

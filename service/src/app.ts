@@ -24,6 +24,7 @@ import { registerRunRoutes } from './routes/runs/index';
 import { registerWebRoutes } from './routes/web/index';
 import { openStore } from './store/openStore';
 import type { Store } from './store/store';
+import { RegistryLookup } from './explorer/registry/lookup';
 
 /** The service's version, reported in the OpenAPI document. */
 export const SERVICE_VERSION = '0.1.0';
@@ -38,10 +39,18 @@ export interface BuildAppOptions {
   logger?: FastifyServerOptions['logger'];
   /** Where the default logger writes (default stdout); ignored when `logger` is given. */
   logStream?: NodeJS.WritableStream;
+  /** Where registry passwords (`passwordEnv`) are read from; default `process.env`. */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** The built app, with what tests may look at. */
-export type MappingApp = AppInstance & { store: Store; metrics: ServiceMetrics; serviceConfig: ServiceConfig };
+export type MappingApp = AppInstance & {
+  store: Store;
+  metrics: ServiceMetrics;
+  serviceConfig: ServiceConfig;
+  /** The background registry lookups, or null when no registry is configured (the default). */
+  registryLookup: RegistryLookup | null;
+};
 
 /** Builds (but does not start) the service. Closing the app closes the store it opened. */
 export async function buildApp(options: BuildAppOptions = {}): Promise<MappingApp> {
@@ -82,8 +91,11 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
   app.removeContentTypeParser('text/plain');
 
   const metrics = new ServiceMetrics();
-  const deps: RouteDependencies = { config, store, auth: new Authenticator(config), metrics };
+  const registryLookup =
+    config.registries.length === 0 ? null : new RegistryLookup(store, config.registries, app.log, options.env ? { env: options.env } : {});
+  const deps: RouteDependencies = { config, store, auth: new Authenticator(config), metrics, registryLookup };
   app.decorate('store', store);
+  app.decorate('registryLookup', registryLookup);
   app.decorate('metrics', metrics);
   app.decorate('serviceConfig', config);
 
@@ -99,6 +111,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<MappingAp
       reply.elapsedTime / 1000,
     );
   });
+  // Lookups still running write to the store: they finish (each request has a timeout) before it closes.
+  if (registryLookup) app.addHook('onClose', async () => registryLookup.idle());
   if (ownsStore) app.addHook('onClose', async () => store.close());
   registerReadAccess(app, deps.auth);
   await registerOpenApi(app, SERVICE_VERSION);

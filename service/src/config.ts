@@ -11,6 +11,7 @@ import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClai
 import { StaticTokenConfigSchema, staticTokenProblems, type StaticTokenConfig } from './auth/staticTokens';
 import { parseDatabaseUrl } from './store/databaseUrl';
 import { RemediationOrganizationSchema } from './remediation/settings';
+import { RegistryConfigSchema, registryConfigProblems, type RegistryConfig } from './explorer/registry/config';
 
 const Guid = Type.String({ pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$' });
 
@@ -151,6 +152,12 @@ export const ConfigSchema = Type.Object(
       description:
         'Organisations in which `POST /api/v1/remediations` files work items, with a PAT (`Work Items: Read & write`) each (see Remediation hand-off).',
     }),
+    registries: Type.Array(RegistryConfigSchema, {
+      env: 'CM_REGISTRIES',
+      maxItems: 100,
+      description:
+        'Registries asked about running digests no report explains (index ↔ platform manifests), `[{"host": "registry.contoso.com", "username": "reader", "passwordEnv": "CM_REGISTRY_PASSWORD"}]`; empty: never asked.',
+    }),
   },
   { additionalProperties: false },
 );
@@ -182,6 +189,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   backfillLookbackHours: 24 * 7,
   backfillSources: [],
   remediation: [],
+  registries: [],
 };
 
 /** The environment variable that names a JSON config file (the flag is `--config`). */
@@ -304,6 +312,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   }
   const tokenProblems = staticTokenProblems(merged.tokens as StaticTokenConfig[]);
   if (tokenProblems.length > 0) throw new ConfigError(`invalid configuration: ${tokenProblems.join('; ')}`);
+  const registryProblems = registryConfigProblems(merged.registries as RegistryConfig[]);
+  if (registryProblems.length > 0) throw new ConfigError(`invalid configuration: ${registryProblems.join('; ')}`);
   try {
     parseDatabaseUrl(merged.databaseUrl as string);
   } catch (err) {

@@ -56,6 +56,10 @@ export function validateReport(body: unknown): Report {
   if (references.length > 0) {
     throw invalidInput(`${references[0]?.pointer ?? ''} ${references[0]?.detail ?? ''}`, references);
   }
+  const platforms = platformErrors(body);
+  if (platforms.length > 0) {
+    throw invalidInput(`${platforms[0]?.pointer ?? ''} ${platforms[0]?.detail ?? ''}`, platforms);
+  }
   const expected = computeIdempotencyKey(body.pipeline);
   if (body.idempotencyKey !== expected) {
     throw invalidInput('idempotencyKey is not the key of this job attempt (organisation, project, hub, run, job, attempt)', [
@@ -151,4 +155,23 @@ function referenceErrors(report: Report): FieldError[] {
     }
   });
   return out.slice(0, 20);
+}
+
+/**
+ * An index never lists itself, lists each platform manifest once, and a manifest is not its own index:
+ * a report saying otherwise is wrong, and storing it would relate a digest to itself.
+ */
+function platformErrors(report: Report): FieldError[] {
+  const out: FieldError[] = [];
+  report.images.forEach((image, i) => {
+    if (image.indexDigest === image.digest) out.push({ pointer: `/images/${i}/indexDigest`, detail: "is the image's own digest" });
+    const seen = new Set<string>();
+    (image.platforms ?? []).forEach((platform, p) => {
+      const pointer = `/images/${i}/platforms/${p}/digest`;
+      if (platform.digest === image.digest) out.push({ pointer, detail: "is the index's own digest" });
+      else if (seen.has(platform.digest)) out.push({ pointer, detail: 'is listed twice' });
+      seen.add(platform.digest);
+    });
+  });
+  return out;
 }

@@ -6,6 +6,7 @@ import type { ExposurePath } from '../explorer/kubernetes/model';
 import { SEVERITIES } from '../explorer/vulnerabilities/severity';
 import type { CoverageRow, ExposedRow } from '../store/explorer';
 import { formatTable } from './table';
+import type { RelatedDigest } from '../explorer/platforms/relation';
 
 /** One run that pushed the row's digest. */
 export interface ExposedRunLine {
@@ -24,6 +25,8 @@ export interface ExposedRunLine {
   repositoryUrl: string | null;
   /** `ambiguous` when other runs reported the same push (a shared Docker daemon). */
   attribution: 'exclusive' | 'ambiguous';
+  /** The digest the run pushed: the row's, or one related to it (an index and its platform manifests). */
+  pushedDigest: string;
 }
 
 /** One element of `query exposed --json`. */
@@ -43,8 +46,10 @@ export interface ExposedLine {
   low: number;
   negligible: number;
   unknown: number;
-  /** Every run that pushed the digest, newest first; empty: unmapped. */
+  /** Every run that pushed the digest or a digest related to it, newest first; empty: unmapped. */
   runs: ExposedRunLine[];
+  /** Digests matched to this one (`platform linux/arm64 sha256:… (report)`, `index sha256:… (registry)`). */
+  relatedDigests: string[];
   snapshotTakenAt: string;
 }
 
@@ -64,6 +69,13 @@ export function describeExposure(path: ExposurePath): string {
     case 'hostNetwork':
       return 'hostNetwork';
   }
+}
+
+/** A related digest in a few words: `platform linux/arm64 sha256:… (report, registry)`. */
+export function describeRelated(related: RelatedDigest): string {
+  const p = related.platform;
+  const platform = p ? ` ${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ''}` : '';
+  return `${related.relation}${platform} ${related.digest} (${related.sources.join(', ')})`;
 }
 
 /** Flattens the service's rows. */
@@ -89,7 +101,9 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
       repositoryName: push.sourceRepository.name,
       repositoryUrl: push.sourceRepository.url,
       attribution: push.attribution,
+      pushedDigest: push.digest,
     })),
+    relatedDigests: (row.relatedDigests ?? []).map(describeRelated),
     snapshotTakenAt: row.snapshotTakenAt,
   }));
 }
@@ -154,6 +168,7 @@ export const EXPOSED_CSV_HEADER = [
   'repositoryName',
   'repositoryUrl',
   'attribution',
+  'pushedDigest',
 ] as const;
 
 /** One CSV field, quoted when it must be (RFC 4180: a comma, a quote or a line break; quotes doubled). */
@@ -183,8 +198,9 @@ export function formatExposedCsv(lines: readonly ExposedLine[]): string {
             r.repositoryName,
             r.repositoryUrl,
             r.attribution,
+            r.pushedDigest,
           ]
-        : Array<string>(11).fill('');
+        : Array<string>(12).fill('');
       out.push([...head, ...counts, ...tail].map(csvField).join(','));
     }
   }

@@ -5,6 +5,7 @@ import type { Authenticator } from '../auth/authenticator';
 import type { ServiceConfig } from '../config';
 import type { ServiceMetrics } from '../metrics/registry';
 import type { Store } from '../store/store';
+import type { RegistryLookup } from '../explorer/registry/lookup';
 
 /** Fastify with TypeBox types for params, query strings and bodies. */
 export type AppInstance = FastifyInstance<
@@ -21,4 +22,6 @@ export interface RouteDependencies {
   store: Store;
   auth: Authenticator;
   metrics: ServiceMetrics;
+  /** Asks registries about digests no report explains, after a snapshot import; null when none is configured. */
+  registryLookup?: RegistryLookup | null;
 }

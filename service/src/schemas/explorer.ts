@@ -63,6 +63,23 @@ const OccurrenceSchema = Type.Object({
   packageName: Type.String(),
   installedVersion: Type.String(),
   fixedVersion: Nullable(Type.String()),
+  scannedDigest: Type.Optional(
+    Type.String({
+      description: "the digest the scanner named: the row's own, or one related to it (see `relatedDigests`)",
+    }),
+  ),
+});
+
+/** A digest matched to a row's digest through an index ↔ platform manifest relation. */
+export const RelatedDigestSchema = Type.Object({
+  digest: Type.String(),
+  relation: Type.Union([Type.Literal('platform'), Type.Literal('index')], {
+    description: "`platform`: one of the row's index's platform manifests; `index`: an index that lists the row's digest",
+  }),
+  platform: Nullable(Type.Object({ os: Type.String(), architecture: Type.String(), variant: Nullable(Type.String()) })),
+  sources: Type.Array(Type.Union([Type.Literal('report'), Type.Literal('scan'), Type.Literal('registry')]), {
+    description: 'who said so: a pipeline report, a scanner document, the registry',
+  }),
 });
 
 /** One vulnerability on one image, however many scanners reported it. */
@@ -94,7 +111,12 @@ export function exposedPageSchema(imagePush: TSchema) {
         references: Strings,
         counts: SeverityCountsSchema,
         topFindings: Type.Array(MergedFindingSchema, { description: 'the qualifying findings, most severe first, at most 5' }),
-        runs: Type.Array(imagePush, { description: 'every push of the digest, newest first; empty: unmapped' }),
+        runs: Type.Array(imagePush, {
+          description: 'every push of the digest and of its related digests (each push names its digest), newest first; empty: unmapped',
+        }),
+        relatedDigests: Type.Array(RelatedDigestSchema, {
+          description: "digests whose findings and runs count as this image's: its platform manifests, or the indexes listing it",
+        }),
       }),
     ),
     nextCursor: Nullable(Type.String()),

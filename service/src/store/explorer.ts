@@ -8,6 +8,7 @@ import type { SeverityCounts } from '../explorer/vulnerabilities/count';
 import type { MergedFinding } from '../explorer/vulnerabilities/merge';
 import type { Severity } from '../explorer/vulnerabilities/severity';
 import type { ImagePush } from '../schemas/images';
+import type { RelatedDigest } from '../explorer/platforms/relation';
 
 /** Filters of the "exposed and vulnerable" question. */
 export interface ExposedFilter {
@@ -36,8 +37,17 @@ export interface ExposedRow {
   counts: SeverityCounts;
   /** The qualifying merged findings, most severe first, at most `TOP_FINDINGS`. */
   topFindings: MergedFinding[];
-  /** Every push of the digest, newest first; empty when no report names it (unmapped). */
+  /**
+   * Every push of the digest, and of the digests related to it (`relatedDigests`), newest first; each push
+   * names the digest it pushed. Empty when no report names any of them (unmapped).
+   */
   runs: ImagePush[];
+  /**
+   * Digests matched to this one through an index ↔ platform manifest relation, with who said so: its
+   * platform manifests when it is an index, the indexes listing it when it is a platform manifest. Their
+   * findings and runs count as this image's; a finding's occurrences say which digest was scanned.
+   */
+  relatedDigests: RelatedDigest[];
 }
 
 /** A page of exposed rows. */

@@ -14,6 +14,8 @@ import { imagesPushesQuery } from './sql/queries';
 import { toImagePush, type PushRow } from './rows';
 import type { Query } from './sql/queries';
 import type { ImagePush } from '../schemas/images';
+import { relatedDigests, type RelatedDigest } from '../explorer/platforms/relation';
+import { relationsQuery, toRelation } from './sql/platforms';
 
 /** Runs one read-only query with `?` placeholders and returns its rows. */
 export type SqlReader = (query: Query) => Promise<Array<Record<string, unknown>>>;
@@ -71,19 +73,80 @@ function toScans(rows: ReadonlyArray<Record<string, unknown>>): ImageScan[] {
   return [...scans.values()];
 }
 
-/** Merged findings of each digest. */
-async function mergedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, MergedFinding[]>> {
+/** The digests related to each of `digests` (its platform manifests, the indexes listing it). */
+async function relatedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, RelatedDigest[]>> {
+  const relations = digests.length === 0 ? [] : (await read(relationsQuery(digests))).map(toRelation);
+  return new Map(digests.map((d) => [d, relatedDigests(d, relations)]));
+}
+
+/** A digest and those related to it, the digest itself first. */
+const groupOf = (digest: string, related: Map<string, RelatedDigest[]>): string[] => [
+  digest,
+  ...(related.get(digest) ?? []).map((r) => r.digest),
+];
+
+/**
+ * Merged findings of each digest, counting the findings of the digests related to it as its own (a scan of a
+ * platform manifest speaks for a workload running its index, and the reverse). One scanner run that named
+ * both digests (Grype keys its findings under the index and the platform manifest) counts once, under the
+ * digest the row runs when it named it. Each occurrence says which digest was scanned (`scannedDigest`).
+ */
+async function mergedByDigest(
+  read: SqlReader,
+  digests: readonly string[],
+  related: Map<string, RelatedDigest[]>,
+): Promise<Map<string, MergedFinding[]>> {
   const merged = new Map<string, MergedFinding[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return merged;
-  for (const finding of mergeFindings(toScans(await read(findingsQuery(digests))))) merged.get(finding.digest)?.push(finding);
+  const all = [...new Set(digests.flatMap((d) => groupOf(d, related)))];
+  const scansOf = new Map<string, ImageScan[]>();
+  for (const scan of toScans(await read(findingsQuery(all)))) scansOf.set(scan.digest, [...(scansOf.get(scan.digest) ?? []), scan]);
+  for (const digest of digests) {
+    const scannedDigest = new Map<object, string>();
+    const seen = new Set<string>();
+    const scans: ImageScan[] = [];
+    for (const member of groupOf(digest, related)) {
+      for (const scan of scansOf.get(member) ?? []) {
+        const run = JSON.stringify([scan.source.format, scan.source.scanner, scan.source.scannerVersion, scan.source.scannedAt]);
+        if (seen.has(run)) continue;
+        seen.add(run);
+        const source = { ...scan.source };
+        scannedDigest.set(source, member);
+        scans.push({ ...scan, digest, source });
+      }
+    }
+    merged.set(
+      digest,
+      mergeFindings(scans).map((f) => ({
+        ...f,
+        occurrences: f.occurrences.map((o) => ({ ...o, source: { ...o.source }, scannedDigest: scannedDigest.get(o.source) ?? digest })),
+      })),
+    );
+  }
   return merged;
 }
 
-/** Every push of each digest, newest first; an empty list for a digest no report names. */
-async function runsByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, ImagePush[]>> {
+/** Every push of each digest and of the digests related to it, newest first; an empty list for a digest no report names. */
+async function runsByDigest(
+  read: SqlReader,
+  digests: readonly string[],
+  related: Map<string, RelatedDigest[]>,
+): Promise<Map<string, ImagePush[]>> {
   const runs = new Map<string, ImagePush[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return runs;
-  for (const row of await read(imagesPushesQuery(digests))) runs.get(String(row.digest))?.push(toImagePush(row as unknown as PushRow));
+  const all = [...new Set(digests.flatMap((d) => groupOf(d, related)))];
+  const pushes = new Map<string, ImagePush[]>();
+  for (const row of await read(imagesPushesQuery(all))) {
+    const push = toImagePush(row as unknown as PushRow);
+    pushes.set(push.digest, [...(pushes.get(push.digest) ?? []), push]);
+  }
+  for (const digest of digests) {
+    const own = groupOf(digest, related).flatMap((d) => pushes.get(d) ?? []);
+    runs.set(
+      digest,
+      own.sort((a, b) => b.pushedAt.localeCompare(a.pushedAt)),
+    );
+  }
   return runs;
 }
 
@@ -96,7 +159,8 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
   const kept: Array<{ row: Record<string, unknown>; findings: MergedFinding[]; top: MergedFinding[] }> = [];
   for (;;) {
     const candidates = await read(exposedCandidatesQuery(filter, after, CANDIDATE_BATCH));
-    const merged = await mergedByDigest(read, [...new Set(candidates.map((c) => String(c.digest)))]);
+    const digests = [...new Set(candidates.map((c) => String(c.digest)))];
+    const merged = await mergedByDigest(read, digests, await relatedByDigest(read, digests));
     for (const row of candidates) {
       if (kept.length > page.limit) break;
       const findings = merged.get(String(row.digest)) ?? [];
@@ -108,7 +172,9 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
     after = keyOf(last);
   }
   const items = kept.slice(0, page.limit);
-  const runs = await runsByDigest(read, [...new Set(items.map((k) => String(k.row.digest)))]);
+  const itemDigests = [...new Set(items.map((k) => String(k.row.digest)))];
+  const related = await relatedByDigest(read, itemDigests);
+  const runs = await runsByDigest(read, itemDigests, related);
   const rows = items.map(({ row, findings, top }): ExposedRow => ({
     cluster: String(row.cluster),
     snapshotTakenAt: String(row.taken_at),
@@ -121,6 +187,7 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
     counts: countBySeverity(findings),
     topFindings: top,
     runs: runs.get(String(row.digest)) ?? [],
+    relatedDigests: related.get(String(row.digest)) ?? [],
   }));
   const lastItem = items[items.length - 1];
   return { items: rows, nextCursor: kept.length > page.limit && lastItem ? encodeKey(keyOf(lastItem.row)) : null };

@@ -8,6 +8,22 @@ import type { VerifiedNames } from '../verifiedNames';
 import type { ClusterSnapshot } from '../explorer/kubernetes/model';
 import type { ImageScan } from '../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from './explorer';
+import type { PlatformRelation } from '../explorer/platforms/relation';
+
+/** What the registry said about one digest (see `registry_lookups`). */
+export interface RegistryLookupRecord {
+  digest: string;
+  repository: string;
+  outcome: 'index' | 'manifest' | 'failed';
+  /** Why it failed, for people; never a credential. */
+  detail: string | null;
+}
+
+/** A running digest nothing maps to a run, with the repositories the runtime pulled it from. */
+export interface UnexplainedDigest {
+  digest: string;
+  repositories: string[];
+}
 
 /** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
 export interface PushFilter {
@@ -82,7 +98,7 @@ export interface Store {
   migrate(): Promise<string[]>;
   /**
    * Stores a valid report whole or not at all, replacing an earlier send with the same idempotency
-   * key. Reports handed over at the same time may share one transaction (group commit); the promise
+   * key; the index ↔ platform manifest relations its images state are recorded with it. Reports handed over at the same time may share one transaction (group commit); the promise
    * settles only after the transaction holding this report has committed (or it rejects, and
    * nothing of this report is stored).
    */
@@ -97,8 +113,19 @@ export interface Store {
    * where the snapshot came from (`import`, `sync`), kept with it.
    */
   replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source?: string): Promise<void>;
-  /** Stores scanner findings in one transaction; for each (digest, tool) they name, that tool's earlier findings for that image are replaced. */
-  replaceScans(scans: readonly ImageScan[]): Promise<void>;
+  /**
+   * Stores scanner findings in one transaction; for each (digest, tool) they name, that tool's earlier findings for that image are replaced.
+   * `relations` (index ↔ platform manifest links the document stated) are recorded in the same transaction.
+   */
+  replaceScans(scans: readonly ImageScan[], relations?: readonly PlatformRelation[]): Promise<void>;
+  /** Records index ↔ platform manifest relations; one already stored from the same source stays as it was. */
+  recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void>;
+  /** Every stored relation in which one of `digests` is the index or the platform manifest. */
+  platformRelations(digests: readonly string[]): Promise<PlatformRelation[]>;
+  /** Running digests of `cluster` the registry may be asked about (see `unexplainedDigestsQuery`), at most `limit`. */
+  unexplainedDigests(cluster: string, retryFailedBeforeMs: number, limit: number): Promise<UnexplainedDigest[]>;
+  /** Records what the registry said about one digest and the relations it revealed, in one transaction. */
+  recordRegistryLookup(lookup: RegistryLookupRecord, relations: readonly PlatformRelation[]): Promise<void>;
   /** "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with every run that pushed it. */
   listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage>;
   /** Running images mapped to a run vs not, per cluster and namespace. */

@@ -46,3 +46,15 @@ export interface ImageScan {
   source: ScanSource;
   findings: Finding[];
 }
+
+/**
+ * A scanner document's statement that one digest is a platform manifest of an index (Grype names both:
+ * the index it was asked for in `source.target.repoDigests`, the platform manifest it read in
+ * `source.target.manifestDigest`).
+ */
+export interface IndexLink {
+  indexDigest: string;
+  platformDigest: string;
+  /** The platform the scanner read, when it names one. */
+  platform: { os: string; architecture: string; variant: string | null } | null;
+}

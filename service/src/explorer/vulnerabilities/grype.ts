@@ -9,7 +9,7 @@
  */
 import { readDigest } from './digest';
 import { VulnerabilityDocumentError, type JsonLocation } from './documentError';
-import type { Finding, ImageScan, ScanSource } from './finding';
+import type { Finding, ImageScan, IndexLink, ScanSource } from './finding';
 import { asArray, asObject, asString, optionalObject, optionalString, optionalStrings, type JsonObject } from './read';
 import { readSeverity } from './severityField';
 
@@ -78,4 +78,32 @@ export function parseGrype(document: JsonObject): ImageScan[] {
     byDigest.set(digest, references);
   }
   return [...byDigest].map(([digest, references]) => ({ digest, imageReferences: [...references], source, findings: [...findings] }));
+}
+
+/** Media types of a single-platform manifest: when Grype read one, the other digests it names are indexes. */
+const PLATFORM_MANIFEST_TYPES = ['application/vnd.oci.image.manifest.v1+json', 'application/vnd.docker.distribution.manifest.v2+json'];
+
+/**
+ * The index → platform manifest links a Grype document states: `source.target.manifestDigest` is the
+ * manifest Grype read (its `mediaType` says it is a single-platform manifest, `os` and `architecture` its
+ * platform), and each different digest in `source.target.repoDigests` is the digest the reference resolved
+ * to in its registry: for a multi-platform image, the index. No link when the two agree (a single-platform
+ * image) or when the media type is absent or not a single-platform manifest. Call after `parseGrype`
+ * accepted the document.
+ */
+export function grypeIndexLinks(document: JsonObject): IndexLink[] {
+  const target = asObject(asObject(document['source'], ['source'])['target'], ['source', 'target']);
+  const manifestText = optionalString(target, 'manifestDigest', ['source', 'target']);
+  const mediaType = optionalString(target, 'mediaType', ['source', 'target']);
+  if (!manifestText || !mediaType || !PLATFORM_MANIFEST_TYPES.includes(mediaType)) return [];
+  const platformDigest = readDigest(manifestText, ['source', 'target', 'manifestDigest']);
+  const os = optionalString(target, 'os', ['source', 'target']);
+  const architecture = optionalString(target, 'architecture', ['source', 'target']);
+  const variant = optionalString(target, 'variant', ['source', 'target']);
+  const platform = os && architecture ? { os, architecture, variant: variant || null } : null;
+  const indexes = new Set(
+    optionalStrings(target, 'repoDigests', ['source', 'target']).map((r, i) => readDigest(r, ['source', 'target', 'repoDigests', i])),
+  );
+  indexes.delete(platformDigest);
+  return [...indexes].map((indexDigest) => ({ indexDigest, platformDigest, platform }));
 }

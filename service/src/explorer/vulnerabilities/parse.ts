@@ -2,8 +2,8 @@
  * One entry point for a scanner document: detect its format, read its findings.
  */
 import { detectFormat } from './detect';
-import type { ImageScan, ScannerFormat } from './finding';
-import { parseGrype } from './grype';
+import type { ImageScan, IndexLink, ScannerFormat } from './finding';
+import { grypeIndexLinks, parseGrype } from './grype';
 import type { JsonObject } from './read';
 import { parseTrivy } from './trivy';
 import { parseVulnerabilityReport, parseVulnerabilityReportList, type SkippedKinds } from './trivyOperator';
@@ -15,6 +15,12 @@ export interface ParsedScannerDocument {
   scans: ImageScan[];
   /** Items of a `List` that were not VulnerabilityReports, counted by kind. */
   skipped: SkippedKinds;
+  /**
+   * Index → platform manifest links the document states. Only Grype states them; Trivy JSON names one
+   * kind of digest (`Metadata.RepoDigests`: aquasecurity/trivy `pkg/types/report.go` has no manifest
+   * digest) and a Trivy Operator report one (`report.artifact.digest`, the digest the pod runs).
+   */
+  indexLinks: IndexLink[];
 }
 
 /**
@@ -27,12 +33,12 @@ export function parseScannerDocument(document: unknown): ParsedScannerDocument {
   const object = document as JsonObject; // detectFormat accepted it, so it is an object
   switch (format) {
     case 'trivy':
-      return { format, scans: parseTrivy(object), skipped: {} };
+      return { format, scans: parseTrivy(object), skipped: {}, indexLinks: [] };
     case 'grype':
-      return { format, scans: parseGrype(object), skipped: {} };
+      return { format, scans: parseGrype(object), skipped: {}, indexLinks: grypeIndexLinks(object) };
     case 'trivy-operator':
       return object['kind'] === 'VulnerabilityReport'
-        ? { format, scans: [parseVulnerabilityReport(object, [])], skipped: {} }
-        : { format, ...parseVulnerabilityReportList(object) };
+        ? { format, scans: [parseVulnerabilityReport(object, [])], skipped: {}, indexLinks: [] }
+        : { format, ...parseVulnerabilityReportList(object), indexLinks: [] };
   }
 }

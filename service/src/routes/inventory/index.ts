@@ -8,6 +8,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { isInternetExposed } from '../../explorer/kubernetes/model';
 import { buildClusterSnapshot } from '../../explorer/kubernetes/snapshot';
 import { parseScannerDocument } from '../../explorer/vulnerabilities/parse';
+import { relationsFromScan } from '../../explorer/platforms/fromScan';
 import { closeAfterAnswer } from '../../http/requestGuards';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotImport } from '../../schemas/inventory';
@@ -76,6 +77,8 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
         const snapshot = readWith(buildClusterSnapshot, request.body);
         const takenAt = new Date();
         await deps.store.replaceClusterSnapshot(cluster, snapshot, takenAt, 'import');
+        // After the commit, in the background: the answer never waits for a registry (see explorer/registry/lookup.ts).
+        void deps.registryLookup?.afterSnapshot(cluster);
         const images = snapshot.workloads.flatMap((w) => w.images);
         const answer: SnapshotImport = {
           cluster,
@@ -101,7 +104,9 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
     };
     scope.post('/api/v1/scans', { schema: scanSchema, bodyLimit, onRequest: authenticateFirst }, async (request, reply) => {
       const parsed = readWith(parseScannerDocument, request.body);
-      await deps.store.replaceScans(parsed.scans);
+      const source = parsed.scans[0]?.source;
+      const evidence = source ? `${source.scanner} ${source.scannerVersion ?? ''}`.trim() : parsed.format;
+      await deps.store.replaceScans(parsed.scans, relationsFromScan(parsed.indexLinks, evidence));
       const answer: ScanImport = {
         format: parsed.format,
         images: parsed.scans.length,

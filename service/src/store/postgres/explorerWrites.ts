@@ -11,6 +11,8 @@ import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
 import { numberPlaceholders } from './placeholders';
 import { transaction } from './pool';
+import type { PlatformRelation } from '../../explorer/platforms/relation';
+import { runPlatformStatements, sortedRelationStatements } from './platformWrites';
 
 /** Takes the advisory locks of the keys in $1, sorted (no deadlocks between two importers). */
 const LOCK_KEYS_SQL = `SELECT count(pg_advisory_xact_lock(hashtextextended(k, 0)))
@@ -44,10 +46,12 @@ export async function replaceClusterSnapshot(
 }
 
 /** See `Store.replaceScans`. */
-export async function replaceScans(pool: pg.Pool, scans: readonly ImageScan[]): Promise<void> {
+export async function replaceScans(pool: pg.Pool, scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {
   const keys = [...new Set(scans.map((s) => `container-mapping:scan:${s.digest} ${s.source.format}`))];
   await transaction(pool, async (c) => {
     await c.query(LOCK_KEYS_SQL, [keys]);
-    await runAll(c, scanStatements(scans, Date.now()));
+    const now = Date.now();
+    await runAll(c, scanStatements(scans, now));
+    await runPlatformStatements(c, sortedRelationStatements(relations, now));
   });
 }

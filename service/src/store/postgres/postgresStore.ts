@@ -35,6 +35,8 @@ import {
   type PushFilter,
   type Store,
   type StoreCounts,
+  type RegistryLookupRecord,
+  type UnexplainedDigest,
 } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
@@ -42,6 +44,11 @@ import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
 import { coverage, listExposed, type SqlReader } from '../explorerReads';
 import { replaceClusterSnapshot, replaceScans } from './explorerWrites';
+import { relationsFromReport } from '../../explorer/platforms/fromReport';
+import type { PlatformRelation } from '../../explorer/platforms/relation';
+import { relationsQuery, toRelation, unexplainedDigestsQuery } from '../sql/platforms';
+import { toUnexplained } from '../unexplained';
+import { recordPlatformRelations, recordRegistryLookup, runPlatformStatements, sortedRelationStatements } from './platformWrites';
 import { numberPlaceholders } from './placeholders';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
@@ -221,6 +228,11 @@ export class PostgresStore implements Store {
           values: [changes.map((ch) => ch.id), changes.map((ch) => ch.attribution), changes.map((ch) => ch.attributionReason)],
         });
       }
+      const relations = changed.flatMap((item) =>
+        relationsFromReport(item.report.images, `report ${written.get(item.report.idempotencyKey)!.id}`),
+      );
+      if (relations.length > 0)
+        await runPlatformStatements(c, sortedRelationStatements(relations, changed[0]!.context.receivedAt.getTime()));
       for (const item of changed) {
         const row = written.get(item.report.idempotencyKey)!;
         const images = pushesOf.get(item.report.idempotencyKey)?.length ?? 0;
@@ -255,8 +267,24 @@ export class PostgresStore implements Store {
     await replaceClusterSnapshot(this.pool, cluster, snapshot, takenAt, source);
   }
 
-  async replaceScans(scans: readonly ImageScan[]): Promise<void> {
-    await replaceScans(this.pool, scans);
+  async replaceScans(scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {
+    await replaceScans(this.pool, scans, relations);
+  }
+
+  async recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void> {
+    await recordPlatformRelations(this.pool, relations);
+  }
+
+  async platformRelations(digests: readonly string[]): Promise<PlatformRelation[]> {
+    return digests.length === 0 ? [] : (await this.reader(relationsQuery(digests))).map(toRelation);
+  }
+
+  async unexplainedDigests(cluster: string, retryFailedBeforeMs: number, limit: number): Promise<UnexplainedDigest[]> {
+    return toUnexplained(await this.reader(unexplainedDigestsQuery(cluster, retryFailedBeforeMs, limit)));
+  }
+
+  async recordRegistryLookup(lookup: RegistryLookupRecord, relations: readonly PlatformRelation[]): Promise<void> {
+    await recordRegistryLookup(this.pool, lookup, relations);
   }
 
   async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {

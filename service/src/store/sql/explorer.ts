@@ -7,6 +7,7 @@ import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import { normaliseSeverity, severityRank, type Severity } from '../../explorer/vulnerabilities/severity';
 import type { ExposedFilter } from '../explorer';
 import type { Query } from './queries';
+import { relatedExists, relatedParams } from './platforms';
 
 type Value = string | number | null;
 
@@ -144,10 +145,11 @@ export type ExposedKey = [cluster: string, namespace: string, kind: string, name
 export function exposedCandidatesQuery(filter: ExposedFilter, after: ExposedKey | null, limit: number): Query {
   const where = ['w.internet_exposed = 1', 'i.digest IS NOT NULL'];
   const params: Array<string | number> = [];
-  where.push('EXISTS (SELECT 1 FROM scan_findings f WHERE f.digest = i.digest AND f.severity_rank >= ?)');
-  params.push(severityRank(filter.minSeverity));
+  // Findings of the running digest, or of a digest related to it (an index and its platform manifests).
+  where.push(relatedExists('i.digest', (d) => `SELECT 1 FROM scan_findings f WHERE f.digest = ${d} AND f.severity_rank >= ?`));
+  params.push(...relatedParams([severityRank(filter.minSeverity)]));
   if (filter.fixableOnly === true) {
-    where.push('EXISTS (SELECT 1 FROM scan_findings f WHERE f.digest = i.digest AND f.fixed_version IS NOT NULL)');
+    where.push(relatedExists('i.digest', (d) => `SELECT 1 FROM scan_findings f WHERE f.digest = ${d} AND f.fixed_version IS NOT NULL`));
   }
   if (filter.cluster !== undefined) {
     where.push('s.cluster = ?');
@@ -193,13 +195,16 @@ export function findingsQuery(digests: readonly string[]): Query {
   };
 }
 
-/** Running images per cluster and namespace: distinct digests, those some push names, and those without a digest. */
+/**
+ * Running images per cluster and namespace: distinct digests, those some push names (directly, or through an
+ * index ↔ platform manifest relation), and those without a digest.
+ */
 export function coverageQuery(cluster: string | undefined): Query {
   const where = cluster === undefined ? '' : 'WHERE s.cluster = ?';
   return {
     sql: `SELECT s.cluster, w.namespace,
                  count(DISTINCT i.digest) AS images,
-                 count(DISTINCT CASE WHEN EXISTS (SELECT 1 FROM pushes p WHERE p.digest = i.digest) THEN i.digest END) AS mapped,
+                 count(DISTINCT CASE WHEN ${relatedExists('i.digest', (d) => `SELECT 1 FROM pushes p WHERE p.digest = ${d}`)} THEN i.digest END) AS mapped,
                  sum(i.unresolved) AS unresolved
             FROM running_images i
             JOIN snapshot_workloads w ON w.snapshot_id = i.snapshot_id AND w.workload_no = i.workload_no

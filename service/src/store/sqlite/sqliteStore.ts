@@ -28,6 +28,8 @@ import {
   type PushFilter,
   type Store,
   type StoreCounts,
+  type RegistryLookupRecord,
+  type UnexplainedDigest,
 } from '../store';
 import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
@@ -35,6 +37,10 @@ import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
 import { coverage, listExposed, type SqlReader } from '../explorerReads';
 import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
+import { relationsFromReport } from '../../explorer/platforms/fromReport';
+import type { PlatformRelation } from '../../explorer/platforms/relation';
+import { lookupStatement, relationStatements, relationsQuery, toRelation, unexplainedDigestsQuery } from '../sql/platforms';
+import { toUnexplained } from '../unexplained';
 
 type Bindable = string | number | bigint | null;
 
@@ -182,6 +188,7 @@ export class SqliteStore implements Store {
     const row = this.stmt(`${UPSERT_REPORT_SQL} RETURNING id`).get(...bind(reportValues(report, context, json))) as { id: number };
     const pushes = pushValues(report, row.id);
     if (pushes.length > 0) this.insertStatement(pushes.length).run(...bind(pushes.flat()));
+    this.runAll(relationStatements(relationsFromReport(report.images, `report ${row.id}`), context.receivedAt.getTime()));
     const digests = [...new Set([...oldDigests, ...report.images.map((i) => i.digest)])];
     let ambiguous = 0;
     if (digests.length > 0) {
@@ -242,9 +249,37 @@ export class SqliteStore implements Store {
     }
   }
 
-  async replaceScans(scans: readonly ImageScan[]): Promise<void> {
+  async replaceScans(scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {
     try {
-      this.db.transaction(() => this.runAll(scanStatements(scans, Date.now()))).immediate();
+      const now = Date.now();
+      this.db.transaction(() => this.runAll([...scanStatements(scans, now), ...relationStatements(relations, now)])).immediate();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void> {
+    await this.writeAll(relationStatements(relations, Date.now()));
+  }
+
+  async platformRelations(digests: readonly string[]): Promise<PlatformRelation[]> {
+    return digests.length === 0 ? [] : (await this.reader(relationsQuery(digests))).map(toRelation);
+  }
+
+  async unexplainedDigests(cluster: string, retryFailedBeforeMs: number, limit: number): Promise<UnexplainedDigest[]> {
+    return toUnexplained(await this.reader(unexplainedDigestsQuery(cluster, retryFailedBeforeMs, limit)));
+  }
+
+  async recordRegistryLookup(lookup: RegistryLookupRecord, relations: readonly PlatformRelation[]): Promise<void> {
+    const now = Date.now();
+    await this.writeAll([...relationStatements(relations, now), lookupStatement(lookup, now)]);
+  }
+
+  /** Runs statements in one transaction of their own. */
+  private async writeAll(statements: readonly Statement[]): Promise<void> {
+    if (statements.length === 0) return;
+    try {
+      this.db.transaction(() => this.runAll(statements)).immediate();
     } catch (err) {
       throw toStoreError(err);
     }
