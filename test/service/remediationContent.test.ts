@@ -47,6 +47,7 @@ function row(overrides: Partial<ExposedRow> = {}): ExposedRow {
     exposure: [{ exposure: 'internet', via: 'LoadBalancer', service: 'web', ports: [443] }],
     digest: DIGEST,
     references: ['contoso.azurecr.io/shop/web:1.0.0'],
+    relatedDigests: [],
     counts: { critical: 1, high: 7, medium: 3, low: 0, negligible: 0, unknown: 0 },
     topFindings: [
       {
