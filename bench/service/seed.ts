@@ -10,16 +10,19 @@ export function seededDigest(n: number): string {
   return `sha256:${n.toString(16).padStart(64, '0')}`;
 }
 
-const REPORT_SELECT = (n: string, hex: string) => `
+/** The values of one seeded report numbered by the SQL expression `n`, its idempotency key `hex` (also used by bench:explorer). */
+export const REPORT_SELECT = (n: string, hex: string) => `
   ${hex}, 'https://dev.azure.com/seed', 'seed', 'aaaaaaaa-0000-4000-8000-000000000001', 'Seed', 'build',
   1 + (${n} % 50), 'pipeline', ${n}, 'run', NULL, 'job', NULL, 1, NULL, 'TfsGit', 'https://dev.azure.com/seed/Seed/_git/app', 'app', NULL,
   NULL, 'refs/heads/main', 'agent', 'Linux', NULL, 'seed', 1767225600000, '{}'`;
 
-const REPORT_COLUMNS = `idempotency_key, organization_url, organization_name, project_id, project_name, hub, definition_id, definition_name,
+/** The columns `REPORT_SELECT` fills, in its order. */
+export const REPORT_COLUMNS = `idempotency_key, organization_url, organization_name, project_id, project_name, hub, definition_id, definition_name,
   run_id, run_number, run_url, job_id, job_name, job_attempt, stage, source_provider, source_url, source_name, source_id,
   commit_sha, branch, agent_name, agent_os, agent_self_hosted, principal, received_at_ms, report_json`;
 
-const PUSH_COLUMNS = 'report_id, digest, registry, repository, tag, origin, pushed_at, pushed_at_ms, run_key';
+/** The columns of a seeded push. */
+export const PUSH_COLUMNS = 'report_id, digest, registry, repository, tag, origin, pushed_at, pushed_at_ms, run_key';
 
 /** Seeds SQLite with `reports` reports of 3 pushes each. */
 export function seedSqlite(db: Database.Database, reports: number): void {

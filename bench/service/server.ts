@@ -14,6 +14,8 @@ import { openStore } from '../../service/src/store/openStore';
 /** What the parent passes in the environment. */
 const databaseUrl = process.env.CM_BENCH_DATABASE_URL;
 const tokenSha256 = process.env.CM_BENCH_TOKEN_SHA256;
+/** The token's scopes, comma-separated (bench:explorer imports and reads); ingest and read by default. */
+const scopes = (process.env.CM_BENCH_SCOPES ?? 'ingest,read').split(',') as Array<'ingest' | 'read' | 'inventory'>;
 
 /** Transactions the store committed for ingestion (both stores count their group commits). */
 function commitsOf(store: unknown): number {
@@ -26,7 +28,7 @@ async function main(): Promise<void> {
   const store = await openStore(databaseUrl);
   const app = await buildApp({
     store,
-    config: { databaseUrl, tokens: [{ name: 'bench', sha256: tokenSha256, scopes: ['ingest', 'read'] }] },
+    config: { databaseUrl, tokens: [{ name: 'bench', sha256: tokenSha256, scopes }] },
   });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const { port } = app.server.address() as { port: number };

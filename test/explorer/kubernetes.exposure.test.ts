@@ -140,6 +140,26 @@ describe('exposure rules, one at a time', () => {
     assert.deepEqual(exposureOf(host), ['node:hostNetwork', 'node:hostPort']);
   });
 
+  it('matches each Service by its whole selector, in any key order, however many Services share a label', () => {
+    // The snapshot looks Services up by one pair of their selector (snapshot.ts, exposerIndex): the others must still count.
+    const tiered = pod('shop', 'app-1', { app: 'app', tier: 'web', track: 'stable' });
+    const paths = (...items: Item[]) => {
+      const { workloads } = buildClusterSnapshot(list(tiered, ...items));
+      return (workloads[0]?.exposure ?? []).map((p) => `${p.via}:${'service' in p ? p.service : ''}`);
+    };
+    assert.deepEqual(
+      paths(
+        service('shop', 'public', 'LoadBalancer', { tier: 'web', app: 'app' }),
+        service('shop', 'node', 'NodePort', { app: 'app' }),
+        service('shop', 'canary', 'LoadBalancer', { app: 'app', track: 'canary' }),
+        service('shop', 'db', 'NodePort', { app: 'app', tier: 'db' }),
+        service('edge', 'elsewhere', 'LoadBalancer', { app: 'app' }),
+        service('shop', 'empty', 'LoadBalancer', {}),
+      ),
+      ['LoadBalancer:public', 'NodePort:node'],
+    );
+  });
+
   it('gives a pod that is not Running nothing, though a public load balancer selects it', () => {
     const { workloads } = buildClusterSnapshot(
       list(pod('shop', 'app-1', { app: 'app' }, { phase: 'Succeeded' }), service('shop', 'app', 'LoadBalancer', { app: 'app' })),

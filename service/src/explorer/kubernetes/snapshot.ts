@@ -1,6 +1,6 @@
 import { exposurePaths } from './exposure';
 import type { ClusterSnapshot, ExposurePath, Workload, WorkloadImage } from './model';
-import type { Pod } from './objects';
+import type { Inventory, Pod } from './objects';
 import { topOwner, type TopOwner } from './owners';
 import { readList } from './readList';
 
@@ -33,6 +33,7 @@ interface Gathering {
 export function buildClusterSnapshot(input: unknown): ClusterSnapshot {
   const inventory = readList(input);
   const workloads = new Map<string, Gathering>();
+  const exposersOf = exposerIndex(inventory);
   for (const pod of inventory.pods) {
     if (pod.phase !== 'Running') continue;
     const owner = topOwner(pod, inventory);
@@ -43,9 +44,48 @@ export function buildClusterSnapshot(input: unknown): ClusterSnapshot {
       workloads.set(key, gathering);
     }
     gatherPod(gathering, pod);
-    for (const path of exposurePaths(pod, inventory)) gathering.exposure.set(JSON.stringify(path), path);
+    for (const path of exposurePaths(pod, exposersOf(pod))) gathering.exposure.set(JSON.stringify(path), path);
   }
   return { workloads: [...workloads.values()].map(toWorkload).sort(byWorkload), skipped: inventory.skipped };
+}
+
+/** What {@link exposurePaths} matches a pod against. */
+type Exposers = Pick<Inventory, 'services' | 'ingresses' | 'gateways' | 'routes'>;
+
+/**
+ * For each pod, the exposers that can match it, found by lookups instead of by matching it against every
+ * Service of the cluster (with 10,000 Deployments and a Service each, that took minutes: `npm run bench:explorer`).
+ * A Service selects only pods of its namespace that carry every pair of its selector, so it is looked up by its
+ * namespace and the first pair of its selector (a Service with an empty selector selects nothing and is left out);
+ * `exposurePaths` still applies the whole selector. An Ingress routes only to Services of its own namespace.
+ * Gateways and HTTPRoutes may cross namespaces and stay whole. The paths found are the same (the snapshot
+ * sorts them).
+ */
+function exposerIndex(inventory: Inventory): (pod: Pod) => Exposers {
+  type Service = Inventory['services'][number];
+  type Ingress = Inventory['ingresses'][number];
+  const services = new Map<string, Service[]>();
+  const ingresses = new Map<string, Ingress[]>();
+  const add = <T>(map: Map<string, T[]>, key: string, item: T) => {
+    const list = map.get(key);
+    if (list === undefined) map.set(key, [item]);
+    else list.push(item);
+  };
+  for (const service of inventory.services) {
+    const first = Object.entries(service.selector)[0];
+    if (first !== undefined) add(services, pairKey(service.namespace, first[0], first[1]), service);
+  }
+  for (const ingress of inventory.ingresses) add(ingresses, ingress.namespace, ingress);
+  return (pod) => ({
+    services: Object.entries(pod.labels).flatMap(([key, value]) => services.get(pairKey(pod.namespace, key, value)) ?? []),
+    ingresses: ingresses.get(pod.namespace) ?? [],
+    gateways: inventory.gateways,
+    routes: inventory.routes,
+  });
+}
+
+function pairKey(namespace: string, key: string, value: string): string {
+  return `${namespace}\u0000${key}\u0000${value}`;
 }
 
 function gatherPod(gathering: Gathering, pod: Pod): void {
