@@ -37,6 +37,8 @@ export interface ExposedLine {
   /** Every run that pushed the digest, newest first; empty: unmapped. */
   runs: ExposedRunLine[];
   snapshotTakenAt: string;
+  /** Who made the snapshot (`token:<name>`, `scheduled-sync:<API server>`), `null` when not recorded. */
+  snapshotImportedBy: string | null;
 }
 
 /** One exposure path in a few words. */
@@ -77,6 +79,7 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
       branch: push.branch,
     })),
     snapshotTakenAt: row.snapshotTakenAt,
+    snapshotImportedBy: row.snapshotImportedBy,
   }));
 }
 
