@@ -47,6 +47,31 @@ export const BackfillSourceSchema = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * A cluster the scheduled sync of `serve` reads (`sync kubernetes` on a timer): where its credentials come from, as
+ * the command's flags say it (a kubeconfig file and context, the pod's service account, or the client's defaults).
+ */
+export const KubernetesSyncSchema = Type.Object(
+  {
+    /** The name the snapshot is kept under, as `--cluster`. */
+    cluster: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }),
+    /** A kubeconfig file (credentials stay in it, never in this configuration). */
+    kubeconfig: Type.Optional(Type.String({ minLength: 1 })),
+    /** A context of the kubeconfig; default: its current context. */
+    context: Type.Optional(Type.String({ minLength: 1 })),
+    /** Read with the pod's service account (the service runs in the cluster); takes neither kubeconfig nor context. */
+    inCluster: Type.Optional(Type.Boolean()),
+    /** Minutes between two reads; at least 5 (a large cluster's read takes minutes, and each costs its API server). */
+    intervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 10_080 })),
+    /** Items per list call (default 500, kubectl's). */
+    pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+  },
+  { additionalProperties: false },
+);
+
+/** Minutes between scheduled syncs of a cluster whose entry does not say. */
+export const DEFAULT_SYNC_INTERVAL_MINUTES = 15;
+
 const LogLevel = (options: SchemaOptions) =>
   Type.Union(
     ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].map((l) => Type.Literal(l)),
@@ -158,12 +183,18 @@ export const ConfigSchema = Type.Object(
       description:
         'Registries asked about running digests no report explains (index ↔ platform manifests), `[{"host": "registry.contoso.com", "username": "reader", "passwordEnv": "CM_REGISTRY_PASSWORD"}]`; empty: never asked.',
     }),
+    kubernetesSyncs: Type.Array(KubernetesSyncSchema, {
+      env: 'CM_KUBERNETES_SYNCS',
+      description:
+        'Clusters `serve` reads on a schedule (off: `[]`), `[{"cluster": "prod", "kubeconfig": "/etc/cm/kubeconfig", "context": "prod", "intervalMinutes": 15}]` or `{"cluster": "here", "inCluster": true}` (see Scheduled sync).',
+    }),
   },
   { additionalProperties: false },
 );
 
 export type OrganizationConfig = Static<typeof OrganizationConfigSchema>;
 export type BackfillSourceConfig = Static<typeof BackfillSourceSchema>;
+export type KubernetesSyncConfig = Static<typeof KubernetesSyncSchema>;
 export type ServiceConfig = Static<typeof ConfigSchema>;
 export type { StaticTokenConfig };
 
@@ -190,6 +221,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   backfillSources: [],
   remediation: [],
   registries: [],
+  kubernetesSyncs: [],
 };
 
 /** The environment variable that names a JSON config file (the flag is `--config`). */
@@ -314,12 +346,28 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   if (tokenProblems.length > 0) throw new ConfigError(`invalid configuration: ${tokenProblems.join('; ')}`);
   const registryProblems = registryConfigProblems(merged.registries as RegistryConfig[]);
   if (registryProblems.length > 0) throw new ConfigError(`invalid configuration: ${registryProblems.join('; ')}`);
+  const syncProblems = kubernetesSyncProblems(merged.kubernetesSyncs as KubernetesSyncConfig[]);
+  if (syncProblems.length > 0) throw new ConfigError(`invalid configuration: ${syncProblems.join('; ')}`);
   try {
     parseDatabaseUrl(merged.databaseUrl as string);
   } catch (err) {
     throw new ConfigError(`databaseUrl: ${(err as Error).message}`);
   }
   return merged as ServiceConfig;
+}
+
+/** What the schema cannot say about the scheduled syncs: one entry per cluster, and one source of credentials each. */
+function kubernetesSyncProblems(syncs: readonly KubernetesSyncConfig[]): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  syncs.forEach((sync, index) => {
+    if (seen.has(sync.cluster)) problems.push(`kubernetesSyncs.${index}.cluster "${sync.cluster}" is listed twice`);
+    seen.add(sync.cluster);
+    if (sync.inCluster === true && (sync.kubeconfig !== undefined || sync.context !== undefined)) {
+      problems.push(`kubernetesSyncs.${index}: inCluster reads the pod's service account, so it takes neither kubeconfig nor context`);
+    }
+  });
+  return problems;
 }
 
 /** Fills in an organisation's issuer and audience; the JWKS URL only when configured. */

@@ -8,7 +8,8 @@ import type { CommandIo } from '../../service/src/cli/command';
 import { buildClusterSnapshot } from '../../service/src/explorer/kubernetes/snapshot';
 import { ClusterReadError } from '../../service/src/explorer/sync/errors';
 import { createKubernetesLister } from '../../service/src/explorer/sync/kubernetesLister';
-import { readCluster } from '../../service/src/explorer/sync/readCluster';
+import { CONTINUE_RESTARTS, readCluster } from '../../service/src/explorer/sync/readCluster';
+import { stripItem } from '../../service/src/explorer/sync/strip';
 import { KubernetesApiStandIn, type KubernetesApiOptions, type KubernetesObject } from '../support/kubernetesApi';
 
 const FIXTURE = path.join(__dirname, '..', 'fixtures', 'explorer', 'kubectl-list.json');
@@ -21,6 +22,59 @@ function fixture(): { items: KubernetesObject[] } {
 /** `apiVersion kind` of each item, sorted: what a List holds, regardless of order. */
 function typeMetas(items: readonly Record<string, unknown>[]): string[] {
   return items.map((item) => `${String(item['apiVersion'])} ${String(item['kind'])}`).sort();
+}
+
+const SECRET = 'SECRET-4b1d-never-written';
+
+/**
+ * The fixture with every place a real cluster keeps values the snapshot does not need, each holding {@link SECRET}:
+ * env values and references, envFrom, command and args, probe headers, the last-applied-configuration annotation,
+ * managedFields, a termination message, an HTTPRoute filter's header value, a CronJob's pod template.
+ */
+function leakyFixture(): { items: KubernetesObject[] } {
+  const container = (c: Record<string, unknown>) => ({
+    ...c,
+    env: [
+      { name: 'PASSWORD', value: SECRET },
+      { name: 'TOKEN', valueFrom: { secretKeyRef: { name: SECRET, key: 'token' } } },
+    ],
+    envFrom: [{ secretRef: { name: SECRET } }],
+    command: ['/app', `--password=${SECRET}`],
+    args: [SECRET],
+    livenessProbe: { httpGet: { path: '/healthz', port: 8080, httpHeaders: [{ name: 'Authorization', value: SECRET }] } },
+  });
+  const podSpec = (spec: Record<string, unknown>) => ({
+    ...spec,
+    containers: (spec['containers'] as Record<string, unknown>[]).map(container),
+    volumes: [{ name: 'creds', csi: { driver: 'x', volumeAttributes: { key: SECRET } } }],
+  });
+  const items = fixture().items.map((item) => {
+    // The copy is edited in place at paths of several shapes (pod specs, templates, routes): typed loosely on purpose.
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    const copy = JSON.parse(JSON.stringify(item)) as KubernetesObject & { metadata: Record<string, unknown>; spec?: any; status?: any };
+    copy.metadata.annotations = {
+      ...(copy.metadata.annotations as Record<string, string> | undefined),
+      'kubectl.kubernetes.io/last-applied-configuration': JSON.stringify({ env: [{ name: 'PASSWORD', value: SECRET }] }),
+    };
+    copy.metadata.managedFields = [{ manager: 'kubectl', fieldsV1: { [`f:${SECRET}`]: {} } }];
+    if (copy.kind === 'Pod') {
+      copy.spec = podSpec(copy.spec);
+      for (const status of copy.status?.containerStatuses ?? []) status.lastState = { terminated: { message: SECRET } };
+    }
+    if (['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'].includes(copy.kind) && copy.spec?.template?.spec) {
+      copy.spec.template.spec = podSpec(copy.spec.template.spec);
+    }
+    if (copy.kind === 'CronJob' && copy.spec?.jobTemplate?.spec?.template?.spec) {
+      copy.spec.jobTemplate.spec.template.spec = podSpec(copy.spec.jobTemplate.spec.template.spec);
+    }
+    if (copy.kind === 'HTTPRoute') {
+      for (const rule of copy.spec.rules) {
+        rule.filters = [{ type: 'RequestHeaderModifier', requestHeaderModifier: { set: [{ name: 'Authorization', value: SECRET }] } }];
+      }
+    }
+    return copy;
+  });
+  return { ...fixture(), items };
 }
 
 function captureIo(): CommandIo & { lines: string[]; errors: string[] } {
@@ -80,6 +134,50 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
 
     assert.equal(standIn.requests.length, 11, 'one call per resource');
     assert.ok(standIn.requests.every((r) => r.authorization === `Bearer ${TOKEN}`));
+  });
+
+  it('starts a resource’s listing again from its first page when its continue token has expired (410), listing each item once', async () => {
+    const standIn = await start({ expiredContinues: { pods: 2 } });
+    const { list } = await read(standIn, 5);
+
+    const pods = standIn.requests.filter((r) => r.path === '/api/v1/pods');
+    // 13 pods in pages of 5: first page, expired, first page again, expired, then the three pages.
+    assert.deepEqual(
+      pods.map((r) => r.continueToken === null),
+      [true, false, true, false, true, false, false],
+    );
+    const names = list.items.filter((i) => i['kind'] === 'Pod').map((i) => (i['metadata'] as { name: string }).name);
+    assert.equal(names.length, 13);
+    assert.equal(new Set(names).size, 13, 'the pages read before the 410 are not kept twice');
+    assert.deepEqual(buildClusterSnapshot(list), buildClusterSnapshot(fixture()));
+  });
+
+  it('fails naming the resource when its continue token keeps expiring, after a bounded number of restarts', async () => {
+    const standIn = await start({ expiredContinues: { replicasets: 100 } });
+
+    await assert.rejects(read(standIn, 2), (err: unknown) => {
+      assert.ok(err instanceof ClusterReadError);
+      assert.equal(err.status, 410);
+      assert.equal(err.resource, 'replicasets.apps');
+      assert.match(err.message, /continue token expired \(410\) 4 times, the listing was started again 3 times/);
+      assert.match(err.message, /too old to display a consistent list result/);
+      return true;
+    });
+    const firstPages = standIn.requests.filter((r) => r.path === '/apis/apps/v1/replicasets' && r.continueToken === null);
+    assert.equal(firstPages.length, CONTINUE_RESTARTS + 1);
+  });
+
+  it('keeps of each object only what the snapshot reads: the stripped fixture gives the same snapshot', () => {
+    const whole = leakyFixture();
+    const stripped = { ...whole, items: whole.items.map(stripItem) };
+
+    assert.deepEqual(buildClusterSnapshot(stripped), buildClusterSnapshot(whole));
+    assert.deepEqual(buildClusterSnapshot(stripped), buildClusterSnapshot(fixture()));
+    assert.ok(!JSON.stringify(stripped).includes(SECRET));
+    const admin = stripped.items.find((i) => i.kind === 'Service' && (i['metadata'] as { name: string }).name === 'admin');
+    assert.deepEqual((admin?.['metadata'] as { annotations?: unknown }).annotations, {
+      'service.beta.kubernetes.io/azure-load-balancer-internal': 'true',
+    });
   });
 
   it('refuses with an error naming the resource when the token is rejected (401)', async () => {
@@ -182,6 +280,22 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
           `${unresolved} unresolved image${unresolved === 1 ? '' : 's'}`,
       ]);
       assert.deepEqual(io.lines, []);
+    });
+
+    it('writes no env value, command, probe header or annotation the snapshot does not read, and the same snapshot', async () => {
+      const leaky = leakyFixture();
+      const standIn = await start({ objects: leaky.items });
+      const output = path.join(dir, 'cluster.json');
+      const io = captureIo();
+
+      const code = await main(['sync', 'kubernetes', '--kubeconfig', standIn.writeKubeconfig(), '--cluster', 'c', '--output', output], io);
+
+      assert.equal(code, 0, io.errors.join('\n'));
+      const text = await readFile(output, 'utf8');
+      assert.ok(text.includes('"DATABASE_PASSWORD"') === false && !text.includes('hunter2'), 'no env entry of the fixture');
+      assert.ok(!text.includes(SECRET), 'no value of the leaky fixture');
+      assert.ok(!text.includes('last-applied-configuration') && !text.includes('managedFields'));
+      assert.deepEqual(buildClusterSnapshot(JSON.parse(text)), buildClusterSnapshot(leaky));
     });
 
     it('writes the List to stdout for --output - and names the absent Gateway API in the summary', async () => {

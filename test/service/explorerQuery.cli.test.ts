@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { main } from '../../service/src/cli/main';
 import { csvField, EXPOSED_CSV_HEADER, type ExposedLine } from '../../service/src/cli/exposedRows';
-import { SQLITE } from './support/stores';
+import { DATABASES, type DatabaseKind } from './support/stores';
 import { READ_TOKEN, startTestService, type TestService } from './support/app';
 import { API, WEB, seedExplorer } from './support/explorerSeed';
 
@@ -29,11 +29,14 @@ describe('CSV fields of query exposed', () => {
   }
 });
 
-describe('The query exposed and query coverage commands', () => {
+for (const kind of DATABASES) describe(`The query exposed and query coverage commands on ${kind.name}`, () => queryCommands(kind));
+
+/** The commands against a service listening on loopback, on a fresh database of `kind`. */
+function queryCommands(kind: DatabaseKind): void {
   let svc: TestService;
   let url: string;
   before(async () => {
-    svc = await startTestService(SQLITE);
+    svc = await startTestService(kind);
     await seedExplorer(svc.app.store);
     url = await svc.app.listen({ port: 0, host: '127.0.0.1' });
   });
@@ -144,4 +147,4 @@ describe('The query exposed and query coverage commands', () => {
     assert.match(table.out, /^CLUSTER\s+NAMESPACE\s+IMAGES\s+MAPPED\s+UNMAPPED\s+UNRESOLVED\n/);
     assert.match(table.out, /\nprod\s+shop\s+\d+\s+1\s+\d+\s+\d+/);
   });
-});
+}

@@ -1,6 +1,6 @@
 /**
  * `container-mapping import kubernetes|vulnerabilities` and `sync kubernetes --url` against the app listening on
- * loopback (SQLite), and `token create --scope inventory`, which makes the tokens they send.
+ * loopback (SQLite and PostgreSQL), and `token create --scope inventory`, which makes the tokens they send.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import { main } from '../../service/src/cli/main';
 import { INGEST_TOKEN, startTestService, type TestService } from './support/app';
-import { SQLITE } from './support/stores';
+import { DATABASES, type DatabaseKind } from './support/stores';
 import { KubernetesApiStandIn, type KubernetesObject } from '../support/kubernetesApi';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'explorer');
@@ -21,13 +21,16 @@ function capture(env: Record<string, string | undefined> = {}) {
   return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l), env }, out, err };
 }
 
-describe('The import commands against a running service', () => {
+for (const kind of DATABASES) describe(`The import commands against a running service on ${kind.name}`, () => importCommands(kind));
+
+/** The commands against a service listening on loopback, on a fresh database of `kind`. */
+function importCommands(kind: DatabaseKind): void {
   let svc: TestService;
   let url: string;
   let dir: string;
 
   beforeEach(async () => {
-    svc = await startTestService(SQLITE, {
+    svc = await startTestService(kind, {
       tokens: [
         { name: 'ci', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
         { name: 'explorer', sha256: hashToken(INVENTORY_TOKEN), scopes: ['inventory'] },
@@ -99,4 +102,4 @@ describe('The import commands against a running service', () => {
       assert.match(c.err.join('\n'), /usage: container-mapping import kubernetes/);
     }
   });
-});
+}

@@ -41,6 +41,9 @@ function row(overrides: Partial<ExposedRow> = {}): ExposedRow {
   return {
     cluster: 'prod',
     snapshotTakenAt: '2026-03-02T08:00:00Z',
+    snapshotImportedAt: '2026-03-02T08:01:00Z',
+    snapshotSource: 'import',
+    snapshotImportedBy: 'token:inventory',
     namespace: 'shop',
     workloadKind: 'Deployment',
     workloadName: 'web',

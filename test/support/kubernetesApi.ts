@@ -10,6 +10,7 @@
  *   unstructured lists do;
  * - `limit` cuts a page and sets `metadata.continue` (an opaque token) and `metadata.remainingItemCount`; the token
  *   sent back as `continue` gives the next page; the last page has no `continue`;
+ * - a continue token the test marks expired: 410 `Status` `Expired` (k8s.io/apiserver etcd3 `compactedContinue`);
  * - no or a wrong bearer token: 401 `Status` `Unauthorized`; a resource listed in `forbidden`: 403 `Status`
  *   `Forbidden` with the API server's message form (`pods is forbidden: User "…" cannot list resource "pods" in API
  *   group "" at the cluster scope`).
@@ -46,6 +47,11 @@ export interface KubernetesApiOptions {
   readonly gatewayApi: boolean;
   /** Plural resource names (`deployments`) the token may not list: 403. */
   readonly forbidden?: readonly string[];
+  /**
+   * Continue tokens that have expired, by plural resource name: that many list calls of the resource that send a
+   * `continue` are answered 410 `Expired`, as the API server answers a token older than its compaction window.
+   */
+  readonly expiredContinues?: Readonly<Record<string, number>>;
 }
 
 /** The resources the stand-in serves, by URL path: the kind of their items and whether they are custom resources. */
@@ -81,6 +87,8 @@ const RESOURCE_VERSION = '918273';
 export class KubernetesApiStandIn {
   /** Every list call, in order. */
   readonly requests: ListRequest[] = [];
+  /** Expired continue answers still to give, by plural resource name. */
+  private readonly expiring: Map<string, number>;
 
   private constructor(
     private readonly server: Server,
@@ -88,7 +96,9 @@ export class KubernetesApiStandIn {
     private readonly dir: string,
     /** The server's certificate, PEM: the kubeconfig's certificate authority. */
     private readonly certificate: string,
-  ) {}
+  ) {
+    this.expiring = new Map(Object.entries(options.expiredContinues ?? {}));
+  }
 
   /** Starts the server on an ephemeral port of 127.0.0.1. */
   static async start(options: KubernetesApiOptions): Promise<KubernetesApiStandIn> {
@@ -185,6 +195,25 @@ export class KubernetesApiStandIn {
     const all = this.options.objects
       .filter((o) => o.apiVersion === resource.apiVersion && o.kind === resource.kind)
       .map((o) => (resource.custom ? o : withoutTypeMeta(o)));
+    const expiring = this.expiring.get(resource.plural) ?? 0;
+    if (continueToken !== null && expiring > 0) {
+      this.expiring.set(resource.plural, expiring - 1);
+      // k8s.io/apiserver pkg/storage/etcd3/store.go, compactedContinue: 410, reason Expired, and a token for the
+      // inconsistent remainder in the Status's metadata.
+      return json(res, 410, {
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: { continue: continueToken },
+        status: 'Failure',
+        message:
+          'The provided continue parameter is too old to display a consistent list result. You can start a new list ' +
+          'without the continue parameter, or use the continue token in this response to retrieve the remainder of the ' +
+          'results. Continuing with the provided token results in an inconsistent list - objects that were created, ' +
+          'modified, or deleted between the time the first chunk was returned and now may show up in the list.',
+        reason: 'Expired',
+        code: 410,
+      });
+    }
     const offset = continueToken === null ? 0 : decodeToken(continueToken);
     if (offset === null) return status(res, 400, 'BadRequest', 'continue key is not valid');
     const limit = limitText === null ? all.length : Math.max(1, Number(limitText));

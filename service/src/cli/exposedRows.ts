@@ -51,6 +51,8 @@ export interface ExposedLine {
   /** Digests matched to this one (`platform linux/arm64 sha256:… (report)`, `index sha256:… (registry)`). */
   relatedDigests: string[];
   snapshotTakenAt: string;
+  /** Who made the snapshot (`token:<name>`, `scheduled-sync:<API server>`), `null` when not recorded. */
+  snapshotImportedBy: string | null;
 }
 
 /** One exposure path in a few words. */
@@ -105,6 +107,7 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
     })),
     relatedDigests: (row.relatedDigests ?? []).map(describeRelated),
     snapshotTakenAt: row.snapshotTakenAt,
+    snapshotImportedBy: row.snapshotImportedBy,
   }));
 }
 

@@ -3,23 +3,41 @@
  * List or scanner documents to a running service, which reads and stores them (`POST /api/v1/clusters/{cluster}/snapshot`,
  * `POST /api/v1/scans`), and print one line per import.
  */
-import { readFile } from 'node:fs/promises';
+import { readFile, stat } from 'node:fs/promises';
+import { parseTimestamp } from '../../../common/timestamp';
 import { parseArgs } from 'node:util';
 import type { ScanImport, SnapshotImport } from '../schemas/inventory';
 import { UsageError, type Command, type CommandIo } from './command';
 import { formatScanImport, formatSnapshotImport } from './importSummary';
 import { postJson, serviceTarget, type ServiceTarget } from './send';
 
-const FLAGS = { cluster: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' } } as const;
+const FLAGS = { cluster: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, 'taken-at': { type: 'string' } } as const;
 
-/** The path a cluster's snapshot is sent to. */
-export function snapshotPath(cluster: string): string {
-  return `/api/v1/clusters/${encodeURIComponent(cluster)}/snapshot`;
+/** The path a cluster's snapshot is sent to; `takenAt`: when the cluster was read, when known. */
+export function snapshotPath(cluster: string, takenAt?: Date): string {
+  const query = takenAt === undefined ? '' : `?takenAt=${encodeURIComponent(takenAt.toISOString())}`;
+  return `/api/v1/clusters/${encodeURIComponent(cluster)}/snapshot${query}`;
 }
 
-/** Sends a kubectl List (as text) as a cluster's snapshot; the answer says what the service stored. */
-export async function sendSnapshot(target: ServiceTarget, cluster: string, list: string | Buffer): Promise<SnapshotImport> {
-  return (await postJson(target, snapshotPath(cluster), list)) as SnapshotImport;
+/**
+ * Sends a kubectl List (as text) as a cluster's snapshot, read at `takenAt` (unknown: the service takes the time it
+ * receives it); the answer says what the service stored.
+ */
+export async function sendSnapshot(target: ServiceTarget, cluster: string, list: string | Buffer, takenAt?: Date): Promise<SnapshotImport> {
+  return (await postJson(target, snapshotPath(cluster, takenAt), list)) as SnapshotImport;
+}
+
+/**
+ * When the List was read from the cluster: `--taken-at`, else the file's modification time (kubectl wrote it as it
+ * read the cluster; a copy made later only moves it later, never before the read), else (stdin) unknown.
+ */
+async function takenAtOf(flag: string | undefined, file: string): Promise<Date | undefined> {
+  if (flag !== undefined) {
+    const ms = parseTimestamp(flag);
+    if (ms === undefined) throw new UsageError(`--taken-at "${flag}" is not an RFC 3339 date-time (2026-03-01T12:00:00Z)`);
+    return new Date(ms);
+  }
+  return file === '-' ? undefined : (await stat(file)).mtime;
 }
 
 async function readStdin(): Promise<Buffer> {
@@ -46,7 +64,7 @@ async function importVulnerabilities(target: ServiceTarget, files: string[], io:
 export const importCommand: Command = {
   summary: 'send a kubectl List or scanner documents to the service (needs a token with the inventory scope)',
   usage:
-    'import kubernetes --cluster NAME <file|-> | import vulnerabilities <file>... (Trivy, Grype or Trivy Operator JSON); ' +
+    "import kubernetes --cluster NAME [--taken-at RFC3339 (default: the file's modification time)] <file|-> | import vulnerabilities <file>... (Trivy, Grype or Trivy Operator JSON); " +
     'common: [--url http://localhost:8080 (or CM_URL)] [--token T (or CM_TOKEN)]',
   async run(args, io) {
     const { values, positionals } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: true });
@@ -56,12 +74,15 @@ export const importCommand: Command = {
       if (!values.cluster) throw new UsageError('--cluster is required: the name the snapshot is kept under');
       const [file, ...extra] = files;
       if (file === undefined || extra.length > 0) throw new UsageError('import kubernetes needs one file, or - for stdin');
+      const takenAt = await takenAtOf(values['taken-at'], file);
       const list = file === '-' ? await readStdin() : await readFile(file);
-      io.out(formatSnapshotImport(await sendSnapshot(target, values.cluster, list)));
+      io.out(formatSnapshotImport(await sendSnapshot(target, values.cluster, list, takenAt)));
       return 0;
     }
     if (what === 'vulnerabilities') {
-      if (values.cluster !== undefined) throw new UsageError('import vulnerabilities takes no --cluster');
+      if (values.cluster !== undefined || values['taken-at'] !== undefined) {
+        throw new UsageError('import vulnerabilities takes no --cluster and no --taken-at');
+      }
       if (files.length === 0) throw new UsageError('import vulnerabilities needs at least one file');
       return importVulnerabilities(target, files, io);
     }

@@ -4,6 +4,8 @@ import { buildApp } from '../app';
 import { ConfigError, DEFAULT_CONFIG, loadConfig } from '../config';
 import { createAzureDevOpsSource } from '../backfill/azureDevOpsSource';
 import { startScheduledBackfill, type ScheduledBackfill } from '../backfill/scheduler';
+import { startScheduledSync, type ScheduledSync } from '../explorer/scheduled/scheduler';
+import { createKubernetesLister } from '../explorer/sync/kubernetesLister';
 import type { Command } from './command';
 import { CONFIG_FLAGS, configFlagsUsage, flagsToSettings } from './configFlags';
 
@@ -39,12 +41,29 @@ export const serveCommand: Command = {
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
       });
     }
+    let sync: ScheduledSync | undefined;
+    if (config.kubernetesSyncs.length > 0) {
+      sync = startScheduledSync({
+        store: app.store,
+        syncs: config.kubernetesSyncs,
+        openLister: (s) =>
+          createKubernetesLister(
+            s.inCluster === true
+              ? { from: 'in-cluster' }
+              : s.kubeconfig !== undefined
+                ? { from: 'kubeconfig', file: s.kubeconfig, context: s.context }
+                : { from: 'default', context: s.context },
+          ),
+        log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+      });
+    }
     await new Promise<void>((resolve) => {
       const stop = () => resolve();
       process.once('SIGTERM', stop);
       process.once('SIGINT', stop);
     });
     await backfill?.stop();
+    await sync?.stop();
     await app.close();
     return 0;
   },

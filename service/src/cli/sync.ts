@@ -57,12 +57,15 @@ export const syncCommand: Command = {
         ? { from: 'kubeconfig', file: values.kubeconfig, context: values.context }
         : { from: 'default', context: values.context };
     const lister = await createKubernetesLister(access);
+    // Reading takes a while (one consistent list per resource): the snapshot is dated when it started, so that it
+    // never looks newer than any part of it.
+    const takenAt = new Date();
     const { list, notInstalled } = await readCluster(lister, pageSize);
     // The snapshot is built here too: a List it cannot read fails now, not at import.
     const snapshot = buildClusterSnapshot(list);
 
     if (!values.output) {
-      const answer = await sendSnapshot(serviceTarget(values, io), values.cluster, JSON.stringify(list));
+      const answer = await sendSnapshot(serviceTarget(values, io), values.cluster, JSON.stringify(list), takenAt);
       io.err(formatSyncSummary(values.cluster, lister.server, snapshot, notInstalled));
       io.out(`sent: ${formatSnapshotImport(answer)}`);
       return 0;

@@ -102,7 +102,12 @@ export function exposedPageSchema(imagePush: TSchema) {
     items: Type.Array(
       Type.Object({
         cluster: Type.String(),
-        snapshotTakenAt: Type.String({ format: 'date-time', description: 'when the snapshot that said it was taken' }),
+        snapshotTakenAt: Type.String({ format: 'date-time', description: 'when the snapshot that said it was taken (read at its source)' }),
+        snapshotImportedAt: Type.String({ format: 'date-time', description: 'when the service stored that snapshot' }),
+        snapshotSource: Type.String({ description: '`import` (through the API) or `sync` (the scheduled sync inside the service)' }),
+        snapshotImportedBy: Nullable(
+          Type.String({ description: '`token:<name>` or `scheduled-sync:<API server>`; null: stored before this was recorded' }),
+        ),
         namespace: Type.String(),
         workloadKind: Type.String(),
         workloadName: Type.String(),

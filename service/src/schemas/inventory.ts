@@ -13,7 +13,12 @@ const SkippedSchema = Type.Record(Type.String(), Type.Integer({ minimum: 1 }), {
 export const SnapshotImportSchema = Type.Object(
   {
     cluster: Type.String(),
-    takenAt: Type.String({ format: 'date-time' }),
+    takenAt: Type.String({
+      format: 'date-time',
+      description: 'when the cluster was read at its source: the `takenAt` sent, else when the service received the List',
+    }),
+    importedAt: Type.String({ format: 'date-time', description: 'when the service stored the snapshot' }),
+    importedBy: Type.String({ description: 'who made it: `token:<name>` (the token’s configured name, never the token)' }),
     workloads: Type.Integer({ description: 'workloads with a running pod' }),
     internetExposed: Type.Integer(),
     images: Type.Integer({ description: 'running images, counted per workload' }),

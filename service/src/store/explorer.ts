@@ -23,8 +23,14 @@ export interface ExposedFilter {
 /** One (workload, running image) that is internet-exposed and vulnerable. */
 export interface ExposedRow {
   cluster: string;
-  /** When the cluster's snapshot was taken (RFC 3339). */
+  /** When the cluster's snapshot was taken: read at its source, as its importer says (RFC 3339). */
   snapshotTakenAt: string;
+  /** When the service stored that snapshot (RFC 3339). */
+  snapshotImportedAt: string;
+  /** How the snapshot came: `import` (through the API) or `sync` (the scheduled sync inside the service). */
+  snapshotSource: string;
+  /** Who made it: `token:<name>` or `scheduled-sync:<API server>`; `null` for snapshots stored before migration 008. */
+  snapshotImportedBy: string | null;
   namespace: string;
   workloadKind: string;
   workloadName: string;

@@ -180,6 +180,9 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
   const rows = items.map(({ row, findings, top }): ExposedRow => ({
     cluster: String(row.cluster),
     snapshotTakenAt: String(row.taken_at),
+    snapshotImportedAt: new Date(Number(row.imported_at_ms)).toISOString(),
+    snapshotSource: String(row.source),
+    snapshotImportedBy: row.imported_by === null ? null : String(row.imported_by),
     namespace: String(row.namespace),
     workloadKind: String(row.kind),
     workloadName: String(row.name),

@@ -91,6 +91,12 @@ export interface StoreCounts {
 }
 
 /** Storage of reports and their pushes. */
+/** Who stored a cluster snapshot, and when (see `Store.replaceClusterSnapshot`). */
+export interface SnapshotOrigin {
+  importedBy?: string;
+  importedAt?: Date;
+}
+
 export interface Store {
   /** Which implementation: `sqlite` or `postgres`. */
   readonly kind: 'sqlite' | 'postgres';
@@ -109,10 +115,18 @@ export interface Store {
   listPushes(filter: PushFilter, page: PageRequest): Promise<ImagePushPage>;
   /**
    * Stores a cluster's snapshot in one transaction, replacing its previous one whole (a workload
-   * gone from the cluster is gone from the store); other clusters are untouched. `source` says
-   * where the snapshot came from (`import`, `sync`), kept with it.
+   * gone from the cluster is gone from the store); other clusters are untouched. Kept with it: `takenAt`, when
+   * the cluster was read at its source; `source`, how it came (`import` through the API, `sync` inside the
+   * service); `origin.importedBy`, who made it (`token:<name>`, `scheduled-sync:<API server>`; never a
+   * secret); `origin.importedAt`, when it was stored (default: now).
    */
-  replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source?: string): Promise<void>;
+  replaceClusterSnapshot(
+    cluster: string,
+    snapshot: ClusterSnapshot,
+    takenAt: Date,
+    source?: string,
+    origin?: SnapshotOrigin,
+  ): Promise<void>;
   /**
    * Stores scanner findings in one transaction; for each (digest, tool) they name, that tool's earlier findings for that image are replaced.
    * `relations` (index ↔ platform manifest links the document stated) are recorded in the same transaction.

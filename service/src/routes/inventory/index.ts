@@ -13,7 +13,9 @@ import { closeAfterAnswer } from '../../http/requestGuards';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotImport } from '../../schemas/inventory';
 import { problemResponse } from '../../schemas/responses';
+import { describePrincipal, type Principal } from '../../auth/principal';
 import { requireInventoryScope } from './access';
+import { snapshotTakenAt } from './takenAt';
 import { importProblem, parseJsonBody } from './problems';
 
 const ERRORS = {
@@ -48,10 +50,14 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
       }
     });
 
-    // onRequest runs before the body is read: a client that may not import is refused before it uploads.
+    // onRequest runs before the body is read: a client that may not import is refused before it uploads. The
+    // principal is kept for the handler, which records who made the snapshot.
+    const principals = new WeakMap<FastifyRequest, Principal>();
     const authenticateFirst = async (request: FastifyRequest, reply: FastifyReply) => {
       try {
-        requireInventoryScope(await deps.auth.authenticate(request.headers.authorization));
+        const principal = await deps.auth.authenticate(request.headers.authorization);
+        requireInventoryScope(principal);
+        principals.set(request, principal);
       } catch (err) {
         closeAfterAnswer(request, reply);
         throw err;
@@ -61,6 +67,17 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
     const snapshotSchema = {
       summary: "Replace a cluster's snapshot with a kubectl List (`kubectl get … -A -o json`)",
       params: Type.Object({ cluster: Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }) }),
+      querystring: Type.Object(
+        {
+          takenAt: Type.Optional(
+            Type.String({
+              description:
+                'when the cluster was read at its source (RFC 3339; not more than 5 minutes ahead of the service’s clock); default: when the List is received',
+            }),
+          ),
+        },
+        { additionalProperties: false },
+      ),
       // Any JSON passes the schema: the core reads the body and names the failing path.
       body: Type.Unknown({ description: 'a kubectl `v1` `List`' }),
       response: {
@@ -74,15 +91,22 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
       { schema: snapshotSchema, bodyLimit, onRequest: authenticateFirst },
       async (request, reply) => {
         const { cluster } = request.params as { cluster: string };
+        // Imported when received: the List is read and stored in this one step.
+        const importedAt = new Date();
+        const takenAt = snapshotTakenAt((request.query as { takenAt?: string }).takenAt, importedAt);
         const snapshot = readWith(buildClusterSnapshot, request.body);
-        const takenAt = new Date();
-        await deps.store.replaceClusterSnapshot(cluster, snapshot, takenAt, 'import');
+        const principal = principals.get(request);
+        if (principal === undefined) throw new Error('the import was not authenticated');
+        const importedBy = describePrincipal(principal);
+        await deps.store.replaceClusterSnapshot(cluster, snapshot, takenAt, 'import', { importedBy, importedAt });
         // After the commit, in the background: the answer never waits for a registry (see explorer/registry/lookup.ts).
         void deps.registryLookup?.afterSnapshot(cluster);
         const images = snapshot.workloads.flatMap((w) => w.images);
         const answer: SnapshotImport = {
           cluster,
           takenAt: takenAt.toISOString(),
+          importedAt: importedAt.toISOString(),
+          importedBy,
           workloads: snapshot.workloads.length,
           internetExposed: snapshot.workloads.filter(isInternetExposed).length,
           images: images.length,

@@ -9,6 +9,7 @@ import type pg from 'pg';
 import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
 import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
+import type { SnapshotOrigin } from '../store';
 import { numberPlaceholders } from './placeholders';
 import { transaction } from './pool';
 import type { PlatformRelation } from '../../explorer/platforms/relation';
@@ -29,6 +30,7 @@ export async function replaceClusterSnapshot(
   snapshot: ClusterSnapshot,
   takenAt: Date,
   source: string,
+  origin: SnapshotOrigin = {},
 ): Promise<void> {
   await transaction(pool, async (c) => {
     await c.query(LOCK_KEYS_SQL, [[`container-mapping:cluster:${cluster}`]]);
@@ -37,7 +39,8 @@ export async function replaceClusterSnapshot(
       cluster,
       takenAt.toISOString(),
       source,
-      Date.now(),
+      (origin.importedAt ?? new Date()).getTime(),
+      origin.importedBy ?? null,
     ]);
     const id = rows[0]?.id;
     if (id === undefined) throw new Error('the snapshot row was not returned');

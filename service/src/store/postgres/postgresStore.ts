@@ -33,6 +33,7 @@ import {
   type IngestResult,
   type PageRequest,
   type PushFilter,
+  type SnapshotOrigin,
   type Store,
   type StoreCounts,
   type RegistryLookupRecord,
@@ -263,8 +264,14 @@ export class PostgresStore implements Store {
     return toPage(rows, page.limit);
   }
 
-  async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
-    await replaceClusterSnapshot(this.pool, cluster, snapshot, takenAt, source);
+  async replaceClusterSnapshot(
+    cluster: string,
+    snapshot: ClusterSnapshot,
+    takenAt: Date,
+    source = 'import',
+    origin: SnapshotOrigin = {},
+  ): Promise<void> {
+    await replaceClusterSnapshot(this.pool, cluster, snapshot, takenAt, source, origin);
   }
 
   async replaceScans(scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {

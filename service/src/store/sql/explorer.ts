@@ -36,9 +36,9 @@ export function insertStatements(table: string, columns: readonly string[], rows
 /** Deletes a cluster's snapshot; its workloads, images and exposure paths go with it (cascade). */
 export const DELETE_SNAPSHOT_SQL = 'DELETE FROM cluster_snapshots WHERE cluster = ?';
 
-/** Inserts a cluster's snapshot row and returns its id. */
+/** Inserts a cluster's snapshot row with its provenance (migration 008) and returns its id. */
 export const INSERT_SNAPSHOT_SQL =
-  'INSERT INTO cluster_snapshots (cluster, taken_at, source, imported_at_ms) VALUES (?, ?, ?, ?) RETURNING id';
+  'INSERT INTO cluster_snapshots (cluster, taken_at, source, imported_at_ms, imported_by) VALUES (?, ?, ?, ?, ?) RETURNING id';
 
 const WORKLOAD_COLUMNS = ['snapshot_id', 'workload_no', 'namespace', 'kind', 'name', 'labels_json', 'internet_exposed'];
 const IMAGE_COLUMNS = [
@@ -164,7 +164,7 @@ export function exposedCandidatesQuery(filter: ExposedFilter, after: ExposedKey 
     params.push(...after);
   }
   return {
-    sql: `SELECT s.cluster, s.taken_at, w.namespace, w.kind, w.name, i.digest, i.references_json,
+    sql: `SELECT s.cluster, s.taken_at, s.source, s.imported_at_ms, s.imported_by, w.namespace, w.kind, w.name, i.digest, i.references_json,
             (SELECT ${jsonArray('p.path_json')} FROM exposure_paths p
               WHERE p.snapshot_id = w.snapshot_id AND p.workload_no = w.workload_no) AS paths_json
        FROM running_images i

@@ -26,6 +26,7 @@ import {
   type IngestResult,
   type PageRequest,
   type PushFilter,
+  type SnapshotOrigin,
   type Store,
   type StoreCounts,
   type RegistryLookupRecord,
@@ -235,12 +236,27 @@ export class SqliteStore implements Store {
     return toPage(this.stmt(q.sql).all(...q.params) as PushRow[], page.limit);
   }
 
-  async replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source = 'import'): Promise<void> {
+  async replaceClusterSnapshot(
+    cluster: string,
+    snapshot: ClusterSnapshot,
+    takenAt: Date,
+    source = 'import',
+    origin: SnapshotOrigin = {},
+  ): Promise<void> {
+    const importedAtMs = (origin.importedAt ?? new Date()).getTime();
     try {
       this.db
         .transaction(() => {
           this.stmt(DELETE_SNAPSHOT_SQL).run(cluster);
-          const row = this.stmt(INSERT_SNAPSHOT_SQL).get(cluster, takenAt.toISOString(), source, Date.now()) as { id: number };
+          const row = this.stmt(INSERT_SNAPSHOT_SQL).get(
+            cluster,
+            takenAt.toISOString(),
+            source,
+            importedAtMs,
+            origin.importedBy ?? null,
+          ) as {
+            id: number;
+          };
           this.runAll(snapshotStatements(row.id, snapshot));
         })
         .immediate();
