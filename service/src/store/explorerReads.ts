@@ -8,8 +8,9 @@ import { atOrAbove, countBySeverity } from '../explorer/vulnerabilities/count';
 import type { ImageScan, ScannerFormat } from '../explorer/vulnerabilities/finding';
 import { mergeFindings, type MergedFinding } from '../explorer/vulnerabilities/merge';
 import { InvalidCursorError, type PageRequest } from './store';
-import { TOP_FINDINGS, type CoverageRow, type ExposedFilter, type ExposedPage, type ExposedRow } from './explorer';
-import { coverageQuery, exposedCandidatesQuery, findingsQuery, toSeverity, type ExposedKey } from './sql/explorer';
+import { TOP_FINDINGS, type ExposedFilter, type ExposedPage, type ExposedRow } from './explorer';
+import { exposedCandidatesQuery, findingsQuery, toSeverity, type ExposedKey } from './sql/explorer';
+import { canSee, EVERY_RUN, type ReadScope } from './readScope';
 import { imagesPushesQuery } from './sql/queries';
 import { toImagePush, type PushRow } from './rows';
 import type { Query } from './sql/queries';
@@ -72,26 +73,36 @@ function toScans(rows: ReadonlyArray<Record<string, unknown>>): ImageScan[] {
 }
 
 /** Merged findings of each digest. */
-async function mergedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, MergedFinding[]>> {
+export async function mergedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, MergedFinding[]>> {
   const merged = new Map<string, MergedFinding[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return merged;
   for (const finding of mergeFindings(toScans(await read(findingsQuery(digests))))) merged.get(finding.digest)?.push(finding);
   return merged;
 }
 
-/** Every push of each digest, newest first; an empty list for a digest no report names. */
-async function runsByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, ImagePush[]>> {
+/** Every push of each digest by a run the reader may see, newest first; an empty list for a digest no such run pushed. */
+async function runsByDigest(read: SqlReader, digests: readonly string[], scope: ReadScope): Promise<Map<string, ImagePush[]>> {
   const runs = new Map<string, ImagePush[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return runs;
-  for (const row of await read(imagesPushesQuery(digests))) runs.get(String(row.digest))?.push(toImagePush(row as unknown as PushRow));
+  for (const row of await read(imagesPushesQuery(digests))) {
+    const push = toImagePush(row as unknown as PushRow);
+    if (canSee(scope, push)) runs.get(push.digest)?.push(push);
+  }
   return runs;
 }
 
 /**
  * One page of "exposed and vulnerable": reads candidates in key order, keeps those whose merged
- * findings qualify, until the page is full or the candidates run out.
+ * findings qualify, until the page is full or the candidates run out. Rows list only the runs
+ * `scope` lets the reader see: a row whose every run is out of scope shows as unmapped (the
+ * workload and its findings are cluster data, no organisation's).
  */
-export async function listExposed(read: SqlReader, filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+export async function listExposed(
+  read: SqlReader,
+  filter: ExposedFilter,
+  page: PageRequest,
+  scope: ReadScope = EVERY_RUN,
+): Promise<ExposedPage> {
   let after = page.cursor === undefined ? null : decodeKey(page.cursor);
   const kept: Array<{ row: Record<string, unknown>; findings: MergedFinding[]; top: MergedFinding[] }> = [];
   for (;;) {
@@ -108,7 +119,7 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
     after = keyOf(last);
   }
   const items = kept.slice(0, page.limit);
-  const runs = await runsByDigest(read, [...new Set(items.map((k) => String(k.row.digest)))]);
+  const runs = await runsByDigest(read, [...new Set(items.map((k) => String(k.row.digest)))], scope);
   const rows = items.map(({ row, findings, top }): ExposedRow => ({
     cluster: String(row.cluster),
     snapshotTakenAt: String(row.taken_at),
@@ -128,20 +139,4 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
 
 function keyOf(row: Record<string, unknown>): ExposedKey {
   return [String(row.cluster), String(row.namespace), String(row.kind), String(row.name), String(row.digest)];
-}
-
-/** Running images mapped to a run vs not, per cluster and namespace. */
-export async function coverage(read: SqlReader, filter: { cluster?: string }): Promise<CoverageRow[]> {
-  return (await read(coverageQuery(filter.cluster))).map((row) => {
-    const images = Number(row.images);
-    const mapped = Number(row.mapped);
-    return {
-      cluster: String(row.cluster),
-      namespace: String(row.namespace),
-      images,
-      mapped,
-      unmapped: images - mapped,
-      unresolved: Number(row.unresolved),
-    };
-  });
 }

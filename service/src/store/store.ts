@@ -8,6 +8,8 @@ import type { VerifiedNames } from '../verifiedNames';
 import type { ClusterSnapshot } from '../explorer/kubernetes/model';
 import type { ImageScan } from '../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from './explorer';
+import type { ImageUsage, SourceFilter, SourceImagePage } from './explorerSource';
+import type { ReadScope } from './readScope';
 
 /** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
 export interface PushFilter {
@@ -29,6 +31,8 @@ export interface PushFilter {
   sinceMs?: number;
   /** Epoch milliseconds, inclusive. */
   untilMs?: number;
+  /** Only reports of these organisations (`ReadScope.organizationUrls`): what an organisation-bound reader may see. */
+  visibleOrganizationUrls?: readonly string[];
 }
 
 /** Where a page starts and how long it is. */
@@ -99,10 +103,20 @@ export interface Store {
   replaceClusterSnapshot(cluster: string, snapshot: ClusterSnapshot, takenAt: Date, source?: string): Promise<void>;
   /** Stores scanner findings in one transaction; for each (digest, tool) they name, that tool's earlier findings for that image are replaced. */
   replaceScans(scans: readonly ImageScan[]): Promise<void>;
-  /** "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with every run that pushed it. */
-  listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage>;
-  /** Running images mapped to a run vs not, per cluster and namespace. */
-  coverage(filter: { cluster?: string }): Promise<CoverageRow[]>;
+  /**
+   * "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with
+   * every run that pushed it (of those `scope` lets the reader see; default every run).
+   */
+  listExposed(filter: ExposedFilter, page: PageRequest, scope?: ReadScope): Promise<ExposedPage>;
+  /**
+   * Running images mapped to a run (one `scope` lets the reader see; default every run) vs not, per
+   * cluster and namespace; with `unmapped`, each row lists its unmapped digests.
+   */
+  coverage(filter: { cluster?: string; unmapped?: boolean }, scope?: ReadScope): Promise<CoverageRow[]>;
+  /** The by-source view: the images a repository or pipeline built (runs in `scope` only), where they run, their findings. */
+  listBySource(filter: SourceFilter, page: PageRequest, scope: ReadScope): Promise<SourceImagePage>;
+  /** Where one digest runs and what scanners found in it (cluster data: the same for every reader). */
+  imageUsage(digest: string): Promise<ImageUsage>;
   /** Throws unless the database answers. */
   ping(): Promise<void>;
   counts(): Promise<StoreCounts>;
