@@ -101,7 +101,7 @@ export const queryCommand: Command = {
       if (!digest) throw new UsageError('query image needs a digest: sha256: and 64 hex digits');
       const image = await getImage(values, io, digest);
       if (!image) {
-        io.err(`nothing is known of an image with digest ${digest}: never reported, running nowhere, never scanned`);
+        io.err(`no image with digest ${digest} is known: never reported, running nowhere, never scanned`);
         return 1;
       }
       const pushes =

@@ -33,7 +33,7 @@ export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): 
       );
     }
     const image = await readImageDetail(deps.store, digest, readScopeOf(request));
-    if (!image) throw notFound(`nothing is known of an image with digest ${digest}: never reported, running nowhere, never scanned`);
+    if (!image) throw notFound(`no image with digest ${digest} is known: never reported, running nowhere, never scanned`);
     return image;
   });
 
