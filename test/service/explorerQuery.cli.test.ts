@@ -138,8 +138,8 @@ function queryCommands(kind: DatabaseKind): void {
     }
   });
 
-  it('prints coverage per cluster and namespace, as a table and as --json', async () => {
-    const expected = await svc.app.store.coverage({});
+  it('prints coverage per cluster and namespace, with the unmapped list, as a table and as --json', async () => {
+    const expected = await svc.app.store.coverage({ unmapped: true });
     const json = await run(['coverage', '--json']);
     assert.equal(json.code, 0, json.err);
     assert.deepEqual(JSON.parse(json.out), expected);

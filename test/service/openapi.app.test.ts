@@ -130,7 +130,11 @@ describe('The generated OpenAPI document', () => {
     assert.ok(reads.length >= 3);
     for (const [path] of reads) {
       // A route's required query parameters are given: a bad parameter is a 400 before a missing token is a 401.
-      const required = path === '/api/v1/exposed' ? '?minSeverity=high' : '';
+      const requiredQuery: Record<string, string> = {
+        '/api/v1/exposed': '?minSeverity=high',
+        '/api/v1/sources/images': '?repository=web-api',
+      };
+      const required = requiredQuery[path] ?? '';
       const url = path.replace('{digest}', digestOf('web-api')).replace('{runId}', '12') + required;
       assert.equal((await svc.app.inject(url)).statusCode, 401, `${url} without a token`);
       assert.ok([200, 404].includes((await svc.read(url)).statusCode), `${url} with the read token`);
@@ -165,7 +169,8 @@ for (const kind of DATABASES) {
       const digest = digestOf('web-api');
       const detail = await svc.read(`/api/v1/images/${digest}`);
       assert.equal(detail.statusCode, 200);
-      assert.deepEqual(detail.json(), asSentWithoutSchema(await svc.app.store.getImage(digest)));
+      const usage = await svc.app.store.imageUsage(digest);
+      assert.deepEqual(detail.json(), asSentWithoutSchema({ ...(await svc.app.store.getImage(digest)), ...usage }));
       assert.equal(detail.json().pushes[0].attribution, 'ambiguous');
 
       const list = await svc.read('/api/v1/images?limit=2');

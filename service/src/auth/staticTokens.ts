@@ -20,8 +20,9 @@ export const StaticTokenConfigSchema = Type.Object(
       uniqueItems: true,
     }),
     /**
-     * Binds an ingest token to one organisation: an Azure DevOps Services name (`contoso`:
-     * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL.
+     * Binds a token to one organisation: an Azure DevOps Services name (`contoso`:
+     * https://dev.azure.com/contoso or https://contoso.visualstudio.com only) or a full URL. An
+     * ingest token writes only that organisation's reports; a read token sees only its runs.
      */
     organization: Type.Optional(Type.String({ minLength: 1 })),
     /** Binds an ingest token to one project, by id (a GUID; names are refused: see `staticTokenProblems`). */

@@ -5,11 +5,15 @@
  */
 import { parseArgs } from 'node:util';
 import { normalizeDigest } from '../../../common/imageReference';
-import type { ImageDetail, ImagePushPage } from '../schemas/images';
+import type { ImagePushPage } from '../schemas/images';
+import { readImageDetail, type ImageExplorerDetail } from '../query/imageDetail';
 import { toPushFilter } from '../query/pushFilter';
+import { EVERY_RUN } from '../store/readScope';
 import { openStore } from '../store/openStore';
 import { UsageError, type Command, type CommandIo } from './command';
+import { formatImageUsage } from './imageUsageText';
 import { runExplorerQuery } from './queryExposed';
+import { runSourceQuery } from './querySource';
 import { fetchJson, type Values } from './serviceClient';
 import { formatImage, formatPushes } from './table';
 
@@ -48,16 +52,17 @@ function queryOf(values: Values): Record<string, string> {
   return out;
 }
 
-async function getImage(values: Values, io: CommandIo, digest: string): Promise<ImageDetail | null> {
+async function getImage(values: Values, io: CommandIo, digest: string): Promise<ImageExplorerDetail | null> {
   if (typeof values.database === 'string') {
     const store = await openStore(values.database);
     try {
-      return await store.getImage(digest);
+      // The store read directly holds every organisation's runs: whoever can open it sees them all.
+      return await readImageDetail(store, digest, EVERY_RUN);
     } finally {
       await store.close();
     }
   }
-  return (await fetchJson(values, io, `/api/v1/images/${digest}`, {})) as ImageDetail | null;
+  return (await fetchJson(values, io, `/api/v1/images/${digest}`, {})) as ImageExplorerDetail | null;
 }
 
 async function listImages(values: Values, io: CommandIo, path: string, runId?: number): Promise<ImagePushPage> {
@@ -82,10 +87,12 @@ export const queryCommand: Command = {
     '[--pipeline P] [--source-repository S] [--commit C] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
     'query run <runId> [--organization O] [--project P] [--hub build|release] | ' +
     'query exposed --min-severity low|medium|high|critical [--cluster C] [--namespace N] [--fixable] [--limit N] [--cursor C] [--csv] | ' +
-    'query coverage [--cluster C]; ' +
+    'query coverage [--cluster C] [--csv] | ' +
+    'query source --repository URL|ID|NAME | --pipeline ID [--hub build|release] [--project P] [--organization O] [--limit N] [--cursor C] [--csv]; ' +
     'common: [--url http://localhost:8080] [--token T (or CM_TOKEN)] [--database URL (read the store directly)] [--json]',
   async run(args, io) {
     if (args[0] === 'exposed' || args[0] === 'coverage') return runExplorerQuery(args[0], args.slice(1), io);
+    if (args[0] === 'source') return runSourceQuery(args.slice(1), io);
     const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
     const [what, target] = positionals;
     const print = (data: unknown, text: string) => io.out(values.json ? JSON.stringify(data, null, 2) : text);
@@ -94,10 +101,12 @@ export const queryCommand: Command = {
       if (!digest) throw new UsageError('query image needs a digest: sha256: and 64 hex digits');
       const image = await getImage(values, io, digest);
       if (!image) {
-        io.err(`no image with digest ${digest} has been reported`);
+        io.err(`no image with digest ${digest} is known: never reported, running nowhere, never scanned`);
         return 1;
       }
-      print(image, formatImage(image));
+      const pushes =
+        image.pushes.length > 0 ? formatImage(image) : `digest       ${image.digest}\n\npushed by: no report names it (unmapped)`;
+      print(image, `${pushes}\n\n${formatImageUsage(image)}`);
       return 0;
     }
     if (what === 'images' || what === 'run') {
@@ -110,6 +119,6 @@ export const queryCommand: Command = {
       print(page, formatPushes(page.items) + (page.nextCursor ? `\nmore: --cursor ${page.nextCursor}` : ''));
       return 0;
     }
-    throw new UsageError('query needs image, images or run');
+    throw new UsageError('query needs image, images, run, exposed, coverage or source');
   },
 };

@@ -2,7 +2,7 @@
  * `container-mapping query exposed --min-severity <s> [--cluster C] [--namespace N] [--fixable]`
  * and `query coverage [--cluster C]`: the explorer's questions, asked of a running service
  * (`--url`/`CM_URL`, `--token`/`CM_TOKEN`) or, with `--database`, of the store directly.
- * Output: a table, `--json` (a bare array of flat rows) or, for exposed, `--csv`.
+ * Output: a table, `--json` (a bare array of rows) or `--csv`; coverage lists the unmapped digests too.
  */
 import { parseArgs } from 'node:util';
 import { MINIMUM_SEVERITIES } from '../explorer/vulnerabilities/count';
@@ -11,7 +11,8 @@ import type { CoverageRow, ExposedFilter, ExposedPage } from '../store/explorer'
 import { openStore } from '../store/openStore';
 import type { Store } from '../store/store';
 import { UsageError, type CommandIo } from './command';
-import { formatCoverage, formatExposed, formatExposedCsv, toExposedLines } from './exposedRows';
+import { formatCoverageCsv, formatCoverageWithUnmapped } from './coverageRows';
+import { formatExposed, formatExposedCsv, toExposedLines } from './exposedRows';
 import { fetchJson } from './serviceClient';
 
 const OPTIONS = {
@@ -58,12 +59,13 @@ export async function runExplorerQuery(what: 'exposed' | 'coverage', args: strin
   const cluster: Record<string, string> = values.cluster !== undefined ? { cluster: values.cluster } : {};
 
   if (what === 'coverage') {
-    if (values.csv) throw new UsageError('query coverage prints a table or --json');
     const rows =
       values.database !== undefined
-        ? await withStore(values.database, (store) => store.coverage(cluster))
-        : ((await fetchJson(values, io, '/api/v1/coverage', cluster)) as CoverageRow[]);
-    io.out(values.json ? JSON.stringify(rows, null, 2) : formatCoverage(rows));
+        ? await withStore(values.database, (store) => store.coverage({ ...cluster, unmapped: true }))
+        : ((await fetchJson(values, io, '/api/v1/coverage', { ...cluster, unmapped: 'true' })) as CoverageRow[]);
+    if (values.json) io.out(JSON.stringify(rows, null, 2));
+    else if (values.csv) io.out(formatCoverageCsv(rows));
+    else io.out(formatCoverageWithUnmapped(rows));
     return 0;
   }
 

@@ -5,6 +5,7 @@
 import { parseTimestamp } from '../../../common/timestamp';
 import { invalidInput } from '../errors';
 import type { ImageListQuery } from '../schemas/images';
+import type { ReadScope } from '../store/readScope';
 import type { PushFilter } from '../store/store';
 
 /**
@@ -28,4 +29,9 @@ function instantOf(parameter: 'since' | 'until', text: string): number {
     throw invalidInput(`${parameter} ${detail}`, [{ parameter, detail }], 'invalid-parameter');
   }
   return ms;
+}
+
+/** The filter narrowed to the runs `scope` lets the reader see. */
+export function withScope(filter: PushFilter, scope: ReadScope): PushFilter {
+  return scope.organizationUrls === undefined ? filter : { ...filter, visibleOrganizationUrls: scope.organizationUrls };
 }

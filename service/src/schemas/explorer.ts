@@ -50,14 +50,17 @@ export const SeverityCountsSchema = Type.Object({
   unknown: Count,
 });
 
+/** Which scanner run said it, and when. */
+export const ScanSourceSchema = Type.Object({
+  format: Type.Union([Type.Literal('trivy'), Type.Literal('grype'), Type.Literal('trivy-operator')]),
+  scanner: Type.String(),
+  scannerVersion: Nullable(Type.String()),
+  scannedAt: Nullable(Type.String()),
+});
+
 /** One scanner's report of one vulnerability: who said it, and when. */
 const OccurrenceSchema = Type.Object({
-  source: Type.Object({
-    format: Type.Union([Type.Literal('trivy'), Type.Literal('grype'), Type.Literal('trivy-operator')]),
-    scanner: Type.String(),
-    scannerVersion: Nullable(Type.String()),
-    scannedAt: Nullable(Type.String()),
-  }),
+  source: ScanSourceSchema,
   vulnerabilityId: Type.String(),
   severity: SeveritySchema,
   packageName: Type.String(),
@@ -145,9 +148,19 @@ export const ExposedQuerySchema = Type.Object(
 
 /** `GET /api/v1/coverage` query string. */
 export const CoverageQuerySchema = Type.Object(
-  { cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })) },
+  {
+    cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
+    unmapped: Type.Optional(Type.Boolean({ description: 'also list, per namespace, the unmapped digests and the workloads running them' })),
+  },
   { additionalProperties: false },
 );
+
+/** A digest running in a namespace that no run (the reader may see) pushed. */
+export const UnmappedImageSchema = Type.Object({
+  digest: Type.String(),
+  references: Type.Array(Type.String(), { description: 'image references as the pods wrote them' }),
+  workloads: Type.Array(Type.Object({ kind: Type.String(), name: Type.String() })),
+});
 
 /** Running images per cluster and namespace, mapped to a run or not. */
 export const CoverageSchema = Type.Array(
@@ -158,6 +171,9 @@ export const CoverageSchema = Type.Array(
     mapped: Count,
     unmapped: Count,
     unresolved: Count,
+    unmappedImages: Type.Optional(
+      Type.Array(UnmappedImageSchema, { description: 'with unmapped=true: the digests counted in unmapped, by digest' }),
+    ),
   }),
 );
 

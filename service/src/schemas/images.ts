@@ -60,17 +60,17 @@ export const ImageReferenceSummarySchema = Type.Object({
   lastPushedAt: Type.String({ format: 'date-time' }),
 });
 
-/** `GET /api/v1/images/{digest}`. */
-export const ImageDetailSchema = Type.Object(
-  {
-    digest: Type.String(),
-    /** `ambiguous` when any push of this image is. */
-    attribution: AttributionSchema,
-    references: Type.Array(ImageReferenceSummarySchema),
-    pushes: Type.Array(ImagePushRef),
-  },
-  { $id: 'ImageDetail' },
-);
+/**
+ * What the store knows of one image: its names and every push. `GET /api/v1/images/{digest}`
+ * answers these fields and where the image runs (`ImageDetailAnswerSchema` in `explorerUsage.ts`).
+ */
+export const ImageDetailSchema = Type.Object({
+  digest: Type.String(),
+  /** `ambiguous` when any push of this image is. */
+  attribution: AttributionSchema,
+  references: Type.Array(ImageReferenceSummarySchema),
+  pushes: Type.Array(ImagePushRef),
+});
 
 /** A page of pushes; pass `nextCursor` back as `cursor` for the next page (null: no more). */
 export const ImagePushPageSchema = Type.Object(

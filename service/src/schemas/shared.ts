@@ -4,7 +4,8 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ReportSchema } from '../../../common/report';
-import { ImageDetailSchema, ImagePushPageSchema, ImagePushSchema } from './images';
+import { ImageDetailAnswerSchema } from './explorerUsage';
+import { ImagePushPageSchema, ImagePushSchema } from './images';
 import { ProblemSchema } from './problem';
 import { IngestResponseSchema } from './reports';
 
@@ -13,7 +14,7 @@ export const SHARED_SCHEMAS = [
   ReportSchema,
   IngestResponseSchema,
   ImagePushSchema,
-  ImageDetailSchema,
+  ImageDetailAnswerSchema,
   ImagePushPageSchema,
   ProblemSchema,
 ] as const;

@@ -9,6 +9,7 @@ import type { MergedFinding } from '../explorer/vulnerabilities/merge';
 import type { Severity } from '../explorer/vulnerabilities/severity';
 import type { ImagePush } from '../schemas/images';
 import type { RelatedDigest } from '../explorer/platforms/relation';
+import type { UnmappedImage } from './explorerSource';
 
 /** Filters of the "exposed and vulnerable" question. */
 export interface ExposedFilter {
@@ -73,6 +74,8 @@ export interface CoverageRow {
   unmapped: number;
   /** Running images without a manifest digest (only a local config id): they can be neither scanned nor mapped. */
   unresolved: number;
+  /** When asked for (`unmapped`): the digests counted in `unmapped`, with their references and the workloads that run them. */
+  unmappedImages?: UnmappedImage[];
 }
 
 /** How many findings `ExposedRow.topFindings` lists. */

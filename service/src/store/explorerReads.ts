@@ -8,8 +8,9 @@ import { atOrAbove, countBySeverity } from '../explorer/vulnerabilities/count';
 import type { ImageScan, ScannerFormat } from '../explorer/vulnerabilities/finding';
 import { mergeFindings, type MergedFinding } from '../explorer/vulnerabilities/merge';
 import { InvalidCursorError, type PageRequest } from './store';
-import { TOP_FINDINGS, type CoverageRow, type ExposedFilter, type ExposedPage, type ExposedRow } from './explorer';
-import { coverageQuery, exposedCandidatesQuery, findingsQuery, toSeverity, type ExposedKey } from './sql/explorer';
+import { TOP_FINDINGS, type ExposedFilter, type ExposedPage, type ExposedRow } from './explorer';
+import { exposedCandidatesQuery, findingsQuery, toSeverity, type ExposedKey } from './sql/explorer';
+import { canSee, EVERY_RUN, type ReadScope } from './readScope';
 import { imagesPushesQuery } from './sql/queries';
 import { toImagePush, type PushRow } from './rows';
 import type { Query } from './sql/queries';
@@ -88,13 +89,14 @@ const groupOf = (digest: string, related: Map<string, RelatedDigest[]>): string[
  * both digests (Grype keys its findings under the index and the platform manifest) counts once, under the
  * digest the row runs when it named it. Each occurrence says which digest was scanned (`scannedDigest`).
  */
-async function mergedByDigest(
+export async function mergedByDigest(
   read: SqlReader,
   digests: readonly string[],
-  related: Map<string, RelatedDigest[]>,
+  relatedGiven?: Map<string, RelatedDigest[]>,
 ): Promise<Map<string, MergedFinding[]>> {
   const merged = new Map<string, MergedFinding[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return merged;
+  const related = relatedGiven ?? (await relatedByDigest(read, digests));
   const all = [...new Set(digests.flatMap((d) => groupOf(d, related)))];
   const scansOf = new Map<string, ImageScan[]>();
   for (const scan of toScans(await read(findingsQuery(all)))) scansOf.set(scan.digest, [...(scansOf.get(scan.digest) ?? []), scan]);
@@ -123,11 +125,15 @@ async function mergedByDigest(
   return merged;
 }
 
-/** Every push of each digest and of the digests related to it, newest first; an empty list for a digest no report names. */
+/**
+ * Every push of each digest and of the digests related to it by a run the reader may see, newest first; an
+ * empty list for a digest no such run pushed.
+ */
 async function runsByDigest(
   read: SqlReader,
   digests: readonly string[],
   related: Map<string, RelatedDigest[]>,
+  scope: ReadScope,
 ): Promise<Map<string, ImagePush[]>> {
   const runs = new Map<string, ImagePush[]>(digests.map((d) => [d, []]));
   if (digests.length === 0) return runs;
@@ -135,6 +141,7 @@ async function runsByDigest(
   const pushes = new Map<string, ImagePush[]>();
   for (const row of await read(imagesPushesQuery(all))) {
     const push = toImagePush(row as unknown as PushRow);
+    if (!canSee(scope, push)) continue;
     pushes.set(push.digest, [...(pushes.get(push.digest) ?? []), push]);
   }
   for (const digest of digests) {
@@ -149,9 +156,16 @@ async function runsByDigest(
 
 /**
  * One page of "exposed and vulnerable": reads candidates in key order, keeps those whose merged
- * findings qualify, until the page is full or the candidates run out.
+ * findings qualify, until the page is full or the candidates run out. Rows list only the runs
+ * `scope` lets the reader see: a row whose every run is out of scope shows as unmapped (the
+ * workload and its findings are cluster data, no organisation's).
  */
-export async function listExposed(read: SqlReader, filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
+export async function listExposed(
+  read: SqlReader,
+  filter: ExposedFilter,
+  page: PageRequest,
+  scope: ReadScope = EVERY_RUN,
+): Promise<ExposedPage> {
   let after = page.cursor === undefined ? null : decodeKey(page.cursor);
   // Candidates read per round: a page and the row that tells whether another follows. Nearly every
   // candidate qualifies (see exposedCandidatesQuery), and each costs the reading and merging of all its
@@ -176,7 +190,7 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
   const items = kept.slice(0, page.limit);
   const itemDigests = [...new Set(items.map((k) => String(k.row.digest)))];
   const related = await relatedByDigest(read, itemDigests);
-  const runs = await runsByDigest(read, itemDigests, related);
+  const runs = await runsByDigest(read, itemDigests, related, scope);
   const rows = items.map(({ row, findings, top }): ExposedRow => ({
     cluster: String(row.cluster),
     snapshotTakenAt: String(row.taken_at),
@@ -200,20 +214,4 @@ export async function listExposed(read: SqlReader, filter: ExposedFilter, page: 
 
 function keyOf(row: Record<string, unknown>): ExposedKey {
   return [String(row.cluster), String(row.namespace), String(row.kind), String(row.name), String(row.digest)];
-}
-
-/** Running images mapped to a run vs not, per cluster and namespace. */
-export async function coverage(read: SqlReader, filter: { cluster?: string }): Promise<CoverageRow[]> {
-  return (await read(coverageQuery(filter.cluster))).map((row) => {
-    const images = Number(row.images);
-    const mapped = Number(row.mapped);
-    return {
-      cluster: String(row.cluster),
-      namespace: String(row.namespace),
-      images,
-      mapped,
-      unmapped: images - mapped,
-      unresolved: Number(row.unresolved),
-    };
-  });
 }

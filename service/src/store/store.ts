@@ -24,6 +24,8 @@ export interface UnexplainedDigest {
   digest: string;
   repositories: string[];
 }
+import type { ImageUsage, SourceFilter, SourceImagePage } from './explorerSource';
+import type { ReadScope } from './readScope';
 
 /** Filters of `GET /api/v1/images`, already parsed. Every filter is an exact match. */
 export interface PushFilter {
@@ -45,6 +47,8 @@ export interface PushFilter {
   sinceMs?: number;
   /** Epoch milliseconds, inclusive. */
   untilMs?: number;
+  /** Only reports of these organisations (`ReadScope.organizationUrls`): what an organisation-bound reader may see. */
+  visibleOrganizationUrls?: readonly string[];
 }
 
 /** Where a page starts and how long it is. */
@@ -140,10 +144,20 @@ export interface Store {
   unexplainedDigests(cluster: string, retryFailedBeforeMs: number, limit: number): Promise<UnexplainedDigest[]>;
   /** Records what the registry said about one digest and the relations it revealed, in one transaction. */
   recordRegistryLookup(lookup: RegistryLookupRecord, relations: readonly PlatformRelation[]): Promise<void>;
-  /** "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with every run that pushed it. */
-  listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage>;
-  /** Running images mapped to a run vs not, per cluster and namespace. */
-  coverage(filter: { cluster?: string }): Promise<CoverageRow[]>;
+  /**
+   * "Exposed and vulnerable": internet-exposed workloads' images with a qualifying finding, each with
+   * every run that pushed it (of those `scope` lets the reader see; default every run).
+   */
+  listExposed(filter: ExposedFilter, page: PageRequest, scope?: ReadScope): Promise<ExposedPage>;
+  /**
+   * Running images mapped to a run (one `scope` lets the reader see; default every run) vs not, per
+   * cluster and namespace; with `unmapped`, each row lists its unmapped digests.
+   */
+  coverage(filter: { cluster?: string; unmapped?: boolean }, scope?: ReadScope): Promise<CoverageRow[]>;
+  /** The by-source view: the images a repository or pipeline built (runs in `scope` only), where they run, their findings. */
+  listBySource(filter: SourceFilter, page: PageRequest, scope: ReadScope): Promise<SourceImagePage>;
+  /** Where one digest runs and what scanners found in it (cluster data: the same for every reader). */
+  imageUsage(digest: string): Promise<ImageUsage>;
   /** Throws unless the database answers. */
   ping(): Promise<void>;
   counts(): Promise<StoreCounts>;

@@ -1,4 +1,5 @@
-/** `GET /api/v1/exposed` and `GET /api/v1/coverage`: the explorer's questions (issue 10). */
+/** `GET /api/v1/exposed`, `GET /api/v1/coverage` and (in `source.ts`) `GET /api/v1/sources/images`: the explorer's questions (issue 10). */
+import { readScopeOf } from '../../http/readAccess';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import type { Severity } from '../../explorer/vulnerabilities/severity';
 import { CoverageQuerySchema, CoverageSchema, ExposedQuerySchema, exposedPageSchema } from '../../schemas/explorer';
@@ -6,6 +7,7 @@ import { ImagePushSchema } from '../../schemas/images';
 import { READ_PROBLEMS } from '../../schemas/responses';
 import { sharedRef } from '../../schemas/shared';
 import type { ExposedFilter } from '../../store/explorer';
+import { registerSourceRoutes } from './source';
 
 /** Registers the explorer's read routes. */
 export function registerExplorerRoutes(app: AppInstance, deps: RouteDependencies): void {
@@ -23,7 +25,7 @@ export function registerExplorerRoutes(app: AppInstance, deps: RouteDependencies
       ...(namespace !== undefined ? { namespace } : {}),
       ...(fixable === true ? { fixableOnly: true } : {}),
     };
-    return deps.store.listExposed(filter, { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) });
+    return deps.store.listExposed(filter, { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) }, readScopeOf(request));
   });
 
   const coverageSchema = {
@@ -32,7 +34,12 @@ export function registerExplorerRoutes(app: AppInstance, deps: RouteDependencies
     response: { 200: { description: 'one row per cluster and namespace', ...CoverageSchema }, ...READ_PROBLEMS },
   };
   app.get('/api/v1/coverage', { config: { access: 'read' }, schema: coverageSchema }, async (request) => {
-    const { cluster } = request.query;
-    return deps.store.coverage(cluster !== undefined ? { cluster } : {});
+    const { cluster, unmapped } = request.query;
+    return deps.store.coverage(
+      { ...(cluster !== undefined ? { cluster } : {}), ...(unmapped === true ? { unmapped } : {}) },
+      readScopeOf(request),
+    );
   });
+
+  registerSourceRoutes(app, deps);
 }

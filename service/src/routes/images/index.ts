@@ -3,8 +3,11 @@ import { Type } from '@sinclair/typebox';
 import { normalizeDigest } from '../../../../common/imageReference';
 import { invalidInput, notFound } from '../../errors';
 import type { AppInstance, RouteDependencies } from '../../http/types';
-import { toPushFilter } from '../../query/pushFilter';
-import { ImageDetailSchema, ImageListQuerySchema, ImagePushPageSchema } from '../../schemas/images';
+import { toPushFilter, withScope } from '../../query/pushFilter';
+import { readScopeOf } from '../../http/readAccess';
+import { readImageDetail } from '../../query/imageDetail';
+import { ImageDetailAnswerSchema } from '../../schemas/explorerUsage';
+import { ImageListQuerySchema, ImagePushPageSchema } from '../../schemas/images';
 import { problemResponse, READ_PROBLEMS } from '../../schemas/responses';
 import { sharedRef } from '../../schemas/shared';
 
@@ -12,9 +15,13 @@ export const ImageParamsSchema = Type.Object({ digest: Type.String({ maxLength: 
 
 export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): void {
   const imageSchema = {
-    summary: 'Every push of one image, and every run that pushed it',
+    summary: 'Every push of one image, every run that pushed it, where it runs and what scanners found in it',
     params: ImageParamsSchema,
-    response: { 200: sharedRef(ImageDetailSchema, { description: 'the image' }), ...READ_PROBLEMS, 404: problemResponse('never reported') },
+    response: {
+      200: sharedRef(ImageDetailAnswerSchema, { description: 'the image' }),
+      ...READ_PROBLEMS,
+      404: problemResponse('never reported (by a run this reader may see), running nowhere, never scanned'),
+    },
   };
   app.get('/api/v1/images/:digest', { config: { access: 'read' }, schema: imageSchema }, async (request) => {
     const digest = normalizeDigest(request.params.digest);
@@ -25,8 +32,8 @@ export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): 
         'invalid-parameter',
       );
     }
-    const image = await deps.store.getImage(digest);
-    if (!image) throw notFound(`no image with digest ${digest} has been reported`);
+    const image = await readImageDetail(deps.store, digest, readScopeOf(request));
+    if (!image) throw notFound(`no image with digest ${digest} is known: never reported, running nowhere, never scanned`);
     return image;
   });
 
@@ -37,6 +44,7 @@ export function registerImageRoutes(app: AppInstance, deps: RouteDependencies): 
   };
   app.get('/api/v1/images', { config: { access: 'read' }, schema: listSchema }, async (request) => {
     const { cursor, limit } = request.query;
-    return deps.store.listPushes(toPushFilter(request.query), { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) });
+    const filter = withScope(toPushFilter(request.query), readScopeOf(request));
+    return deps.store.listPushes(filter, { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) });
   });
 }

@@ -6,6 +6,8 @@ import { ImagePushPageSchema, RunQuerySchema } from '../../schemas/images';
 import { READ_PROBLEMS } from '../../schemas/responses';
 import { sharedRef } from '../../schemas/shared';
 import type { PushFilter } from '../../store/store';
+import { readScopeOf } from '../../http/readAccess';
+import { withScope } from '../../query/pushFilter';
 
 export const RunParamsSchema = Type.Object({ runId: Type.Integer({ minimum: 0, maximum: MAX_AZURE_DEVOPS_ID }) });
 
@@ -21,6 +23,9 @@ export function registerRunRoutes(app: AppInstance, deps: RouteDependencies): vo
     const filter: PushFilter = { runId: request.params.runId, hub: hub ?? 'build' };
     if (organization !== undefined) filter.organization = organization;
     if (project !== undefined) filter.project = project;
-    return deps.store.listPushes(filter, { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) });
+    return deps.store.listPushes(withScope(filter, readScopeOf(request)), {
+      limit: limit ?? 50,
+      ...(cursor !== undefined ? { cursor } : {}),
+    });
   });
 }

@@ -43,7 +43,10 @@ import type { ImageDetail, ImagePushPage } from '../../schemas/images';
 import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
 import type { ImageScan } from '../../explorer/vulnerabilities/finding';
 import type { CoverageRow, ExposedFilter, ExposedPage } from '../explorer';
-import { coverage, listExposed, type SqlReader } from '../explorerReads';
+import { listExposed, type SqlReader } from '../explorerReads';
+import { imageUsage, listBySource, visibleCoverage } from '../explorerSourceReads';
+import type { ImageUsage, SourceFilter, SourceImagePage } from '../explorerSource';
+import { EVERY_RUN, type ReadScope } from '../readScope';
 import { replaceClusterSnapshot, replaceScans } from './explorerWrites';
 import { relationsFromReport } from '../../explorer/platforms/fromReport';
 import type { PlatformRelation } from '../../explorer/platforms/relation';
@@ -294,12 +297,20 @@ export class PostgresStore implements Store {
     await recordRegistryLookup(this.pool, lookup, relations);
   }
 
-  async listExposed(filter: ExposedFilter, page: PageRequest): Promise<ExposedPage> {
-    return listExposed(this.reader, filter, page);
+  async listExposed(filter: ExposedFilter, page: PageRequest, scope: ReadScope = EVERY_RUN): Promise<ExposedPage> {
+    return listExposed(this.reader, filter, page, scope);
   }
 
-  async coverage(filter: { cluster?: string }): Promise<CoverageRow[]> {
-    return coverage(this.reader, filter);
+  async coverage(filter: { cluster?: string; unmapped?: boolean }, scope: ReadScope = EVERY_RUN): Promise<CoverageRow[]> {
+    return visibleCoverage(this.reader, filter, scope);
+  }
+
+  async listBySource(filter: SourceFilter, page: PageRequest, scope: ReadScope): Promise<SourceImagePage> {
+    return listBySource(this.reader, filter, page, scope);
+  }
+
+  async imageUsage(digest: string): Promise<ImageUsage> {
+    return imageUsage(this.reader, digest);
   }
 
   private readonly reader: SqlReader = async (q) => (await query(this.pool, numberPlaceholders(q.sql), q.params)).rows;

@@ -195,27 +195,6 @@ export function findingsQuery(digests: readonly string[]): Query {
   };
 }
 
-/**
- * Running images per cluster and namespace: distinct digests, those some push names (directly, or through an
- * index ↔ platform manifest relation), and those without a digest.
- */
-export function coverageQuery(cluster: string | undefined): Query {
-  const where = cluster === undefined ? '' : 'WHERE s.cluster = ?';
-  return {
-    sql: `SELECT s.cluster, w.namespace,
-                 count(DISTINCT i.digest) AS images,
-                 count(DISTINCT CASE WHEN ${relatedExists('i.digest', (d) => `SELECT 1 FROM pushes p WHERE p.digest = ${d}`)} THEN i.digest END) AS mapped,
-                 sum(i.unresolved) AS unresolved
-            FROM running_images i
-            JOIN snapshot_workloads w ON w.snapshot_id = i.snapshot_id AND w.workload_no = i.workload_no
-            JOIN cluster_snapshots s ON s.id = w.snapshot_id
-            ${where}
-           GROUP BY s.cluster, w.namespace
-           ORDER BY s.cluster, w.namespace`,
-    params: cluster === undefined ? [] : [cluster],
-  };
-}
-
 /** Reads a stored severity (the table's CHECK allows only normalised ones). */
 export function toSeverity(value: unknown): Severity {
   return normaliseSeverity(String(value)) ?? 'unknown';

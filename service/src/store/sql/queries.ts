@@ -104,6 +104,11 @@ export function pushListQuery(filter: PushFilter, page: PageRequest): Query {
   if (filter.runId !== undefined) add('r.run_id = ?', filter.runId);
   if (filter.sinceMs !== undefined) add('p.pushed_at_ms >= ?', filter.sinceMs);
   if (filter.untilMs !== undefined) add('p.pushed_at_ms <= ?', filter.untilMs);
+  const visible = filter.visibleOrganizationUrls;
+  if (visible !== undefined) {
+    if (visible.length === 0) add('1 = 0');
+    else add(`r.organization_url IN (${placeholders(visible.length)})`, ...visible);
+  }
   if (page.cursor !== undefined) {
     const after = decodeCursor(page.cursor);
     add('(p.pushed_at_ms < ? OR (p.pushed_at_ms = ? AND p.id < ?))', after.pushedAtMs, after.pushedAtMs, after.id);
