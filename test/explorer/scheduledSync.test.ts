@@ -184,6 +184,23 @@ describe('scheduled sync inside serve', () => {
     assert.ok(!everything.includes(TOKEN) && !everything.includes(WRONG_TOKEN));
   });
 
+  it('hands each stored snapshot to the registry lookups, as an import does, and never a failed read', async () => {
+    const kubeconfig = api.writeKubeconfig();
+    const bad = api.writeKubeconfig({ token: WRONG_TOKEN });
+    const handed: string[] = [];
+    schedule = startScheduledSync({
+      store,
+      syncs: [{ cluster: 'prod' }, { cluster: 'broken' }],
+      openLister: (sync) => createKubernetesLister({ from: 'kubeconfig', file: sync.cluster === 'broken' ? bad : kubeconfig }),
+      log: { info: (m) => logs.info.push(m), warn: (m) => logs.warn.push(m) },
+      afterSnapshot: (cluster) => handed.push(cluster),
+    });
+    await schedule.runOnce('prod');
+    await schedule.runOnce('broken');
+    assert.deepEqual(handed, ['prod']);
+    assert.equal(logs.warn.length, 1, 'the broken cluster failed');
+  });
+
   it('logs a cluster whose kubeconfig cannot be read and keeps serving the others', async () => {
     const kubeconfig = api.writeKubeconfig();
     const schedule = start([{ cluster: 'broken' }, { cluster: 'prod' }], (sync) =>

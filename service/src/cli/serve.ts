@@ -55,6 +55,8 @@ export const serveCommand: Command = {
                 : { from: 'default', context: s.context },
           ),
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
+        // After the commit, in the background, as after an import (see explorer/registry/lookup.ts).
+        afterSnapshot: (cluster) => void app.registryLookup?.afterSnapshot(cluster),
       });
     }
     await new Promise<void>((resolve) => {

@@ -19,6 +19,8 @@ export interface ScheduledSyncOptions {
   /** Loads one cluster's credentials (`createKubernetesLister` in production); called for every read. */
   openLister(sync: KubernetesSyncConfig): Promise<ResourceLister & { readonly server: string }>;
   log: { info(msg: string): void; warn(msg: string): void };
+  /** Called after each stored snapshot, as the import route does (the registry lookups of index ↔ platform manifests). */
+  afterSnapshot?(cluster: string): void;
 }
 
 /** A running schedule. */
@@ -63,6 +65,7 @@ export function startScheduledSync(options: ScheduledSyncOptions): ScheduledSync
       if (abort.signal.aborted) return;
       const importedBy = `scheduled-sync:${serverOf(lister.server)}`;
       await options.store.replaceClusterSnapshot(sync.cluster, snapshot, takenAt, 'sync', { importedBy });
+      options.afterSnapshot?.(sync.cluster);
       const absent = notInstalled.length > 0 ? `; not installed: ${notInstalled.join(', ')}` : '';
       options.log.info(`sync ${sync.cluster}: ${summary(snapshot)}${absent}`);
     } catch (err) {
