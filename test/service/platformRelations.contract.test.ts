@@ -121,6 +121,26 @@ for (const kind of DATABASES) {
       );
     });
 
+    it('the detail and the by-source view of a pushed platform manifest show the workload running its index', async () => {
+      await store.replaceClusterSnapshot('prod', cluster(['web', INDEX]), new Date());
+      await store.ingest(
+        makeReport({ images: [image({ digest: ARM64, indexDigest: INDEX, os: 'linux', architecture: 'arm64' })] }),
+        context,
+      );
+      const usage = await store.imageUsage(ARM64);
+      assert.deepEqual(
+        usage.running.map((p) => [p.cluster, p.namespace, p.workloadName]),
+        [['prod', 'shop', 'web']],
+        'the pods run the index that lists the pushed manifest',
+      );
+      assert.deepEqual((await store.imageUsage(AMD64)).running, [], 'a sibling platform manifest runs nowhere');
+      const page = await store.listBySource({ definitionId: 7 }, { limit: 10 }, {});
+      assert.deepEqual(
+        page.items.map((i) => [i.digest, i.running.map((p) => p.workloadName)]),
+        [[ARM64, ['web']]],
+      );
+    });
+
     it('never matches two platform manifests of one index with each other', async () => {
       await store.replaceClusterSnapshot('prod', cluster(['web', AMD64]), new Date());
       await store.recordPlatformRelations([relation(INDEX, AMD64, 'registry'), relation(INDEX, ARM64, 'registry')]);

@@ -72,7 +72,7 @@ function toScans(rows: ReadonlyArray<Record<string, unknown>>): ImageScan[] {
 }
 
 /** The digests related to each of `digests` (its platform manifests, the indexes listing it). */
-async function relatedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, RelatedDigest[]>> {
+export async function relatedByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, RelatedDigest[]>> {
   const relations = digests.length === 0 ? [] : (await read(relationsQuery(digests))).map(toRelation);
   return new Map(digests.map((d) => [d, relatedDigests(d, relations)]));
 }

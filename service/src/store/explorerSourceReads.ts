@@ -8,7 +8,7 @@ import type { ExposurePath } from '../explorer/kubernetes/model';
 import { countBySeverity } from '../explorer/vulnerabilities/count';
 import type { ScanSource } from '../explorer/vulnerabilities/finding';
 import type { MergedFinding } from '../explorer/vulnerabilities/merge';
-import { mergedByDigest, type SqlReader } from './explorerReads';
+import { mergedByDigest, relatedByDigest, type SqlReader } from './explorerReads';
 import { TOP_FINDINGS, type CoverageRow } from './explorer';
 import type { FindingsSummary, ImageUsage, RunningPlace, SourceFilter, SourceImagePage, UnmappedImage } from './explorerSource';
 import type { ReadScope } from './readScope';
@@ -52,29 +52,38 @@ export function summarizeFindings(findings: readonly MergedFinding[]): FindingsS
   return { counts: countBySeverity(findings), topFindings: findings.slice(0, TOP_FINDINGS), scans: [...scans.values()] };
 }
 
-/** Where each digest runs: one place per (cluster, namespace, workload), however many of its containers run the image. */
+/**
+ * Where each digest runs: one place per (cluster, namespace, workload), however many of its containers run the
+ * image. A workload running a digest related to it (its index, or one of its platform manifests) runs it too:
+ * its references name the digest the pods run.
+ */
 async function placesByDigest(read: SqlReader, digests: readonly string[]): Promise<Map<string, RunningPlace[]>> {
-  const places = new Map<string, Map<string, RunningPlace>>(digests.map((d) => [d, new Map()]));
   if (digests.length === 0) return new Map();
-  for (const row of await read(runningPlacesQuery(digests))) {
-    const byWorkload = places.get(String(row.digest));
-    if (!byWorkload) continue;
-    const key = JSON.stringify([row.cluster, row.namespace, row.kind, row.name]);
-    const seen = byWorkload.get(key);
-    if (seen) {
-      seen.references = unique([...seen.references, ...strings(row.references_json)]);
-      continue;
+  const related = await relatedByDigest(read, digests);
+  const groups = new Map(digests.map((d) => [d, unique([d, ...(related.get(d) ?? []).map((r) => r.digest)])]));
+  const places = new Map<string, Map<string, RunningPlace>>(digests.map((d) => [d, new Map()]));
+  for (const row of await read(runningPlacesQuery(unique([...groups.values()].flat())))) {
+    const runs = String(row.digest);
+    for (const [digest, group] of groups) {
+      if (!group.includes(runs)) continue;
+      const byWorkload = places.get(digest)!;
+      const key = JSON.stringify([row.cluster, row.namespace, row.kind, row.name]);
+      const seen = byWorkload.get(key);
+      if (seen) {
+        seen.references = unique([...seen.references, ...strings(row.references_json)]);
+        continue;
+      }
+      byWorkload.set(key, {
+        cluster: String(row.cluster),
+        snapshotTakenAt: String(row.taken_at),
+        namespace: String(row.namespace),
+        workloadKind: String(row.kind),
+        workloadName: String(row.name),
+        internetExposed: Number(row.internet_exposed) === 1,
+        exposure: JSON.parse(String(row.paths_json)) as ExposurePath[],
+        references: strings(row.references_json),
+      });
     }
-    byWorkload.set(key, {
-      cluster: String(row.cluster),
-      snapshotTakenAt: String(row.taken_at),
-      namespace: String(row.namespace),
-      workloadKind: String(row.kind),
-      workloadName: String(row.name),
-      internetExposed: Number(row.internet_exposed) === 1,
-      exposure: JSON.parse(String(row.paths_json)) as ExposurePath[],
-      references: strings(row.references_json),
-    });
   }
   return new Map([...places].map(([digest, byWorkload]) => [digest, [...byWorkload.values()]]));
 }
