@@ -11,7 +11,8 @@ import { isInternetExposed } from '../../explorer/kubernetes/model';
 import { buildClusterSnapshot } from '../../explorer/kubernetes/snapshot';
 import { parseScannerDocument } from '../../explorer/vulnerabilities/parse';
 import { closeAfterAnswer } from '../../http/requestGuards';
-import { readJsonStream } from '../../jsonStream/readStream';
+import { BodyTooLargeError, readJsonStream } from '../../jsonStream/readStream';
+import { lingerOnClose } from '../../http/lingeringClose';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotImport } from '../../schemas/inventory';
 import { problemResponse } from '../../schemas/responses';
@@ -53,6 +54,8 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
       try {
         return await readJsonStream(payload, { limit: bodyLimit, keep, declaredLength: Number.isFinite(declared) ? declared : undefined });
       } catch (err) {
+        // Refused while the client may still be sending: let it read the answer before the connection closes.
+        if (err instanceof BodyTooLargeError) lingerOnClose(request.raw.socket);
         throw bodyProblem(err) ?? err;
       }
     });
