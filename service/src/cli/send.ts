@@ -2,7 +2,7 @@
  * Sends an import to a running service: where (`--url`, CM_URL), as whom (`--token`, CM_TOKEN), and the
  * service's problem document turned into one line when it refuses.
  */
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import type { CommandIo } from './command';
 
 /** The service to send to, from the flags or else the environment. */
@@ -42,6 +42,27 @@ export interface StreamedBody {
 }
 
 /**
+ * A web stream that reads `stream` one chunk per pull. (`Readable.toWeb` in Node 20 reads ahead without
+ * backpressure, so a 200 MB file would end up in memory after all.)
+ */
+function pullStream(stream: Readable): ReadableStream<Uint8Array> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+/**
  * POSTs a JSON body as it is (the service, not the CLI, says where it is wrong) and returns the parsed answer.
  * A {@link StreamedBody} is sent as it is read (chunked when its length is not known).
  * @throws ServiceRefusedError for any answer but 2xx, also one given before the whole body was sent (413);
@@ -54,7 +75,7 @@ export async function postJson(target: ServiceTarget, path: string, body: string
   if (typeof body === 'string' || Buffer.isBuffer(body)) init.body = body;
   else {
     if (body.length !== undefined) headers['content-length'] = String(body.length);
-    init.body = Readable.toWeb(body.stream) as ReadableStream<Uint8Array>;
+    init.body = pullStream(body.stream);
     // Fetch requires this for a stream body: the request is sent while the answer may already arrive.
     init.duplex = 'half';
   }
