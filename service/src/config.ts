@@ -114,7 +114,7 @@ export const ConfigSchema = Type.Object(
     }),
     importBodyLimit: Type.Integer({
       minimum: 1024,
-      // V8 strings stop short of 512 MiB (2^29 - 24 characters): the body is read as one string.
+      // Bodies are streamed and pruned (routes/inventory/keptPaths.ts), so this bounds the work of one import, not a string.
       maximum: 500 * 1024 * 1024,
       env: 'CM_IMPORT_BODY_LIMIT',
       flag: '--import-body-limit',

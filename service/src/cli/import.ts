@@ -3,13 +3,14 @@
  * List or scanner documents to a running service, which reads and stores them (`POST /api/v1/clusters/{cluster}/snapshot`,
  * `POST /api/v1/scans`), and print one line per import.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { parseTimestamp } from '../../../common/timestamp';
 import { parseArgs } from 'node:util';
 import type { ScanImport, SnapshotImport } from '../schemas/inventory';
 import { UsageError, type Command, type CommandIo } from './command';
 import { formatScanImport, formatSnapshotImport } from './importSummary';
-import { postJson, serviceTarget, type ServiceTarget } from './send';
+import { postJson, serviceTarget, type ServiceTarget, type StreamedBody } from './send';
 
 const FLAGS = { cluster: { type: 'string' }, url: { type: 'string' }, token: { type: 'string' }, 'taken-at': { type: 'string' } } as const;
 
@@ -20,10 +21,15 @@ export function snapshotPath(cluster: string, takenAt?: Date): string {
 }
 
 /**
- * Sends a kubectl List (as text) as a cluster's snapshot, read at `takenAt` (unknown: the service takes the time it
+ * Sends a kubectl List (text, or a stream) as a cluster's snapshot, read at `takenAt` (unknown: the service takes the time it
  * receives it); the answer says what the service stored.
  */
-export async function sendSnapshot(target: ServiceTarget, cluster: string, list: string | Buffer, takenAt?: Date): Promise<SnapshotImport> {
+export async function sendSnapshot(
+  target: ServiceTarget,
+  cluster: string,
+  list: string | Buffer | StreamedBody,
+  takenAt?: Date,
+): Promise<SnapshotImport> {
   return (await postJson(target, snapshotPath(cluster, takenAt), list)) as SnapshotImport;
 }
 
@@ -40,10 +46,19 @@ async function takenAtOf(flag: string | undefined, file: string): Promise<Date |
   return file === '-' ? undefined : (await stat(file)).mtime;
 }
 
-async function readStdin(): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/**
+ * Sends what a file (or stdin, for `-`) holds while it is read: a 200 MB scanner file never sits in the CLI's
+ * memory either. A file's size goes as Content-Length, so that a service refuses one past its limit before it is sent.
+ */
+async function withFileBody<T>(file: string, send: (body: StreamedBody) => Promise<T>): Promise<T> {
+  if (file === '-') return send({ stream: process.stdin });
+  const { size } = await stat(file); // a missing or unreadable file fails here, naming it
+  const stream = createReadStream(file);
+  try {
+    return await send({ stream, length: size });
+  } finally {
+    stream.destroy();
+  }
 }
 
 async function importVulnerabilities(target: ServiceTarget, files: string[], io: CommandIo): Promise<number> {
@@ -51,7 +66,7 @@ async function importVulnerabilities(target: ServiceTarget, files: string[], io:
   // One document per request, in order: each is its own transaction, and one bad file does not stop the others.
   for (const file of files) {
     try {
-      const answer = (await postJson(target, '/api/v1/scans', await readFile(file))) as ScanImport;
+      const answer = (await withFileBody(file, (body) => postJson(target, '/api/v1/scans', body))) as ScanImport;
       io.out(formatScanImport(file, answer));
     } catch (err) {
       failed += 1;
@@ -74,9 +89,9 @@ export const importCommand: Command = {
       if (!values.cluster) throw new UsageError('--cluster is required: the name the snapshot is kept under');
       const [file, ...extra] = files;
       if (file === undefined || extra.length > 0) throw new UsageError('import kubernetes needs one file, or - for stdin');
+      const cluster = values.cluster;
       const takenAt = await takenAtOf(values['taken-at'], file);
-      const list = file === '-' ? await readStdin() : await readFile(file);
-      io.out(formatSnapshotImport(await sendSnapshot(target, values.cluster, list, takenAt)));
+      io.out(formatSnapshotImport(await withFileBody(file, (body) => sendSnapshot(target, cluster, body, takenAt))));
       return 0;
     }
     if (what === 'vulnerabilities') {

@@ -2,6 +2,7 @@
  * Sends an import to a running service: where (`--url`, CM_URL), as whom (`--token`, CM_TOKEN), and the
  * service's problem document turned into one line when it refuses.
  */
+import type { Readable } from 'node:stream';
 import type { CommandIo } from './command';
 
 /** The service to send to, from the flags or else the environment. */
@@ -33,14 +34,52 @@ export class ServiceRefusedError extends Error {
   }
 }
 
+/** A body sent while it is read (a file, stdin), never held in memory whole. */
+export interface StreamedBody {
+  stream: Readable;
+  /** Its length in bytes when known (a file): sent as Content-Length, so that a service can refuse it before it is sent. */
+  length?: number;
+}
+
+/**
+ * A web stream that reads `stream` one chunk per pull. (`Readable.toWeb` in Node 20 reads ahead without
+ * backpressure, so a 200 MB file would end up in memory after all.)
+ */
+function pullStream(stream: Readable): ReadableStream<Uint8Array> {
+  const chunks = stream[Symbol.asyncIterator]() as AsyncIterator<Buffer>;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        const next = await chunks.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      },
+      async cancel() {
+        await chunks.return?.();
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
 /**
  * POSTs a JSON body as it is (the service, not the CLI, says where it is wrong) and returns the parsed answer.
- * @throws ServiceRefusedError for any answer but 2xx; fetch's own errors when the service cannot be reached.
+ * A {@link StreamedBody} is sent as it is read (chunked when its length is not known).
+ * @throws ServiceRefusedError for any answer but 2xx, also one given before the whole body was sent (413);
+ *   fetch's own errors when the service cannot be reached.
  */
-export async function postJson(target: ServiceTarget, path: string, body: string | Buffer): Promise<unknown> {
+export async function postJson(target: ServiceTarget, path: string, body: string | Buffer | StreamedBody): Promise<unknown> {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
   if (target.token) headers.authorization = `Bearer ${target.token}`;
-  const response = await fetch(new URL(path, target.url), { method: 'POST', headers, body });
+  const init: RequestInit = { method: 'POST', headers };
+  if (typeof body === 'string' || Buffer.isBuffer(body)) init.body = body;
+  else {
+    if (body.length !== undefined) headers['content-length'] = String(body.length);
+    init.body = pullStream(body.stream);
+    // Fetch requires this for a stream body: the request is sent while the answer may already arrive.
+    init.duplex = 'half';
+  }
+  const response = await fetch(new URL(path, target.url), init);
   const text = await response.text();
   let answer: unknown = null;
   try {

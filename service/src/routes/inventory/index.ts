@@ -1,22 +1,29 @@
 /**
  * The import routes: `POST /api/v1/clusters/{cluster}/snapshot` (a kubectl `List`) and `POST /api/v1/scans`
  * (one Trivy, Grype or Trivy Operator document). Each body is read by a pure core and stored by one store call
- * (one transaction). Bodies may be far larger than a report, up to `importBodyLimit`.
+ * (one transaction). Bodies may be far larger than a report, up to `importBodyLimit`; they are read as they stream in,
+ * keeping only the fields the cores read (`keptPaths.ts`).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
 import { isInternetExposed } from '../../explorer/kubernetes/model';
 import { buildClusterSnapshot } from '../../explorer/kubernetes/snapshot';
 import { parseScannerDocument } from '../../explorer/vulnerabilities/parse';
 import { relationsFromScan } from '../../explorer/platforms/fromScan';
 import { closeAfterAnswer } from '../../http/requestGuards';
+import { BodyTooLargeError, readJsonStream } from '../../jsonStream/readStream';
+import { lingerOnClose } from '../../http/lingeringClose';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import { ScanImportSchema, SnapshotImportSchema, type ScanImport, type SnapshotImport } from '../../schemas/inventory';
 import { problemResponse } from '../../schemas/responses';
 import { describePrincipal, type Principal } from '../../auth/principal';
 import { requireInventoryScope } from './access';
 import { snapshotTakenAt } from './takenAt';
-import { importProblem, parseJsonBody } from './problems';
+import { KUBECTL_LIST_KEEP, SCANNER_DOCUMENT_KEEP } from './keptPaths';
+import { bodyProblem, importProblem } from './problems';
+
+const SCANS_URL = '/api/v1/scans';
 
 const ERRORS = {
   401: problemResponse('no or unverifiable credentials'),
@@ -40,13 +47,19 @@ function readWith<T>(core: (body: unknown) => T, body: unknown): T {
 export async function registerInventoryRoutes(app: AppInstance, deps: RouteDependencies): Promise<void> {
   await app.register(async (scope) => {
     const bodyLimit = deps.config.importBodyLimit;
-    // Fastify's JSON parser says only "Body is not valid JSON": this one names where it goes wrong.
+    // The body is read as it streams in (no parseAs: Fastify hands over the raw stream), keeping only what the
+    // route's core reads: a 200 MB scanner file never sits in memory, the limit holds as bytes arrive, and a
+    // syntax error is named by its position.
     scope.removeContentTypeParser('application/json');
-    scope.addContentTypeParser('application/json', { parseAs: 'string', bodyLimit }, (_request, text, done) => {
+    scope.addContentTypeParser('application/json', async (request: FastifyRequest, payload: Readable) => {
+      const declared = Number(request.headers['content-length']);
+      const keep = request.routeOptions.url === SCANS_URL ? SCANNER_DOCUMENT_KEEP : KUBECTL_LIST_KEEP;
       try {
-        done(null, parseJsonBody(text as string));
+        return await readJsonStream(payload, { limit: bodyLimit, keep, declaredLength: Number.isFinite(declared) ? declared : undefined });
       } catch (err) {
-        done(err as Error, undefined);
+        // Refused while the client may still be sending: let it read the answer before the connection closes.
+        if (err instanceof BodyTooLargeError) lingerOnClose(request.raw.socket);
+        throw bodyProblem(err) ?? err;
       }
     });
 
@@ -126,7 +139,7 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
         ...ERRORS,
       },
     };
-    scope.post('/api/v1/scans', { schema: scanSchema, bodyLimit, onRequest: authenticateFirst }, async (request, reply) => {
+    scope.post(SCANS_URL, { schema: scanSchema, bodyLimit, onRequest: authenticateFirst }, async (request, reply) => {
       const parsed = readWith(parseScannerDocument, request.body);
       const source = parsed.scans[0]?.source;
       const evidence = source ? `${source.scanner} ${source.scannerVersion ?? ''}`.trim() : parsed.format;

@@ -1,8 +1,12 @@
-/** The cores' parse errors, and JSON that does not parse, as 400 problems naming where the body is wrong. */
+/**
+ * The cores' parse errors, and bodies that do not parse, as 400 problems naming where the body is wrong; bodies
+ * past the import limit as 413.
+ */
 import { InventoryError } from '../../explorer/kubernetes/errors';
 import { VulnerabilityDocumentError } from '../../explorer/vulnerabilities/documentError';
-import { invalidInput, type ProblemError } from '../../errors';
-import { findJsonSyntaxError } from './jsonSyntax';
+import { invalidInput, ProblemError } from '../../errors';
+import { BodyIncompleteError, BodyTooLargeError } from '../../jsonStream/readStream';
+import { JsonSyntaxError, jsonPointer } from '../../jsonStream/syntaxError';
 
 /**
  * A kubectl-style path (`$`, `items[3].status.containerStatuses[0].imageID`, `metadata.labels["app"]`)
@@ -30,18 +34,28 @@ export function importProblem(err: unknown): ProblemError | null {
   return null;
 }
 
-/** Parses a body as JSON. @throws ProblemError 400 naming the position (offset, line, column) of the first error. */
-export function parseJsonBody(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    if (!(err instanceof SyntaxError)) throw err;
-    const where = findJsonSyntaxError(text);
-    const detail =
-      where === null
-        ? 'the body is not valid JSON'
-        : `the body is not valid JSON: expected ${where.expected} at position ${where.position} (line ${where.line}, column ${where.column})` +
-          (where.position >= text.length ? '; the body ends too early (truncated?)' : '');
-    throw invalidInput(detail, [{ pointer: '', detail }], 'malformed-json');
+function mebibytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MiB`;
+}
+
+/**
+ * The problem for a body the streamed read refused, or null for any other error:
+ * 413 past the limit (from its Content-Length, or as soon as the bytes received pass it);
+ * 400 naming the position (byte offset, line, column) and the member being read for JSON that does not parse
+ * or ends too early; 400 for a body that stopped arriving.
+ */
+export function bodyProblem(err: unknown): ProblemError | null {
+  if (err instanceof BodyTooLargeError) {
+    const limit = `the import limit of ${err.limit} bytes (${mebibytes(err.limit)}, set by importBodyLimit or CM_IMPORT_BODY_LIMIT)`;
+    const detail = err.declared
+      ? `the body (Content-Length: ${err.length} bytes) is larger than ${limit}; nothing was read or stored`
+      : `the body is larger than ${limit}; reading stopped there and nothing was stored`;
+    return new ProblemError(413, 'Payload too large', detail, 'body-too-large');
   }
+  if (err instanceof JsonSyntaxError) {
+    const detail = `the body is not valid JSON: ${err.message}`;
+    return invalidInput(detail, [{ pointer: jsonPointer(err.location), detail }], 'malformed-json');
+  }
+  if (err instanceof BodyIncompleteError) return invalidInput(err.message, [], 'incomplete-body');
+  return null;
 }
