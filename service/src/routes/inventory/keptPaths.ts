@@ -94,7 +94,11 @@ const GRYPE_KEEP = object({
       artifact: object({ name: W, version: W }),
     }),
   ),
-  source: object({ type: W, target: object({ repoDigests: W, manifestDigest: W, userInput: W }) }),
+  // mediaType and the platform: what tells a platform manifest from its index (explorer/platforms/fromScan.ts).
+  source: object({
+    type: W,
+    target: object({ repoDigests: W, manifestDigest: W, userInput: W, mediaType: W, os: W, architecture: W, variant: W }),
+  }),
   descriptor: object({ name: W, version: W, timestamp: W }),
 });
 
