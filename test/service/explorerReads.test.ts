@@ -14,6 +14,9 @@ function fakeReader(candidates: number): { read: SqlReader; findingsOf: string[]
   const rows = Array.from({ length: candidates }, (_, i) => ({
     cluster: 'prod',
     taken_at: '2026-11-28T00:00:00.000Z',
+    imported_at_ms: Date.parse('2026-11-28T00:01:00.000Z'),
+    source: 'import',
+    imported_by: null,
     namespace: 'shop',
     kind: 'Deployment',
     name: `app-${String(i).padStart(3, '0')}`,
