@@ -213,9 +213,12 @@ for (const kind of DATABASES) {
                 repositoryName: env.BUILD_REPOSITORY_NAME,
                 repositoryUrl: env.BUILD_REPOSITORY_URI,
                 attribution: 'exclusive',
+                pushedDigest: digest,
               },
             ],
+            relatedDigests: [],
             snapshotTakenAt: 'string',
+            snapshotImportedBy: 'token:cluster-inventory',
           },
         ],
       );
