@@ -66,6 +66,11 @@ describe('npm run demo', function () {
         ['aks-prod-weu', 'shop', '2', '1', '1', '0'],
       ],
     );
+    assert.match(
+      stdout,
+      /unmapped in aks-prod-weu\/shop:\n\s+sha256:[0-9a-f]{64}\s+ghcr\.io\/contoso-vendor\/checkout:2\.1\.0\s+Deployment\/checkout\n/,
+      'coverage lists the unmapped digest and the workload running it',
+    );
     assert.doesNotMatch(stdout, /##vso\[task\.setsecret\]/, 'no secret is shown');
     const left = [...demoFolders()].filter((f) => !before.has(f));
     assert.deepEqual(left, [], 'the demo removes its temporary folder');
