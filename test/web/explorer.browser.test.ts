@@ -46,9 +46,9 @@ async function seriousViolations(page: Page): Promise<string[]> {
     .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.map((n) => n.target))}`);
 }
 
-const tableRows = (page: Page) =>
+const tableRows = (page: Page, table = 'table.results') =>
   page
-    .locator('table.results tbody tr')
+    .locator(`${table} tbody tr`)
     .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll('td')].map((td) => td.textContent ?? '')));
 
 describe('The explorer page in Chromium, against the service process', function () {
@@ -205,11 +205,17 @@ describe('The explorer page in Chromium, against the service process', function 
     await page.getByRole('navigation', { name: 'Pages' }).getByRole('link', { name: 'Coverage' }).click();
     await page.getByRole('heading', { name: 'Coverage', level: 1 }).waitFor();
     await page.locator('table.coverage tbody tr').first().waitFor();
-    const coverage = await tableRows(page);
+    const coverage = await tableRows(page, 'table.coverage');
     const shop = coverage.find((r) => r[0] === 'prod' && r[1] === 'shop');
     assert.ok(shop, JSON.stringify(coverage));
     assert.equal(shop[3], '1', 'one running image in prod/shop is mapped (web)');
     assert.ok(Number(shop[4]) >= 1, 'and the others are unmapped');
+    const unmapped = await page.locator('table.unmapped-images tbody tr').allTextContents();
+    assert.ok(
+      unmapped.some((row) => row.includes('prod') && row.includes('Deployment/api') && row.includes(API)),
+      `the unmapped list names the api image and its workload: ${JSON.stringify(unmapped)}`,
+    );
+    assert.ok(!unmapped.some((row) => row.includes(WEB)), 'the mapped web image is not in it');
     await screenshot(page, 'coverage');
     assert.deepEqual(cspViolations, []);
   });

@@ -37,9 +37,11 @@ export class ApiClient {
     return this.get('/api/v1/exposed', exposedApiParams(query, page));
   }
 
-  /** `GET /api/v1/coverage`. */
-  coverage(cluster?: string): Promise<Coverage> {
-    return this.get('/api/v1/coverage', cluster ? new URLSearchParams({ cluster }) : undefined);
+  /** `GET /api/v1/coverage`; with `unmapped`, each row also lists its unmapped digests and the workloads running them. */
+  coverage(cluster?: string, unmapped = false): Promise<Coverage> {
+    const params = new URLSearchParams(cluster ? { cluster } : {});
+    if (unmapped) params.set('unmapped', 'true');
+    return this.get('/api/v1/coverage', params.size > 0 ? params : undefined);
   }
 
   /** `GET /api/v1/images/{digest}`. */
