@@ -196,8 +196,15 @@ describe('The explorer page in Chromium, against the service process', function 
     await page.getByRole('heading', { name: 'Image', level: 1 }).waitFor();
     assert.equal(await page.locator('.digest code').textContent(), WEB);
     await page.locator('table.pushes tbody tr').first().waitFor();
+    const running = await tableRows(page, 'table.running');
+    assert.ok(
+      running.some((r) => r[0] === 'prod' && r[1] === 'shop' && r[2] === 'Deployment/web' && /^internet: .*LoadBalancer/.test(r[3] ?? '')),
+      `where the image runs and how it is exposed: ${JSON.stringify(running)}`,
+    );
+    assert.match((await page.locator('.finding-counts').textContent()) ?? '', /^1 critical, 1 high, 2 medium, 1 low; scanned by /);
+    assert.ok((await tableRows(page, 'table.findings')).length > 0, 'the most severe findings are listed');
     assert.deepEqual(
-      (await tableRows(page)).map((r) => r[2]),
+      (await tableRows(page, 'table.pushes')).map((r) => r[2]),
       ['web-api CI #13 (20260301.2)', 'web-api CI #12 (20260301.1)'],
     );
     await screenshot(page, 'image');

@@ -4,7 +4,8 @@
  */
 import type { Static } from '@sinclair/typebox';
 import type { CoverageSchema, exposedPageSchema } from '../../service/src/schemas/explorer';
-import type { ImageDetailSchema, ImagePushPageSchema, ImagePushSchema } from '../../service/src/schemas/images';
+import type { ImagePushPageSchema, ImagePushSchema } from '../../service/src/schemas/images';
+import type { ImageDetailAnswerSchema } from '../../service/src/schemas/explorerUsage';
 import type { ProblemSchema } from '../../service/src/schemas/problem';
 
 /** One push of one image by one job of one run. */
@@ -20,7 +21,7 @@ export interface ExposedPage {
 /** `GET /api/v1/coverage`. */
 export type Coverage = Static<typeof CoverageSchema>;
 /** `GET /api/v1/images/{digest}` (`pushes` by reference in the schema). */
-export type ImageDetail = Omit<Static<typeof ImageDetailSchema>, 'pushes'> & { pushes: ImagePush[] };
+export type ImageDetail = Omit<Static<typeof ImageDetailAnswerSchema>, 'pushes'> & { pushes: ImagePush[] };
 /** `GET /api/v1/runs/{runId}`. */
 export type ImagePushPage = Omit<Static<typeof ImagePushPageSchema>, 'items'> & { items: ImagePush[] };
 /** An RFC 9457 problem document, as the service answers errors. */

@@ -2,7 +2,7 @@
 import { ApiError, type ApiClient } from '../api';
 import { externalLink, h, show, statusLine } from '../dom';
 import { imageHref, runHref, runLabel } from '../rows';
-import type { ImagePush } from '../types';
+import type { ImageDetail, ImagePush } from '../types';
 import { commitUrl, pushDetails } from './pushDetails';
 
 function pushTable(pushes: readonly ImagePush[], caption: string): HTMLElement {
@@ -31,6 +31,76 @@ function pushTable(pushes: readonly ImagePush[], caption: string): HTMLElement {
       ),
     ),
   );
+}
+
+/** Where the image runs (every cluster snapshot's workloads running its digest) and how each is exposed. */
+function runningTable(running: ImageDetail['running']): HTMLElement {
+  if (running.length === 0) return h('p', {}, 'No imported cluster snapshot runs this image.');
+  const headers = ['Cluster', 'Namespace', 'Workload', 'Exposure', 'Snapshot taken'];
+  return h(
+    'table',
+    { class: 'results running' },
+    h('caption', {}, 'Every workload running this image'),
+    h('thead', {}, h('tr', {}, ...headers.map((t) => h('th', { scope: 'col' }, t)))),
+    h(
+      'tbody',
+      {},
+      ...running.map((p) =>
+        h(
+          'tr',
+          {},
+          h('td', {}, p.cluster),
+          h('td', {}, p.namespace),
+          h('td', {}, `${p.workloadKind}/${p.workloadName}`),
+          h(
+            'td',
+            {},
+            p.exposure.length === 0
+              ? 'not exposed'
+              : `${p.internetExposed ? 'internet' : 'node only'}: ${[...new Set(p.exposure.map((e) => e.via))].join(', ')}`,
+          ),
+          h('td', {}, p.snapshotTakenAt),
+        ),
+      ),
+    ),
+  );
+}
+
+/** The image's findings, merged across scanners: counts, then the most severe with their fixed versions. */
+function findingsSection(findings: ImageDetail['findings']): HTMLElement[] {
+  const c = findings.counts;
+  const counts = `${c.critical} critical, ${c.high} high, ${c.medium} medium, ${c.low} low`;
+  if (findings.scans.length === 0) return [h('p', {}, 'No scanner findings are stored for this image.')];
+  const scanners = findings.scans.map((s) => `${s.scanner}${s.scannedAt ? ` (${s.scannedAt})` : ''}`).join(', ');
+  return [
+    h('p', { class: 'finding-counts' }, `${counts}; scanned by ${scanners}`),
+    h(
+      'table',
+      { class: 'results findings' },
+      h('caption', {}, 'The most severe findings'),
+      h(
+        'thead',
+        {},
+        h('tr', {}, ...['Vulnerability', 'Severity', 'Package', 'Installed', 'Fixed in'].map((t) => h('th', { scope: 'col' }, t))),
+      ),
+      h(
+        'tbody',
+        {},
+        ...findings.topFindings.map((f) => {
+          const o = f.occurrences[0];
+          return h(
+            'tr',
+            {},
+            h('td', {}, f.vulnerabilityId),
+            h('td', {}, f.severity),
+            h('td', {}, o?.packageName ?? ''),
+            h('td', {}, o?.installedVersion ?? ''),
+            h('td', {}, o?.fixedVersion ?? 'no fix known'),
+          );
+        }),
+      ),
+    ),
+  ];
 }
 
 export async function imageView(main: HTMLElement, api: ApiClient, digest: string): Promise<void> {
@@ -63,6 +133,10 @@ export async function imageView(main: HTMLElement, api: ApiClient, digest: strin
         h('li', {}, `${r.registry}/${r.repository}${r.tag ? `:${r.tag}` : ''} (first ${r.firstPushedAt}, last ${r.lastPushedAt})`),
       ),
     ),
+    h('h2', {}, 'Runs in'),
+    runningTable(image.running),
+    h('h2', {}, 'Findings'),
+    ...findingsSection(image.findings),
     h('h2', {}, 'Pushed by'),
     pushTable(image.pushes, 'Every push of this image, newest first'),
     newest
