@@ -223,6 +223,11 @@ describe('The explorer page in Chromium, against the service process', function 
       `the unmapped list names the api image and its workload: ${JSON.stringify(unmapped)}`,
     );
     assert.ok(!unmapped.some((row) => row.includes(WEB)), 'the mapped web image is not in it');
+    assert.equal(
+      await page.locator('table.unmapped-images').getByRole('link', { name: API }).getAttribute('href'),
+      `#/images/${encodeURIComponent(API)}`,
+      'each unmapped digest opens its image page',
+    );
     await screenshot(page, 'coverage');
     assert.deepEqual(cspViolations, []);
   });

@@ -1,6 +1,7 @@
 /** Coverage: per cluster and namespace, how many running images a run is known to have pushed. */
 import type { ApiClient } from '../api';
 import { h, show, statusLine } from '../dom';
+import { imageHref } from '../rows';
 
 export async function coverageView(main: HTMLElement, api: ApiClient): Promise<void> {
   show(main, h('h1', {}, 'Coverage'), statusLine('Loading…'));
@@ -36,7 +37,7 @@ export async function coverageView(main: HTMLElement, api: ApiClient): Promise<v
                 h('td', {}, u.namespace),
                 h('td', {}, u.workloads.map((w) => `${w.kind}/${w.name}`).join(', ')),
                 h('td', {}, u.references.join(', ')),
-                h('td', {}, h('code', {}, u.digest)),
+                h('td', {}, h('a', { href: imageHref(u.digest) }, h('code', {}, u.digest))),
               ),
             ),
           ),

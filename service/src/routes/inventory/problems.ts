@@ -19,7 +19,7 @@ export function pathToPointer(path: string): string {
     const segment = m[1] ?? m[2] ?? (m[3] !== undefined ? (JSON.parse(m[3]) as string) : m[4]) ?? '';
     segments.push(segment);
   }
-  return segments.map((s) => '/' + s.replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  return jsonPointer(segments);
 }
 
 /** The 400 for a parse error of one of the cores, or null for any other error. */
