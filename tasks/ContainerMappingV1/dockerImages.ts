@@ -60,8 +60,20 @@ export function dockerInspector(endpoint: DockerEndpoint, timeoutMs: number, eng
   let renegotiated: Docker | undefined;
   const inspect = async (nameOrId: string): Promise<Docker.ImageInspectInfo & { Manifests?: unknown }> => {
     // `manifests`: the containerd store's index and platform manifests (older engines ignore it).
-    const ask = async (client: Docker) =>
-      (await client.getImage(nameOrId).inspect({ manifests: true })) as Docker.ImageInspectInfo & { Manifests?: unknown };
+    // Through the modem: dockerode 5's `Image.inspect(opts)` drops its options (docker-modem appends
+    // a query only to a path that holds a `?`).
+    const ask = (client: Docker) =>
+      new Promise<Docker.ImageInspectInfo & { Manifests?: unknown }>((resolve, reject) => {
+        client.modem.dial(
+          {
+            path: `/images/${nameOrId}/json?`,
+            method: 'GET',
+            options: { manifests: '1' },
+            statusCodes: { 200: true, 404: 'no such image', 500: 'server error' },
+          },
+          (err, data) => (err ? reject(err) : resolve(data as Docker.ImageInspectInfo & { Manifests?: unknown })),
+        );
+      });
     const client = renegotiated ?? docker;
     try {
       return await ask(client);

@@ -6,12 +6,14 @@
  * script wrote. `engineCli()` runs the docker CLI that belongs with each (the newer engine's own CLI and
  * buildx plugin, through a DOCKER_CONFIG of its own, so the system's CLI configuration is left alone).
  */
-import { execFile } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER_SOCKET } from './services';
+import { waitFor } from './waitFor';
 
 /** Where `scripts/services.sh` keeps its state (sockets, logs): `CM_SERVICES_DIR`. */
 export const SERVICES_DIR = process.env.CM_SERVICES_DIR ?? '/tmp/container-mapping-services';
@@ -140,4 +142,136 @@ export function engineVersion(engine: TestEngine): Promise<{ Version: string; Ap
     req.on('error', reject);
     req.end();
   });
+}
+
+/** The registry's manifest for `repository:reference` on `registry`, with its `Docker-Content-Digest`. */
+export function registryManifest(
+  registry: string,
+  repository: string,
+  reference: string,
+): Promise<{
+  digest: string;
+  mediaType: string;
+  manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
+}> {
+  const [host, port] = registry.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: Number(port ?? 80),
+        method: 'GET',
+        path: `/v2/${repository}/manifests/${reference}`,
+        headers: {
+          Accept: [
+            'application/vnd.oci.image.index.v1+json',
+            'application/vnd.docker.distribution.manifest.list.v2+json',
+            'application/vnd.oci.image.manifest.v1+json',
+            'application/vnd.docker.distribution.manifest.v2+json',
+          ].join(', '),
+        },
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () => {
+          const digest = res.headers['docker-content-digest'];
+          if (res.statusCode !== 200 || typeof digest !== 'string') {
+            reject(new Error(`registry ${registry} answered ${res.statusCode} for ${repository}:${reference}`));
+            return;
+          }
+          const body = JSON.parse(text) as {
+            mediaType?: string;
+            manifests?: Array<{ digest: string; platform?: { os?: string; architecture?: string } }>;
+          };
+          resolve({
+            digest,
+            mediaType: body.mediaType ?? String(res.headers['content-type']),
+            ...(body.manifests ? { manifests: body.manifests } : {}),
+          });
+        });
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('registry timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A dockerd of the newer engine that a test owns (its own folder, socket and containerd), to stop and start at will. */
+export class PrivateEngine {
+  private process: ChildProcess | undefined;
+  private constructor(readonly directory: string) {}
+
+  /** The engine's socket. */
+  get socket(): string {
+    return join(this.directory, 'docker.sock');
+  }
+
+  /** Creates the folder; `start()` starts the engine (root only, like services.sh). */
+  static async create(): Promise<PrivateEngine> {
+    // Short: the managed containerd's socket lives under the exec root, and unix socket paths are limited to 108 bytes.
+    return new PrivateEngine(await mkdtemp('/tmp/cm-engine-'));
+  }
+
+  /** Starts dockerd (classic store) and waits until it answers `/_ping`. */
+  async start(): Promise<void> {
+    const dockerd = join(NEWER_DOCKER_ROOT, 'usr', 'sbin', 'dockerd');
+    if (!existsSync(dockerd))
+      throw new Error(`this test needs Debian unstable's dockerd at ${dockerd}: run scripts/services.sh start (as root)`);
+    for (const sub of ['data', 'exec']) mkdirSync(join(this.directory, sub), { recursive: true });
+    writeFileSync(join(this.directory, 'daemon.json'), '{"features":{"containerd-snapshotter":false}}\n');
+    const log = openSync(join(this.directory, 'dockerd.log'), 'a');
+    const name = this.directory.split('/').pop() ?? 'cm-engine';
+    this.process = spawn(
+      dockerd,
+      [
+        '--config-file',
+        join(this.directory, 'daemon.json'),
+        '--host',
+        `unix://${this.socket}`,
+        '--data-root',
+        join(this.directory, 'data'),
+        '--exec-root',
+        join(this.directory, 'exec'),
+        '--pidfile',
+        join(this.directory, 'docker.pid'),
+        '--bridge=none',
+        '--iptables=false',
+        '--ip6tables=false',
+        '--containerd-namespace',
+        name,
+        '--containerd-plugins-namespace',
+        `${name}-plugins`,
+      ],
+      {
+        env: {
+          ...process.env,
+          PATH: `${join(NEWER_DOCKER_ROOT, 'usr', 'bin')}:${join(NEWER_DOCKER_ROOT, 'usr', 'sbin')}:${process.env.PATH ?? ''}`,
+        },
+        stdio: ['ignore', log, log],
+      },
+    );
+    closeSync(log);
+    await waitFor(`the test's own dockerd to answer on ${this.socket}`, async () => (await ping(this.socket)).status === 200, 30_000);
+  }
+
+  /** Stops dockerd (SIGTERM, as `systemctl stop docker` does) and waits for it to exit. */
+  async stop(): Promise<void> {
+    const child = this.process;
+    this.process = undefined;
+    if (!child || child.exitCode !== null) return;
+    await new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  }
+
+  /** Stops it and removes its folder. */
+  async destroy(): Promise<void> {
+    await this.stop();
+    await rm(this.directory, { recursive: true, force: true });
+  }
 }
