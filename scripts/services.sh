@@ -181,7 +181,7 @@ start_newer_docker() {
   local name=$1 snapshotter=$2 dir="$newer_state/$1"
   local socket="$dir/docker.sock" problem="$dir/problem"
   mkdir -p "$dir"
-  if socket_answers "$socket"; then rm -f "$problem"; say "newer docker ($name store): already answering on $socket"; return 0; fi
+  if socket_answers "$socket"; then rm -f "$problem"; say "newer docker ($name store): already answering on $socket: $(newer_versions "$socket")"; return 0; fi
   [ "$(id -u)" = 0 ] || { newer_problem "$name" "not answering on $socket, and starting dockerd needs root"; return 1; }
   [ -x "$newer_root/usr/sbin/dockerd" ] || { newer_problem "$name" "Debian unstable's dockerd is not in $newer_root (see $state/newer-docker-download.log)"; return 1; }
   command -v runc >/dev/null || { newer_problem "$name" "runc is not installed (Debian 12's runc comes with docker.io)"; return 1; }

@@ -7,10 +7,10 @@
  * buildx plugin, through a DOCKER_CONFIG of its own, so the system's CLI configuration is left alone).
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { request } from 'node:http';
-import { homedir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DOCKER_SOCKET } from './services';
 import { waitFor } from './waitFor';
@@ -103,9 +103,9 @@ export async function requireEngine(engine: TestEngine): Promise<void> {
 
 /** The environment for `engine`'s CLI: its socket, and its own configuration folder when it has one. */
 export function engineEnvironment(engine: TestEngine, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${engine.socket}`, ...extra };
+  const env: NodeJS.ProcessEnv = { ...process.env, DOCKER_HOST: `unix://${engine.socket}` };
   if (engine.dockerConfig) env.DOCKER_CONFIG = engine.dockerConfig;
-  return env;
+  return { ...env, ...extra };
 }
 
 /** Runs `engine`'s docker CLI with arguments (never a shell string); resolves with stdout. */
@@ -121,6 +121,21 @@ export function engineCli(engine: TestEngine, args: string[], extra: NodeJS.Proc
       },
     );
   });
+}
+
+/**
+ * A DOCKER_CONFIG of a test's own with the newer engine's buildx plugin in it, for a test that
+ * changes the CLI's configuration (`docker buildx create --use`, a login) without touching the
+ * one every other test shares. Pass it as `{ DOCKER_CONFIG }` to `engineCli`; remove it after.
+ */
+export async function privateDockerConfig(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cm-docker-config-'));
+  mkdirSync(join(dir, 'cli-plugins'));
+  symlinkSync(
+    join(NEWER_DOCKER_ROOT, 'usr', 'libexec', 'docker', 'cli-plugins', 'docker-buildx'),
+    join(dir, 'cli-plugins', 'docker-buildx'),
+  );
+  return dir;
 }
 
 /** The engine's `/version` answer (Version, ApiVersion, MinAPIVersion, Components). */
