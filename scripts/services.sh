@@ -5,6 +5,11 @@
 #   - PostgreSQL 15 (cluster 15/main) with a role and database for the tests
 #   - a second PostgreSQL 15 cluster, 15/faults on 127.0.0.1:5439, that only the database fault
 #     tests use: they stop and restart it, which must never disturb the tests on 15/main
+#   - a newer Docker engine (Debian unstable's docker.io, docker-cli, containerd, docker-buildx,
+#     downloaded with an apt configuration of its own and unpacked into a cache; the system's packages
+#     and its dockerd are not touched), twice: with the containerd image store and with the classic one,
+#     each on its own socket, data root, exec root, pidfile and containerd namespace
+#   - Podman's Docker-compatible API (Debian 12's podman) on a socket of its own
 # and installs into a cache the Node.js binaries of the agent's task handlers the task declares
 # (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each.
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
@@ -133,6 +138,120 @@ install_agent_nodes() {
   return $rc
 }
 
+# The newer engine (issue 12): Debian unstable's .debs, unpacked with dpkg-deb -x into
+# <cache>/root (reused when present: delete the folder to take today's versions). apt's state for
+# the unstable suite lives in <cache>/apt, never in /etc/apt or /var/lib/apt.
+# test/support/engines.ts finds the same folders: keep the paths in step.
+newer_cache="${CM_NEWER_DOCKER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/container-mapping/docker-unstable}"
+newer_root="$newer_cache/root"
+newer_state="$state/newer-docker"
+NEWER_PACKAGES=(docker.io docker-cli containerd docker-buildx)
+
+download_newer_docker() {
+  if [ -x "$newer_root/usr/sbin/dockerd" ] && [ -x "$newer_root/usr/bin/docker" ] && [ -x "$newer_root/usr/bin/containerd" ] \
+    && [ -x "$newer_root/usr/libexec/docker/cli-plugins/docker-buildx" ]; then return 0; fi
+  if ! command -v apt-get >/dev/null || ! command -v dpkg-deb >/dev/null; then
+    say "newer docker: apt-get and dpkg-deb are needed to download Debian unstable's docker.io"; return 1
+  fi
+  local apt="$newer_cache/apt" log="$state/newer-docker-download.log"
+  rm -rf "$apt" "$newer_root.partial"
+  mkdir -p "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/debs" "$newer_root.partial"
+  echo 'deb http://deb.debian.org/debian unstable main' >"$apt/sources.list"
+  local options=(-o "Dir::Etc::sourcelist=$apt/sources.list" -o Dir::Etc::sourceparts=- -o "Dir::State::Lists=$apt/lists"
+    -o "Dir::Cache=$apt/cache")
+  say "newer docker: downloading ${NEWER_PACKAGES[*]} from Debian unstable into $newer_cache"
+  { timeout 300 apt-get "${options[@]}" -qq update \
+    && (cd "$apt/debs" && timeout 600 apt-get "${options[@]}" -qq download "${NEWER_PACKAGES[@]}") \
+    && for deb in "$apt"/debs/*.deb; do dpkg-deb -x "$deb" "$newer_root.partial" || exit 1; done; } >"$log" 2>&1 \
+    || { say "newer docker: the download failed (see $log)"; rm -rf "$newer_root.partial"; return 1; }
+  rm -rf "$newer_root" && mv "$newer_root.partial" "$newer_root"
+  # Keep only the unpacked tree: the .debs and apt's lists are ~100 MB that nothing reads again.
+  rm -rf "$apt"
+}
+
+# Answers /_ping on the socket $1.
+socket_answers() { timeout 5 curl -fsS --unix-socket "$1" http://localhost/_ping >/dev/null 2>&1; }
+
+# Says why the newer engine <name> is not there, for the tests that need it (test/support/engines.ts).
+newer_problem() { echo "$2" >"$newer_state/$1/problem"; say "newer docker ($1 store): $2"; }
+
+# start_newer_docker <name> <containerd-snapshotter true|false>: one dockerd from the cache, its
+# own managed containerd (from the same folder, found on PATH) with Debian 12's runc.
+start_newer_docker() {
+  local name=$1 snapshotter=$2 dir="$newer_state/$1"
+  local socket="$dir/docker.sock" problem="$dir/problem"
+  mkdir -p "$dir"
+  if socket_answers "$socket"; then rm -f "$problem"; say "newer docker ($name store): already answering on $socket: $(newer_versions "$socket")"; return 0; fi
+  [ "$(id -u)" = 0 ] || { newer_problem "$name" "not answering on $socket, and starting dockerd needs root"; return 1; }
+  [ -x "$newer_root/usr/sbin/dockerd" ] || { newer_problem "$name" "Debian unstable's dockerd is not in $newer_root (see $state/newer-docker-download.log)"; return 1; }
+  command -v runc >/dev/null || { newer_problem "$name" "runc is not installed (Debian 12's runc comes with docker.io)"; return 1; }
+  # A dockerd that died leaves its pidfile, which a new one refuses to start over.
+  if [ -f "$dir/docker.pid" ] && ! kill -0 "$(cat "$dir/docker.pid")" 2>/dev/null; then rm -f "$dir/docker.pid"; fi
+  mkdir -p "$dir/data" "$dir/exec"
+  printf '{"features":{"containerd-snapshotter":%s}}\n' "$snapshotter" >"$dir/daemon.json"
+  PATH="$newer_root/usr/bin:$newer_root/usr/sbin:$PATH" nohup "$newer_root/usr/sbin/dockerd" \
+    --config-file "$dir/daemon.json" --host "unix://$socket" --data-root "$dir/data" --exec-root "$dir/exec" \
+    --pidfile "$dir/docker.pid" --bridge=none --iptables=false --ip6tables=false \
+    --containerd-namespace "cm-$name" --containerd-plugins-namespace "cm-$name-plugins" >"$dir/dockerd.log" 2>&1 &
+  for _ in $(seq 1 80); do
+    if socket_answers "$socket"; then
+      rm -f "$problem"
+      say "newer docker ($name store): started on $socket: $(newer_versions "$socket")"; return 0
+    fi
+    sleep 0.25
+  done
+  newer_problem "$name" "dockerd did not answer on $socket within 20 s (see $dir/dockerd.log)"; return 1
+}
+
+# "Docker 28.5.2 (API 1.51, min 1.24), containerd 2.1.9, buildx v0.29.1" from the engine and the plugin.
+newer_versions() {
+  local version buildx
+  version=$(timeout 5 curl -fsS --unix-socket "$1" http://localhost/version 2>/dev/null \
+    | node -e 'let t="";process.stdin.on("data",(c)=>t+=c).on("end",()=>{const v=JSON.parse(t);const c=(v.Components||[]).find((x)=>x.Name==="containerd");process.stdout.write(`Docker ${v.Version} (API ${v.ApiVersion}, min ${v.MinAPIVersion})${c?`, containerd ${c.Version}`:""}`)})' 2>/dev/null)
+  buildx=$("$newer_root/usr/libexec/docker/cli-plugins/docker-buildx" version 2>/dev/null | awk '{print $2}')
+  printf '%s, buildx %s' "${version:-unknown version}" "${buildx:-unknown}"
+}
+
+# The docker CLI's own configuration folder for the newer engine's tests: buildx as its plugin.
+newer_cli_config() {
+  mkdir -p "$newer_state/cli-config/cli-plugins"
+  ln -sfn "$newer_root/usr/libexec/docker/cli-plugins/docker-buildx" "$newer_state/cli-config/cli-plugins/docker-buildx"
+}
+
+start_newer_dockers() {
+  local rc=0
+  mkdir -p "$newer_state/containerd" "$newer_state/classic"
+  if ! download_newer_docker; then
+    echo "Debian unstable's docker.io could not be downloaded (see $state/newer-docker-download.log)" | tee "$newer_state/containerd/problem" >"$newer_state/classic/problem"
+    return 1
+  fi
+  newer_cli_config
+  start_newer_docker containerd true || rc=1
+  start_newer_docker classic false || rc=1
+  return $rc
+}
+
+# Podman's Docker-compatible API (Debian 12: podman 4.3) on its own socket, as root.
+podman_socket="$state/podman/podman.sock"
+
+start_podman() {
+  local dir="$state/podman"
+  mkdir -p "$dir"
+  if socket_answers "$podman_socket"; then rm -f "$dir/problem"; say "podman: already answering on $podman_socket"; return 0; fi
+  if ! command -v podman >/dev/null; then echo "podman is not installed" >"$dir/problem"; say "podman: not installed"; return 1; fi
+  if [ "$(id -u)" != 0 ]; then echo "podman is not answering on $podman_socket, and it is started as root" >"$dir/problem"; say "podman: not answering, and starting it needs root"; return 1; fi
+  rm -f "$podman_socket"
+  nohup podman system service --time=0 "unix://$podman_socket" >"$dir/podman.log" 2>&1 &
+  for _ in $(seq 1 60); do
+    if socket_answers "$podman_socket"; then
+      rm -f "$dir/problem"; say "podman: started on $podman_socket ($(podman --version 2>/dev/null))"; return 0
+    fi
+    sleep 0.25
+  done
+  echo "podman system service did not answer on $podman_socket within 15 s (see $dir/podman.log)" >"$dir/problem"
+  say "podman: did not answer on $podman_socket (see $dir/podman.log)"; return 1
+}
+
 install_missing() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -142,6 +261,8 @@ install_missing() {
   command -v openssl >/dev/null || missing+=(openssl)
   # The explorer page's browser tests drive Debian's Chromium (playwright's own download cannot work here).
   command -v chromium >/dev/null || missing+=(chromium)
+  command -v podman >/dev/null || missing+=(podman)
+  command -v dpkg-deb >/dev/null || missing+=(dpkg)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     say "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})"; return 1
@@ -160,6 +281,8 @@ case "${1:-start}" in
     start_registry 5001 || rc=1
     start_postgres || rc=1
     start_faults_postgres || rc=1
+    start_newer_dockers || rc=1
+    start_podman || rc=1
     install_agent_nodes || rc=1
     exit $rc
     ;;

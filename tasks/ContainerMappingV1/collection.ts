@@ -9,7 +9,7 @@ import type { PushedImage, Report, ReportWarning, ReportWindow } from '../../com
 import type { Probe } from './probe';
 import type { RunContext } from './settings';
 import type { DockerEndpoint } from './dockerHost';
-import { mayBeTruncated, parseAgentTime, pushEvents } from './events';
+import { engineRestarted, mayBeTruncated, parseAgentTime, pushEvents } from './events';
 import { planPushes, resolvePushes, type InspectImage } from './pushes';
 import { imagesFromMetadata, type MetadataFile } from './buildx';
 import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
@@ -33,8 +33,11 @@ export interface AgentCommands {
 
 /** Everything the collection does outside its own memory. */
 export interface CollectorDependencies {
-  /** Image lookups on the engine at `endpoint`, each bounded by `timeoutMs`. */
-  inspector(endpoint: DockerEndpoint, timeoutMs: number): InspectImage;
+  /**
+   * Image lookups on the engine at `endpoint`, each bounded by `timeoutMs`, asked with the API
+   * version negotiated from `engineApiVersion` (the first look's `Api-Version`; see apiVersion.ts).
+   */
+  inspector(endpoint: DockerEndpoint, timeoutMs: number, engineApiVersion: string | undefined): InspectImage;
   /** The job's start time from the build timeline (see pipelineApi.ts). */
   jobStartTime(options: PipelineApiOptions, projectId: string, buildId: number, jobId: string): Promise<Outcome<string>>;
   /** The job's OIDC token for the service (see pipelineApi.ts). */
@@ -207,14 +210,24 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
         "The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job's start: pushes early in the job may be missing.",
     });
   }
+  const restarted = probe.eventsRead && engineRestarted(probe.engineStartedMs, sinceMs);
+  if (restarted && probe.engineStartedMs !== undefined) {
+    warnings.push({
+      code: 'engine-restarted',
+      message: `The Docker engine started at ${new Date(probe.engineStartedMs).toISOString()}, after the job started, and keeps its events only since then: pushes made before it (re)started may be missing.`,
+    });
+  }
   // Something to report is likely: ask for the service's token while the images are resolved.
-  const likely = pushes.length > 0 || truncated || probe.metadataFiles.length > 0;
+  const likely = pushes.length > 0 || truncated || restarted || probe.metadataFiles.length > 0;
   const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe, deps) : undefined;
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
     const plan = planPushes(probe.events, pushes);
     warnings.push(...plan.warnings);
-    const resolved = await resolvePushes(plan.pushes, deps.inspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps)));
+    const resolved = await resolvePushes(
+      plan.pushes,
+      deps.inspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps), probe.engine?.apiVersion),
+    );
     images = resolved.images;
     warnings.push(...resolved.warnings);
   }
@@ -222,7 +235,12 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   images.push(...buildx.images);
   warnings.push(...buildx.warnings);
 
-  if (images.length === 0 && !truncated && warnings.every((w) => w.code === 'engine-unavailable' || w.code === 'timeline-unavailable')) {
+  if (
+    images.length === 0 &&
+    !truncated &&
+    !restarted &&
+    warnings.every((w) => w.code === 'engine-unavailable' || w.code === 'timeline-unavailable')
+  ) {
     agent.info('Nothing to report: no image was pushed in this job.');
     return;
   }

@@ -83,6 +83,14 @@ export function mayBeTruncated(events: readonly EngineEvent[], sinceMs: number):
   return oldest !== undefined && oldest.timeNano > sinceMs * 1e6;
 }
 
+/**
+ * Whether the engine started after `sinceMs`: its event buffer, emptied at every start, then
+ * holds nothing from before, so a push made before the restart cannot be seen.
+ */
+export function engineRestarted(engineStartedMs: number | undefined, sinceMs: number): boolean {
+  return sinceMs > 0 && engineStartedMs !== undefined && engineStartedMs > sinceMs;
+}
+
 /** The push events at or after `sinceMs`. */
 export function pushEvents(events: readonly EngineEvent[], sinceMs: number): EngineEvent[] {
   const since = sinceMs * 1e6;

@@ -3,13 +3,13 @@
  * opted out, is there an engine, did anything get pushed since the pipeline started,
  * are there buildx metadata files? Only node built-ins are used here.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { environmentSource, readRunContext, type PackageDefaults, type RunContext } from './settings';
 import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
-import { eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
+import { engineRestarted, eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
 
 /** How long the engine gets to start answering: a healthy one does in milliseconds. */
 export const FIRST_BYTE_TIMEOUT_MS = 2000;
@@ -27,6 +27,12 @@ export interface Probe {
   /** Every event since `probeSinceMs` (when the engine answered). */
   events: EngineEvent[];
   eventsRead: boolean;
+  /**
+   * When the Docker engine started, in epoch ms, as far as it can be told: the time its unix socket
+   * was created (dockerd re-creates it at every start). Unknown for other endpoints, for a socket
+   * that systemd holds across restarts (docker.socket), and for Podman, whose events outlive it.
+   */
+  engineStartedMs?: number;
   /** The start of what was asked: the pipeline's start time, or 0 when unknown. */
   probeSinceMs: number;
   untilMs: number;
@@ -64,6 +70,15 @@ function listMetadataFiles(folder: string | undefined): string[] {
   }
 }
 
+/** The modification time of a unix socket (its creation: nothing writes to a socket's inode), or undefined when there is none. */
+function socketTime(path: string): number | undefined {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Reads the run's settings from the environment (no secrets there: the collector re-reads through task-lib). */
 export function readContextFromEnvironment(env: NodeJS.ProcessEnv, bundleDirectory: string): RunContext {
   return readRunContext(environmentSource(env), readPackageDefaults(bundleDirectory));
@@ -87,9 +102,10 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
     deadlineMs: startedMs + context.timeLimitMs,
   };
 
+  let socketModifiedMs: number | undefined;
   if (endpoint.kind === 'unsupported') {
     result.engineProblem = `Docker host ${endpoint.display}: ${endpoint.reason}`;
-  } else if (endpoint.kind === 'unix' && !existsSync(endpoint.socketPath)) {
+  } else if (endpoint.kind === 'unix' && (socketModifiedMs = socketTime(endpoint.socketPath)) === undefined) {
     // The commonest case of all, decided without even loading node:net.
     result.engineProblem = `no Docker engine at ${endpoint.display} answered (ENOENT)`;
   } else {
@@ -104,6 +120,8 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
         totalMs: Math.min(EVENTS_TIMEOUT_MS, budget()),
       });
       result.engine = identityFromHeaders(answer.headers);
+      // Only dockerd keeps its events in memory (Podman's outlive the service): its socket's time is its start.
+      if (socketModifiedMs !== undefined && result.engine.serverVersion !== undefined) result.engineStartedMs = socketModifiedMs;
       if (answer.status !== 200) throw new Error(`/events answered ${answer.status}`);
       result.events = parseEvents(answer.body).events;
       result.eventsRead = true;
@@ -118,7 +136,8 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
 
   const pushed = pushEvents(result.events, probeSinceMs).length > 0;
   const truncated = result.eventsRead && mayBeTruncated(result.events, probeSinceMs);
-  if (!pushed && !truncated && metadataFiles.length === 0) {
+  const restarted = result.eventsRead && engineRestarted(result.engineStartedMs, probeSinceMs);
+  if (!pushed && !truncated && !restarted && metadataFiles.length === 0) {
     const message =
       result.engineProblem !== undefined
         ? `Nothing to report: ${result.engineProblem}.`

@@ -15,6 +15,7 @@ import {
   type ImageReference,
 } from '../../common/imageReference';
 import type { EngineEvent } from './events';
+import { pushedManifestOf, type LocalManifest } from './indexManifests';
 
 /** One push to resolve. */
 export interface PlannedPush {
@@ -104,6 +105,8 @@ export interface InspectedImage {
   architecture?: string;
   created?: string;
   labels?: Record<string, string>;
+  /** The containerd store's index and platform manifests (image inspect `Manifests`, API 1.48 and later). */
+  manifests?: LocalManifest[];
 }
 
 /** Looks an image up by ID or reference; undefined when the engine no longer has it. */
@@ -181,21 +184,31 @@ export async function resolvePushes(
         message: `${push.name}: the image has ${candidates} digests in ${repositoryName(push.reference)}; reported ${digest}.`,
       });
     }
-    const key = `${push.name} ${digest}`;
+    // The containerd store lists the index digest (the Id) under every local name: what the
+    // registry got follows from the image's manifests (indexManifests.ts).
+    const imageId = normalizeDigest(image.id);
+    const manifest = imageId === digest ? pushedManifestOf(digest, image.manifests, image) : undefined;
+    if (manifest?.uncertain) {
+      warnings.push({ code: 'digest-uncertain', message: `${push.name}: reported ${manifest.digest}, but ${manifest.uncertain}.` });
+    }
+    const key = `${push.name} ${manifest?.digest ?? digest}`;
     if (seen.has(key)) continue;
     seen.add(key);
     const pushed: PushedImage = {
-      digest,
+      digest: manifest?.digest ?? digest,
       registry: push.reference.registry,
       repository: push.reference.repository,
       pushedAt: new Date(push.pushedAtMs).toISOString(),
       origin: 'docker-events',
     };
     if (push.reference.tag !== undefined) pushed.tag = push.reference.tag;
-    const imageId = normalizeDigest(image.id);
     if (imageId) pushed.imageId = imageId;
-    if (image.os) pushed.os = image.os.slice(0, 50);
-    if (image.architecture) pushed.architecture = image.architecture.slice(0, 50);
+    const os = manifest?.os ?? image.os;
+    const architecture = manifest?.architecture ?? image.architecture;
+    if (os) pushed.os = os.slice(0, 50);
+    if (architecture) pushed.architecture = architecture.slice(0, 50);
+    if (manifest?.platforms) pushed.platforms = manifest.platforms;
+    if (manifest?.indexDigest) pushed.indexDigest = manifest.indexDigest;
     const created = isoOrUndefined(image.created);
     if (created) pushed.created = created;
     const labels = selectLabels(image.labels);

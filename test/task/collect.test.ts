@@ -303,6 +303,37 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.equal(s.info.firstCall.args[0], 'No pushed image found in run 20261128.1.');
   });
 
+  it('reports an engine that started after the job did, with its warning, even when no push is left to see', async function () {
+    const s = stubs();
+    const started = Date.parse(JOB_START) + 300_000;
+    await runCollection(probe(context(), { events: [], engineStartedMs: started }), dependencies(s));
+    const report = deliveredReport(s);
+    assert.deepEqual(report.images, []);
+    assert.deepEqual(
+      report.warnings.map((w) => w.code),
+      ['engine-restarted'],
+    );
+    assert.match(report.warnings[0]?.message ?? '', /started at 2026-11-28T10:10:00\.000Z, after the job started/);
+    assert.match(output(s).join('\n'), /Note: The Docker engine started at/);
+  });
+
+  it('says nothing of an engine that started before the job, even after the pipeline did', async function () {
+    const s = stubs();
+    // Between the pipeline's start (10:00) and this job's (10:05): its events cover the whole job.
+    await runCollection(probe(context(), { engineStartedMs: Date.parse(JOB_START) - 60_000 }), dependencies(s));
+    assert.deepEqual(
+      deliveredReport(s).warnings.map((w) => w.code),
+      [],
+    );
+  });
+
+  it("asks the image lookups with the engine's API version from the first look", async function () {
+    const s = stubs();
+    await runCollection(probe(context(), { engine: { serverVersion: '28.5.2', apiVersion: '1.51' } }), dependencies(s));
+    sinon.assert.calledOnce(s.inspector);
+    assert.equal(s.inspector.firstCall.args[2], '1.51');
+  });
+
   it('reports nothing when the window is complete and nothing was pushed in the job', async function () {
     const s = stubs();
     // The push happened before the job started (the timeline's start): another job's.
