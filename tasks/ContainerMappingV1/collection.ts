@@ -10,7 +10,8 @@ import type { Probe } from './probe';
 import type { RunContext } from './settings';
 import type { DockerEndpoint } from './dockerHost';
 import { mayBeTruncated, parseAgentTime, pushEvents } from './events';
-import { planPushes, resolvePushes, type InspectImage } from './pushes';
+import { planPushes, resolvePushes, untaggedRepositories, type InspectImage } from './pushes';
+import type { RegistryDigestLookup } from './registryDigest';
 import { imagesFromMetadata, type MetadataFile } from './buildx';
 import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
 import type { Outcome, PipelineApiOptions } from './pipelineApi';
@@ -35,6 +36,10 @@ export interface AgentCommands {
 export interface CollectorDependencies {
   /** Image lookups on the engine at `endpoint`, each bounded by `timeoutMs`. */
   inspector(endpoint: DockerEndpoint, timeoutMs: number): InspectImage;
+  /** The engine's tags of a repository (`registry/repository` → normalised `registry/repository:tag`), for `push --all-tags`. */
+  repositoryTags(endpoint: DockerEndpoint, timeoutMs: number): (repository: string) => Promise<string[]>;
+  /** Asks registries for a pushed tag's digest, each request bounded by `timeoutMs` (see registryDigest.ts). */
+  registryDigest(timeoutMs: number): RegistryDigestLookup;
   /** The job's start time from the build timeline (see pipelineApi.ts). */
   jobStartTime(options: PipelineApiOptions, projectId: string, buildId: number, jobId: string): Promise<Outcome<string>>;
   /** The job's OIDC token for the service (see pipelineApi.ts). */
@@ -54,6 +59,7 @@ export interface CollectorDependencies {
 
 const API_TIMEOUT_MS = 5000;
 const INSPECT_TIMEOUT_MS = 5000;
+const REGISTRY_TIMEOUT_MS = 5000;
 const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
 
 function timeLeft(probe: Probe, capMs: number, deps: CollectorDependencies): number {
@@ -199,7 +205,8 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   const sinceMs = Date.parse(window.since);
 
   const pushes = pushEvents(probe.events, sinceMs);
-  const truncated = probe.eventsRead && mayBeTruncated(probe.events, sinceMs);
+  // Podman keeps its whole events log: no buffer to overrun.
+  const truncated = probe.eventsRead && !probe.podman && mayBeTruncated(probe.events, sinceMs);
   if (truncated) {
     warnings.push({
       code: 'events-truncated',
@@ -212,9 +219,16 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe, deps) : undefined;
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
-    const plan = planPushes(probe.events, pushes);
+    const untagged = untaggedRepositories(pushes);
+    const listTags = untagged.length > 0 ? deps.repositoryTags(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps)) : undefined;
+    const localTags = new Map(await Promise.all(untagged.map(async (r) => [r, listTags ? await listTags(r) : []] as const)));
+    const plan = planPushes(probe.events, pushes, localTags);
     warnings.push(...plan.warnings);
-    const resolved = await resolvePushes(plan.pushes, deps.inspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps)));
+    const resolved = await resolvePushes(
+      plan.pushes,
+      deps.inspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps)),
+      deps.registryDigest(timeLeft(probe, REGISTRY_TIMEOUT_MS, deps)),
+    );
     images = resolved.images;
     warnings.push(...resolved.warnings);
   }

@@ -5,6 +5,7 @@ import Docker from 'dockerode';
 import type { DockerEndpoint } from './dockerHost';
 import { tlsMaterial } from './engine';
 import type { InspectImage } from './pushes';
+import { formatImageReference, parseImageReference, repositoryName } from '../../common/imageReference';
 
 /** dockerode options for an endpoint. */
 function dockerOptions(endpoint: DockerEndpoint, timeoutMs: number): Docker.DockerOptions {
@@ -34,5 +35,30 @@ export function dockerInspector(endpoint: DockerEndpoint, timeoutMs: number): In
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;
     }
+  };
+}
+
+/**
+ * The engine's tags of a repository now, normalised (`registry/repository:tag`): for a
+ * `docker push --all-tags`. Every image is listed and matched here, so that the engine's own
+ * reference filter (familiar names, glob patterns) need not be second-guessed.
+ */
+export function dockerRepositoryTags(endpoint: DockerEndpoint, timeoutMs: number): (repository: string) => Promise<string[]> {
+  const docker = new Docker(dockerOptions(endpoint, timeoutMs));
+  let listing: Promise<Docker.ImageInfo[]> | undefined;
+  return async (repository) => {
+    listing ??= docker.listImages();
+    const tags: string[] = [];
+    for (const image of await listing) {
+      for (const text of image.RepoTags ?? []) {
+        try {
+          const reference = parseImageReference(text);
+          if (reference.tag !== undefined && repositoryName(reference) === repository) tags.push(formatImageReference(reference));
+        } catch {
+          // `<none>:<none>` and the like name no tag.
+        }
+      }
+    }
+    return tags;
   };
 }

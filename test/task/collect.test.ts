@@ -11,6 +11,8 @@ import type { Outcome } from '../../tasks/ContainerMappingV1/pipelineApi';
 import type { Probe } from '../../tasks/ContainerMappingV1/probe';
 import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
 import type { InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
+import type { RegistryDigestResult } from '../../tasks/ContainerMappingV1/registryDigest';
+import type { ImageReference } from '../../common/imageReference';
 import type { RunContext, RunIdentity } from '../../tasks/ContainerMappingV1/settings';
 import type { Report } from '../../common/report';
 import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
@@ -110,6 +112,10 @@ function probe(runContext: RunContext, overrides: Partial<Probe> = {}): Probe {
 interface Stubs {
   inspect: sinon.SinonStub<[string], Promise<InspectedImage | undefined>>;
   inspector: sinon.SinonStub;
+  listTags: sinon.SinonStub<[string], Promise<string[]>>;
+  repositoryTags: sinon.SinonStub;
+  askRegistry: sinon.SinonStub<[ImageReference], Promise<RegistryDigestResult>>;
+  registryDigest: sinon.SinonStub;
   jobStartTime: sinon.SinonStub;
   createOidcToken: sinon.SinonStub;
   deliverReport: sinon.SinonStub | sinon.SinonSpy;
@@ -128,9 +134,17 @@ function stubs(): Stubs {
   const inspect = sinon
     .stub<[string], Promise<InspectedImage | undefined>>()
     .resolves({ id: IMAGE_ID, repoDigests: [`127.0.0.1:5000/shop/app@${DIGEST}`] });
+  const listTags = sinon.stub<[string], Promise<string[]>>().resolves([]);
+  const askRegistry = sinon
+    .stub<[ImageReference], Promise<RegistryDigestResult>>()
+    .resolves({ ok: false, reason: 'no registry in this test' });
   return {
     inspect,
     inspector: sinon.stub().returns(inspect),
+    listTags,
+    repositoryTags: sinon.stub().returns(listTags),
+    askRegistry,
+    registryDigest: sinon.stub().returns(askRegistry),
     jobStartTime: sinon.stub().resolves({ ok: true, value: JOB_START } satisfies Outcome<string>),
     createOidcToken: sinon.stub().resolves({ ok: true, value: OIDC_TOKEN } satisfies Outcome<string>),
     deliverReport: sinon.stub().resolves(DELIVERED),
@@ -147,6 +161,8 @@ function stubs(): Stubs {
 function dependencies(s: Stubs): CollectorDependencies {
   return {
     inspector: s.inspector,
+    repositoryTags: s.repositoryTags,
+    registryDigest: s.registryDigest,
     jobStartTime: s.jobStartTime,
     createOidcToken: s.createOidcToken,
     deliverReport: s.deliverReport as CollectorDependencies['deliverReport'],
