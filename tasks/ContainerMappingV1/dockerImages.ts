@@ -47,7 +47,8 @@ export function dockerRepositoryTags(endpoint: DockerEndpoint, timeoutMs: number
   const docker = new Docker(dockerOptions(endpoint, timeoutMs));
   let listing: Promise<Docker.ImageInfo[]> | undefined;
   return async (repository) => {
-    listing ??= docker.listImages();
+    // An engine that cannot list its images leaves the tag events alone to tell: never a failed collection.
+    listing ??= docker.listImages().catch(() => []);
     const tags: string[] = [];
     for (const image of await listing) {
       for (const text of image.RepoTags ?? []) {

@@ -76,6 +76,9 @@ function send(url: URL, method: 'GET' | 'HEAD' | 'POST', headers: Record<string,
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
       res.on('error', reject);
     });
+    // `timeout` bounds silence; this bounds the whole answer.
+    const whole = setTimeout(() => req.destroy(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
+    req.on('close', () => clearTimeout(whole));
     req.on('timeout', () => req.destroy(new Error(`no answer within ${timeoutMs} ms`)));
     req.on('error', reject);
     req.end(body);
@@ -90,7 +93,7 @@ function basic(username: string, password: string): string {
 async function bearerToken(
   realm: URL,
   credential: RegistryCredential | undefined,
-  timeoutMs: number,
+  budget: () => number,
 ): Promise<{ token?: string; reason?: string }> {
   let answer: Answer;
   if (credential?.kind === 'identity-token') {
@@ -105,9 +108,9 @@ async function bearerToken(
     if (service) form.set('service', service);
     const endpoint = new URL(realm.toString());
     endpoint.search = '';
-    answer = await send(endpoint, 'POST', { 'Content-Type': 'application/x-www-form-urlencoded' }, timeoutMs, form.toString());
+    answer = await send(endpoint, 'POST', { 'Content-Type': 'application/x-www-form-urlencoded' }, budget(), form.toString());
   } else {
-    answer = await send(realm, 'GET', credential ? { Authorization: basic(credential.username, credential.password) } : {}, timeoutMs);
+    answer = await send(realm, 'GET', credential ? { Authorization: basic(credential.username, credential.password) } : {}, budget());
   }
   if (answer.status !== 200) return { reason: `its token service answered ${answer.status}${credential ? '' : ' (no stored login for it)'}` };
   try {
@@ -120,10 +123,10 @@ async function bearerToken(
 }
 
 /** The digest in a manifest answer: the header, or the body's SHA-256 when a registry leaves the header out. */
-async function digestOf(answer: Answer, url: URL, headers: Record<string, string>, timeoutMs: number): Promise<string | undefined> {
+async function digestOf(answer: Answer, url: URL, headers: Record<string, string>, budget: () => number): Promise<string | undefined> {
   const header = answer.headers['docker-content-digest'];
   if (typeof header === 'string' && /^sha256:[0-9a-f]{64}$/.test(header)) return header;
-  const full = await send(url, 'GET', headers, timeoutMs);
+  const full = await send(url, 'GET', headers, budget());
   if (full.status !== 200 || full.body.length === 0) return undefined;
   return `sha256:${createHash('sha256').update(full.body).digest('hex')}`;
 }
@@ -133,19 +136,19 @@ async function askRegistry(
   base: string,
   reference: ImageReference,
   credentials: () => RegistryCredential | undefined,
-  timeoutMs: number,
+  budget: () => number,
 ): Promise<RegistryDigestResult> {
   const target = reference.tag ?? reference.digest ?? 'latest';
   const url = new URL(`${base}/v2/${reference.repository}/manifests/${target}`);
   const headers: Record<string, string> = { Accept: MANIFEST_MEDIA_TYPES.join(', ') };
-  let answer = await send(url, 'HEAD', headers, timeoutMs);
+  let answer = await send(url, 'HEAD', headers, budget());
   if (answer.status === 401) {
     const challenge = parseChallenge(answer.headers['www-authenticate']);
     const credential = credentials();
     if (challenge?.scheme === 'bearer') {
       const realm = tokenRealm(challenge, reference.repository);
       if (!realm) return { ok: false, reason: 'the registry names a token service the task does not send credentials to (not HTTPS)' };
-      const token = await bearerToken(realm, credential, timeoutMs);
+      const token = await bearerToken(realm, credential, budget);
       if (!token.token) return { ok: false, reason: `the registry asks for a token and ${token.reason ?? 'none was given'}` };
       headers.Authorization = `Bearer ${token.token}`;
     } else if (challenge?.scheme === 'basic' && credential?.kind === 'basic') {
@@ -153,10 +156,10 @@ async function askRegistry(
     } else {
       return { ok: false, reason: "the registry asks for credentials that the agent's Docker and Podman logins do not hold" };
     }
-    answer = await send(url, 'HEAD', headers, timeoutMs);
+    answer = await send(url, 'HEAD', headers, budget());
   }
   if (answer.status === 200) {
-    const digest = await digestOf(answer, url, headers, timeoutMs);
+    const digest = await digestOf(answer, url, headers, budget);
     return digest ? { ok: true, digest } : { ok: false, reason: 'the registry answered without a digest' };
   }
   if (answer.status === 401 || answer.status === 403) return { ok: false, reason: `the registry refused the stored login (${answer.status})` };
@@ -166,7 +169,8 @@ async function askRegistry(
 
 /**
  * A lookup over the real registries. `readAuthFiles` gives the auth files' texts (read when a
- * registry first asks for credentials, never before); each request gets `timeoutMs`.
+ * registry first asks for credentials, never before); each lookup, all its requests together
+ * (HTTPS, HTTP, token, manifest), gets `timeoutMs`.
  */
 export function registryDigestLookup(readAuthFiles: () => string[], timeoutMs: number): RegistryDigestLookup {
   let texts: string[] | undefined;
@@ -174,10 +178,16 @@ export function registryDigestLookup(readAuthFiles: () => string[], timeoutMs: n
     const host = registryApiHost(reference.registry);
     const credentials = () => findCredential((texts ??= readAuthFiles()), reference.registry, reference.repository);
     const bases = [`https://${host}`, ...(isLoopbackRegistry(host) ? [`http://${host}`] : [])];
+    const deadline = Date.now() + timeoutMs;
+    const budget = () => {
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`no answer within ${timeoutMs} ms`);
+      return left;
+    };
     let failure = '';
     for (const base of bases) {
       try {
-        return await askRegistry(base, reference, credentials, timeoutMs);
+        return await askRegistry(base, reference, credentials, budget);
       } catch (err) {
         failure = `${base}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`;
       }
