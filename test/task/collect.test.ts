@@ -229,6 +229,41 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.deepEqual(output(s), [`Mapped 1 pushed image to run 20261128.1: ${PUSHED} → ${DIGEST}.`]);
   });
 
+  it('neither lists images nor asks a registry for a push whose image holds one digest in the repository', async function () {
+    const s = stubs();
+    await runCollection(probe(context()), dependencies(s));
+    sinon.assert.notCalled(s.repositoryTags);
+    sinon.assert.notCalled(s.askRegistry);
+    assert.deepEqual(
+      deliveredReport(s).images.map((i) => [i.tag, i.digest]),
+      [['1', DIGEST]],
+    );
+  });
+
+  it("resolves a push --all-tags through the engine's tags of that repository, and a Podman push through the registry, with no truncation warning on Podman (it keeps its whole events log)", async function () {
+    const s = stubs();
+    const other = `sha256:${'2'.repeat(64)}`;
+    s.listTags.withArgs('127.0.0.1:5000/shop/app').resolves(['127.0.0.1:5000/shop/app:1', '127.0.0.1:5000/shop/app:2']);
+    s.askRegistry.resolves({ ok: true, digest: other });
+    const events: EngineEvent[] = [
+      ...FULL_BUFFER,
+      { type: 'image', action: 'push', actorId: '127.0.0.1:5000/shop/app', attributes: {}, timeNano: seconds(JOB_START, 900) },
+      { type: 'image', action: 'push', actorId: 'b'.repeat(64), attributes: { name: '127.0.0.1:5000/shop/podman:1' }, timeNano: seconds(JOB_START, 901) },
+    ];
+    await runCollection(probe(context(), { events, podman: true }), dependencies(s));
+    sinon.assert.calledOnceWithExactly(s.listTags, '127.0.0.1:5000/shop/app');
+    const report = deliveredReport(s);
+    assert.deepEqual(
+      report.images.map((i) => `${i.repository}:${i.tag} ${i.digest}`),
+      [`shop/app:1 ${DIGEST}`, `shop/app:2 ${DIGEST}`, `shop/podman:1 ${other}`],
+    );
+    assert.deepEqual(
+      s.askRegistry.args.map(([r]) => `${r.repository}:${r.tag}`),
+      ['shop/podman:1'],
+    );
+    assert.deepEqual(report.warnings, []);
+  });
+
   it('attaches the report without asking for a token when no service URL is configured', async function () {
     const s = stubs();
     await runCollection(probe(context({ serviceUrl: undefined })), dependencies(s));
