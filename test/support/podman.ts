@@ -52,6 +52,8 @@ export function podmanSocket(): Promise<string> {
       throw new Error(`this test needs Podman (apt-get install podman; Debian 12 ships 4.3): ${(err as Error).message}`);
     }
     service = spawn('podman', ['system', 'service', '--time=0', `unix://${socket}`], { stdio: 'ignore' });
+    // Not a reason for the test process to stay: it stops the service as it exits.
+    service.unref();
     process.once('exit', () => service?.kill());
     await waitFor('Podman to answer on its socket', async () => existsSync(socket) && (await pings(socket)), 30_000);
     return socket;
