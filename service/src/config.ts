@@ -140,7 +140,7 @@ export const ConfigSchema = Type.Object(
       maximum: 600_000,
       env: 'CM_AMBIGUITY_WINDOW_MS',
       flag: '--ambiguity-window-ms',
-      description: 'Pushes of one image by different runs this close together (ms) are ambiguous.',
+      description: 'Pushes of one image by different jobs this close together (ms) are ambiguous.',
     }),
     readOpen: Type.Boolean({ env: 'CM_READ_OPEN', flag: '--read-open', description: 'Serve the read API without a token.' }),
     migrateOnStart: Type.Boolean({

@@ -6,14 +6,15 @@
  */
 import * as tl from 'azure-pipelines-task-lib/task';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Probe } from './probe';
 import type { MetadataFile } from './buildx';
 import { runCollection, type CollectorDependencies } from './collection';
 import { createOidcToken, jobStartTime } from './pipelineApi';
 import { deliverReport } from './deliver';
-import { dockerInspector } from './dockerImages';
+import { dockerInspector, dockerRepositoryTags } from './dockerImages';
+import { authFilePaths, readAuthFiles, registryDigestLookup } from './registryDigest';
 import { info, warn } from './output';
 
 /** Reads buildx metadata files (the first MiB of each); one that vanished since the listing was not ours to report. */
@@ -33,6 +34,9 @@ function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
 export function collectorDependencies(): CollectorDependencies {
   return {
     inspector: dockerInspector,
+    repositoryTags: dockerRepositoryTags,
+    // The agent's own Docker and Podman logins, read only if a registry asks for credentials.
+    registryDigest: (timeoutMs) => registryDigestLookup(() => readAuthFiles(authFilePaths(process.env, homedir())), timeoutMs),
     jobStartTime,
     createOidcToken,
     deliverReport,

@@ -10,7 +10,8 @@ import type { Probe } from './probe';
 import type { RunContext } from './settings';
 import type { DockerEndpoint } from './dockerHost';
 import { engineRestarted, mayBeTruncated, parseAgentTime, pushEvents } from './events';
-import { planPushes, resolvePushes, type InspectImage } from './pushes';
+import { planPushes, resolvePushes, untaggedRepositories, type InspectImage } from './pushes';
+import type { RegistryDigestLookup } from './registryDigest';
 import { imagesFromMetadata, type MetadataFile } from './buildx';
 import { buildReport, describeImage, hubOf, IncompleteRunError } from './buildReport';
 import type { Outcome, PipelineApiOptions } from './pipelineApi';
@@ -38,6 +39,17 @@ export interface CollectorDependencies {
    * version negotiated from `engineApiVersion` (the first look's `Api-Version`; see apiVersion.ts).
    */
   inspector(endpoint: DockerEndpoint, timeoutMs: number, engineApiVersion: string | undefined): InspectImage;
+  /**
+   * The engine's tags of a repository (`registry/repository` → normalised `registry/repository:tag`),
+   * for `push --all-tags`, asked with the negotiated API version like `inspector`.
+   */
+  repositoryTags(
+    endpoint: DockerEndpoint,
+    timeoutMs: number,
+    engineApiVersion: string | undefined,
+  ): (repository: string) => Promise<string[]>;
+  /** Asks registries for a pushed tag's digest, each request bounded by `timeoutMs` (see registryDigest.ts). */
+  registryDigest(timeoutMs: number): RegistryDigestLookup;
   /** The job's start time from the build timeline (see pipelineApi.ts). */
   jobStartTime(options: PipelineApiOptions, projectId: string, buildId: number, jobId: string): Promise<Outcome<string>>;
   /** The job's OIDC token for the service (see pipelineApi.ts). */
@@ -57,6 +69,7 @@ export interface CollectorDependencies {
 
 const API_TIMEOUT_MS = 5000;
 const INSPECT_TIMEOUT_MS = 5000;
+const REGISTRY_TIMEOUT_MS = 5000;
 const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
 
 function timeLeft(probe: Probe, capMs: number, deps: CollectorDependencies): number {
@@ -202,7 +215,8 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   const sinceMs = Date.parse(window.since);
 
   const pushes = pushEvents(probe.events, sinceMs);
-  const truncated = probe.eventsRead && mayBeTruncated(probe.events, sinceMs);
+  // Podman keeps its whole events log: no buffer to overrun.
+  const truncated = probe.eventsRead && !probe.podman && mayBeTruncated(probe.events, sinceMs);
   if (truncated) {
     warnings.push({
       code: 'events-truncated',
@@ -210,7 +224,7 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
         "The Docker engine keeps only its last 256 events and the oldest it still has is newer than the job's start: pushes early in the job may be missing.",
     });
   }
-  const restarted = probe.eventsRead && engineRestarted(probe.engineStartedMs, sinceMs);
+  const restarted = probe.eventsRead && !probe.podman && engineRestarted(probe.engineStartedMs, sinceMs);
   if (restarted && probe.engineStartedMs !== undefined) {
     warnings.push({
       code: 'engine-restarted',
@@ -222,11 +236,18 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe, deps) : undefined;
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
-    const plan = planPushes(probe.events, pushes);
+    const untagged = untaggedRepositories(pushes);
+    const listTags =
+      untagged.length > 0
+        ? deps.repositoryTags(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps), probe.engine?.apiVersion)
+        : undefined;
+    const localTags = new Map(await Promise.all(untagged.map(async (r) => [r, listTags ? await listTags(r) : []] as const)));
+    const plan = planPushes(probe.events, pushes, localTags);
     warnings.push(...plan.warnings);
     const resolved = await resolvePushes(
       plan.pushes,
       deps.inspector(probe.endpoint, timeLeft(probe, INSPECT_TIMEOUT_MS, deps), probe.engine?.apiVersion),
+      deps.registryDigest(timeLeft(probe, REGISTRY_TIMEOUT_MS, deps)),
     );
     images = resolved.images;
     warnings.push(...resolved.warnings);

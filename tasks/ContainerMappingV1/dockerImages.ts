@@ -8,6 +8,7 @@ import { tlsMaterial } from './engine';
 import type { InspectImage } from './pushes';
 import type { LocalManifest } from './indexManifests';
 import { minimumFromRefusal, negotiateApiVersion } from './apiVersion';
+import { formatImageReference, parseImageReference, repositoryName } from '../../common/imageReference';
 
 /** dockerode options for an endpoint. */
 function dockerOptions(endpoint: DockerEndpoint, timeoutMs: number, apiVersion: string | undefined): Docker.DockerOptions {
@@ -99,5 +100,35 @@ export function dockerInspector(endpoint: DockerEndpoint, timeoutMs: number, eng
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw err;
     }
+  };
+}
+
+/**
+ * The engine's tags of a repository now, normalised (`registry/repository:tag`): for a
+ * `docker push --all-tags`. Every image is listed and matched here, so that the engine's own
+ * reference filter (familiar names, glob patterns) need not be second-guessed.
+ */
+export function dockerRepositoryTags(
+  endpoint: DockerEndpoint,
+  timeoutMs: number,
+  engineApiVersion?: string,
+): (repository: string) => Promise<string[]> {
+  const docker = new Docker(dockerOptions(endpoint, timeoutMs, negotiateApiVersion(engineApiVersion)));
+  let listing: Promise<Docker.ImageInfo[]> | undefined;
+  return async (repository) => {
+    // An engine that cannot list its images leaves the tag events alone to tell: never a failed collection.
+    listing ??= docker.listImages().catch(() => []);
+    const tags: string[] = [];
+    for (const image of await listing) {
+      for (const text of image.RepoTags ?? []) {
+        try {
+          const reference = parseImageReference(text);
+          if (reference.tag !== undefined && repositoryName(reference) === repository) tags.push(formatImageReference(reference));
+        } catch {
+          // `<none>:<none>` and the like name no tag.
+        }
+      }
+    }
+    return tags;
   };
 }

@@ -10,6 +10,7 @@ import { environmentSource, readRunContext, type PackageDefaults, type RunContex
 import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
 import { engineRestarted, eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
+import { eventsUntil, isPodmanAnswer, podmanEventsPath } from './podman';
 
 /** How long the engine gets to start answering: a healthy one does in milliseconds. */
 export const FIRST_BYTE_TIMEOUT_MS = 2000;
@@ -22,6 +23,8 @@ export interface Probe {
   endpoint: DockerEndpoint;
   /** Set when the engine answered. */
   engine?: EngineIdentity;
+  /** Set when the engine is Podman's Docker-compatible API (see podman.ts). */
+  podman?: boolean;
   /** Why there is no engine, or why its events could not be read. */
   engineProblem?: string;
   /** Every event since `probeSinceMs` (when the engine answered). */
@@ -125,6 +128,18 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
       if (answer.status !== 200) throw new Error(`/events answered ${answer.status}`);
       result.events = parseEvents(answer.body).events;
       result.eventsRead = true;
+      if (isPodmanAnswer(answer.headers)) {
+        // Podman answers that request with nothing at all: ask it the one way it answers (podman.ts).
+        result.podman = true;
+        result.eventsRead = false;
+        const podman = await engineGet(endpoint, podmanEventsPath(probeSinceMs), {
+          firstByteMs: Math.min(FIRST_BYTE_TIMEOUT_MS, budget()),
+          totalMs: Math.min(EVENTS_TIMEOUT_MS, budget()),
+        });
+        if (podman.status !== 200) throw new Error(`/events answered ${podman.status}`);
+        result.events = eventsUntil(parseEvents(podman.body).events, result.untilMs);
+        result.eventsRead = true;
+      }
     } catch (err) {
       const reason = (err as Error).message;
       // A connection error code (ENOENT, ECONNREFUSED, …) means there is no engine; anything else, a troubled one.
@@ -135,8 +150,9 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
   }
 
   const pushed = pushEvents(result.events, probeSinceMs).length > 0;
-  const truncated = result.eventsRead && mayBeTruncated(result.events, probeSinceMs);
-  const restarted = result.eventsRead && engineRestarted(result.engineStartedMs, probeSinceMs);
+  // Podman keeps its whole events log, across restarts too: neither check applies to it.
+  const truncated = result.eventsRead && !result.podman && mayBeTruncated(result.events, probeSinceMs);
+  const restarted = result.eventsRead && !result.podman && engineRestarted(result.engineStartedMs, probeSinceMs);
   if (!pushed && !truncated && !restarted && metadataFiles.length === 0) {
     const message =
       result.engineProblem !== undefined

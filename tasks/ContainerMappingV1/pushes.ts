@@ -4,7 +4,12 @@
  * A push event names only the reference (`host/repo:tag`). The image behind it is the one
  * the tag pointed at when the push happened: the latest `tag` event for that name before
  * the push tells us; with none, the image that holds the tag now, unless the tag moved later.
- * The registry digest is the image's `RepoDigests` entry for that repository.
+ * The registry digest is the image's `RepoDigests` entry for that repository, or the registry's
+ * own answer where `RepoDigests` cannot tell (Podman; several digests in the repository).
+ *
+ * `docker push --all-tags` logs one event naming the repository without a tag: it pushed every
+ * local tag of that repository, each planned as a push of its own. Podman's push event names
+ * the image ID and the destination (see podman.ts).
  */
 import type { PushedImage, ReportWarning } from '../../common/report';
 import {
@@ -16,6 +21,8 @@ import {
 } from '../../common/imageReference';
 import type { EngineEvent } from './events';
 import { pushedManifestOf, type LocalManifest } from './indexManifests';
+import { podmanPush } from './podman';
+import type { RegistryDigestLookup } from './registryDigest';
 
 /** One push to resolve. */
 export interface PlannedPush {
@@ -25,6 +32,8 @@ export interface PlannedPush {
   pushedAtMs: number;
   /** The image ID the tag held at push time, when a tag event tells; else resolve `name` now. */
   imageId?: string;
+  /** The local `RepoDigests` cannot be trusted for this push (Podman's): ask the registry. */
+  askRegistry?: boolean;
 }
 
 /** The result of planning: pushes to resolve, and warnings for those that cannot be. */
@@ -41,12 +50,33 @@ function normalisedName(text: string): string | undefined {
   }
 }
 
+/** The repositories pushed with `--all-tags` (a push event naming no tag and no digest), as `registry/repository`. */
+export function untaggedRepositories(pushes: readonly EngineEvent[]): string[] {
+  const repositories = new Set<string>();
+  for (const push of pushes) {
+    if (podmanPush(push)) continue;
+    try {
+      const reference = parseImageReference(push.actorId);
+      if (reference.tag === undefined && reference.digest === undefined) repositories.add(repositoryName(reference));
+    } catch {
+      // planPushes warns about it.
+    }
+  }
+  return [...repositories];
+}
+
 /**
  * Decides, for each push in the window, which image it sent.
  * @param events every event the engine returned (also those before the window: their tags count)
  * @param pushes the push events inside the window
+ * @param localTags for each repository pushed with `--all-tags` (`registry/repository`), the
+ *   normalised names of its tags on the engine now (`registry/repository:tag`)
  */
-export function planPushes(events: readonly EngineEvent[], pushes: readonly EngineEvent[]): PushPlan {
+export function planPushes(
+  events: readonly EngineEvent[],
+  pushes: readonly EngineEvent[],
+  localTags: ReadonlyMap<string, readonly string[]> = new Map(),
+): PushPlan {
   const tagsByName = new Map<string, EngineEvent[]>();
   for (const e of events) {
     if (e.type !== 'image' || e.action !== 'tag') continue;
@@ -59,42 +89,75 @@ export function planPushes(events: readonly EngineEvent[], pushes: readonly Engi
 
   const plan: PushPlan = { pushes: [], warnings: [] };
   const seen = new Set<string>();
-  for (const push of pushes) {
-    let reference: ImageReference;
-    try {
-      reference = parseImageReference(push.actorId);
-    } catch {
-      plan.warnings.push({
-        code: 'unparsable-reference',
-        message: `Push event for "${push.actorId.slice(0, 300)}" is not an image reference; skipped.`,
-      });
-      continue;
-    }
+  const add = (planned: PlannedPush) => {
+    // The same image pushed twice under the same name is one pushed image.
+    const key = `${planned.name} ${planned.imageId ?? 'current'}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    plan.pushes.push(planned);
+  };
+  /** One pushed tag of the engine's own (Docker's shape): the image comes from the tag events. */
+  const planTag = (reference: ImageReference, pushedAtNano: number) => {
     const name = formatImageReference(reference);
-    const pushedAtMs = push.timeNano / 1e6;
+    const pushedAtMs = pushedAtNano / 1e6;
     const tags = tagsByName.get(name) ?? [];
-    const before = tags.filter((t) => t.timeNano <= push.timeNano);
-    const after = tags.filter((t) => t.timeNano > push.timeNano);
-    const holder = before[before.length - 1];
-    let planned: PlannedPush;
-    if (holder) {
-      planned = { reference, name, pushedAtMs, imageId: holder.actorId };
-    } else if (after.length === 0) {
-      planned = { reference, name, pushedAtMs };
-    } else {
+    const holder = tags.filter((t) => t.timeNano <= pushedAtNano).pop();
+    if (holder) add({ reference, name, pushedAtMs, imageId: holder.actorId });
+    else if (!tags.some((t) => t.timeNano > pushedAtNano)) add({ reference, name, pushedAtMs });
+    else {
       plan.warnings.push({
         code: 'push-not-recoverable',
         message: `${name} was pushed at ${new Date(pushedAtMs).toISOString()} and re-tagged later; the image it held then is unknown, so that push is not reported.`,
       });
+    }
+  };
+
+  for (const push of pushes) {
+    const podman = podmanPush(push);
+    const text = podman?.destination ?? push.actorId;
+    let reference: ImageReference;
+    try {
+      reference = parseImageReference(text);
+    } catch {
+      plan.warnings.push({
+        code: 'unparsable-reference',
+        message: `Push event for "${text.slice(0, 300)}" is not an image reference; skipped.`,
+      });
       continue;
     }
-    // The same image pushed twice under the same name is one pushed image.
-    const key = `${name} ${planned.imageId ?? 'current'}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    plan.pushes.push(planned);
+    if (podman) {
+      // The event itself names the image it sent.
+      add({
+        reference,
+        name: formatImageReference(reference),
+        pushedAtMs: push.timeNano / 1e6,
+        imageId: podman.imageId,
+        askRegistry: true,
+      });
+    } else if (reference.tag === undefined && reference.digest === undefined) {
+      // `--all-tags`: every tag the repository had when it was pushed. Those tagged before the push
+      // in the window, and those on the engine now that no tag event in the window touched (they were
+      // there before it). A tag first given after the push was not part of it.
+      const repository = repositoryName(reference);
+      const names = new Set<string>();
+      for (const [name, tags] of tagsByName) {
+        if (tags.some((t) => t.timeNano <= push.timeNano) && repositoryOf(name) === repository) names.add(name);
+      }
+      for (const name of localTags.get(repository) ?? []) if (!tagsByName.has(name)) names.add(name);
+      for (const name of [...names].sort()) planTag(parseImageReference(name), push.timeNano);
+    } else {
+      planTag(reference, push.timeNano);
+    }
   }
   return plan;
+}
+
+function repositoryOf(name: string): string | undefined {
+  try {
+    return repositoryName(parseImageReference(name));
+  } catch {
+    return undefined;
+  }
 }
 
 /** What the task needs from `docker image inspect`. */
@@ -130,7 +193,10 @@ export function selectLabels(labels: Record<string, string> | undefined): Record
 }
 
 /** Picks the `RepoDigests` entry for the pushed repository. */
-export function digestForRepository(repoDigests: readonly string[], reference: ImageReference): { digest?: string; candidates: number } {
+export function digestForRepository(
+  repoDigests: readonly string[],
+  reference: ImageReference,
+): { digest?: string; candidates: number; digests: string[] } {
   const wanted = repositoryName(reference);
   const digests: string[] = [];
   for (const entry of repoDigests) {
@@ -142,7 +208,7 @@ export function digestForRepository(repoDigests: readonly string[], reference: I
       // An entry Docker wrote but we cannot parse is not the one we look for.
     }
   }
-  return digests[0] === undefined ? { candidates: 0 } : { digest: digests[0], candidates: digests.length };
+  return digests[0] === undefined ? { candidates: 0, digests } : { digest: digests[0], candidates: digests.length, digests };
 }
 
 function isoOrUndefined(text: string | undefined): string | undefined {
@@ -151,39 +217,81 @@ function isoOrUndefined(text: string | undefined): string | undefined {
   return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
-/** Resolves planned pushes to pushed images through `inspect`. */
+/**
+ * The digest to report for one inspected push: its one `RepoDigests` entry for the repository;
+ * the registry's answer for the pushed tag when the image holds several there (a promotion:
+ * pulled as `:rc`, re-tagged `:1.0` and pushed) or when the engine's digest is not the pushed
+ * one (Podman); a warning when neither tells.
+ */
+async function chooseDigest(
+  push: PlannedPush,
+  image: InspectedImage,
+  askRegistry: RegistryDigestLookup,
+): Promise<{ digest?: string; warning?: ReportWarning }> {
+  const repository = repositoryName(push.reference);
+  const local = digestForRepository(image.repoDigests, push.reference);
+  if (!push.askRegistry && local.candidates <= 1) {
+    return local.digest
+      ? { digest: local.digest }
+      : {
+          warning: {
+            code: 'digest-not-found',
+            message: `${push.name}: the engine recorded no registry digest for ${repository} (push may have failed).`,
+          },
+        };
+  }
+  const asked = await askRegistry(push.reference);
+  if (push.askRegistry) {
+    if (asked.ok) return { digest: asked.digest };
+    return {
+      warning: {
+        code: 'digest-not-established',
+        message: `${push.name} (image ${image.id.slice(0, 19)}): Podman's local digest is not the one it pushed, and the registry's could not be read (${asked.reason}); that push is not reported.`,
+      },
+    };
+  }
+  if (asked.ok && local.digests.includes(asked.digest)) return { digest: asked.digest };
+  const why = asked.ok ? `the registry now serves ${asked.digest} for it, none of them` : asked.reason;
+  return {
+    digest: local.digest,
+    warning: {
+      code: 'digest-ambiguous',
+      message: `${push.name}: the image has ${local.candidates} digests in ${repository} and the registry did not settle which one was pushed (${why}); reported ${local.digest}.`,
+    },
+  };
+}
+
+/** Resolves planned pushes to pushed images through `inspect`, and the registry where the engine cannot tell. */
 export async function resolvePushes(
   plan: readonly PlannedPush[],
   inspect: InspectImage,
+  askRegistry: RegistryDigestLookup,
 ): Promise<{ images: PushedImage[]; warnings: ReportWarning[] }> {
   const images: PushedImage[] = [];
   const warnings: ReportWarning[] = [];
   const seen = new Set<string>();
-  // Inspect concurrently (the engine answers each in milliseconds), then decide in push order.
+  // Inspect concurrently (the engine answers each in milliseconds), then ask the registries
+  // concurrently (only for the pushes the engine cannot settle), then decide in push order.
   const inspected = await Promise.all(plan.map((push) => inspect(push.imageId ?? push.name)));
+  const chosen = await Promise.all(
+    plan.map((push, i) => {
+      const image = inspected[i];
+      return image ? chooseDigest(push, image, askRegistry) : undefined;
+    }),
+  );
   for (const [i, push] of plan.entries()) {
     const image = inspected[i];
-    if (!image) {
+    const choice = chosen[i];
+    if (!image || !choice) {
       warnings.push({
         code: 'image-gone',
         message: `${push.name}: the pushed image is no longer on the agent, so its digest cannot be read.`,
       });
       continue;
     }
-    const { digest, candidates } = digestForRepository(image.repoDigests, push.reference);
-    if (!digest) {
-      warnings.push({
-        code: 'digest-not-found',
-        message: `${push.name}: the engine recorded no registry digest for ${repositoryName(push.reference)} (push may have failed).`,
-      });
-      continue;
-    }
-    if (candidates > 1) {
-      warnings.push({
-        code: 'digest-ambiguous',
-        message: `${push.name}: the image has ${candidates} digests in ${repositoryName(push.reference)}; reported ${digest}.`,
-      });
-    }
+    if (choice.warning) warnings.push(choice.warning);
+    const digest = choice.digest;
+    if (!digest) continue;
     // The containerd store lists the index digest (the Id) under every local name: what the
     // registry got follows from the image's manifests (indexManifests.ts).
     const imageId = normalizeDigest(image.id);

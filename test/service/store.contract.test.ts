@@ -174,6 +174,36 @@ for (const kind of DATABASES) {
       assert.match(byRun.get(13) ?? '', /run 12/);
     });
 
+    it('marks the same push reported by two jobs of one run within the window ambiguous on both sides', async () => {
+      await store.ingest(makeReport(), context());
+      const second = await store.ingest(
+        makeReport({
+          pipeline: { jobId: '0f2b1d8e-6c4a-4d3e-9b7a-5e1c2d3f4a5b', jobName: 'Publish' },
+          images: [image({ pushedAt: '2026-03-01T10:00:00.800Z' })],
+        }),
+        context(),
+      );
+      assert.equal(second.ambiguous, 1);
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(
+        found?.pushes.map((p) => p.attribution),
+        ['ambiguous', 'ambiguous'],
+      );
+      const reasons = found?.pushes.map((p) => p.attributionReason ?? '').sort();
+      assert.match(reasons?.[0] ?? '', /run 12 .*job "Build"/);
+      assert.match(reasons?.[1] ?? '', /run 12 .*job "Publish"/);
+    });
+
+    it('does not mark the same push reported again by a later attempt of the same job ambiguous', async () => {
+      await store.ingest(makeReport(), context());
+      await store.ingest(makeReport({ pipeline: { jobAttempt: 2 }, images: [image({ pushedAt: '2026-03-01T10:00:00.800Z' })] }), context());
+      const found = await store.getImage(digestOf('web-api'));
+      assert.deepEqual(
+        found?.pushes.map((p) => p.attribution),
+        ['exclusive', 'exclusive'],
+      );
+    });
+
     it("counts only the report's own ambiguous pushes, also on an unchanged re-send", async () => {
       await store.ingest(makeReport(), context());
       const mixed = makeReport({

@@ -11,6 +11,8 @@ import type { Outcome } from '../../tasks/ContainerMappingV1/pipelineApi';
 import type { Probe } from '../../tasks/ContainerMappingV1/probe';
 import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
 import type { InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
+import type { RegistryDigestResult } from '../../tasks/ContainerMappingV1/registryDigest';
+import type { ImageReference } from '../../common/imageReference';
 import type { RunContext, RunIdentity } from '../../tasks/ContainerMappingV1/settings';
 import type { Report } from '../../common/report';
 import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
@@ -110,6 +112,10 @@ function probe(runContext: RunContext, overrides: Partial<Probe> = {}): Probe {
 interface Stubs {
   inspect: sinon.SinonStub<[string], Promise<InspectedImage | undefined>>;
   inspector: sinon.SinonStub;
+  listTags: sinon.SinonStub<[string], Promise<string[]>>;
+  repositoryTags: sinon.SinonStub;
+  askRegistry: sinon.SinonStub<[ImageReference], Promise<RegistryDigestResult>>;
+  registryDigest: sinon.SinonStub;
   jobStartTime: sinon.SinonStub;
   createOidcToken: sinon.SinonStub;
   deliverReport: sinon.SinonStub | sinon.SinonSpy;
@@ -128,9 +134,17 @@ function stubs(): Stubs {
   const inspect = sinon
     .stub<[string], Promise<InspectedImage | undefined>>()
     .resolves({ id: IMAGE_ID, repoDigests: [`127.0.0.1:5000/shop/app@${DIGEST}`] });
+  const listTags = sinon.stub<[string], Promise<string[]>>().resolves([]);
+  const askRegistry = sinon
+    .stub<[ImageReference], Promise<RegistryDigestResult>>()
+    .resolves({ ok: false, reason: 'no registry in this test' });
   return {
     inspect,
     inspector: sinon.stub().returns(inspect),
+    listTags,
+    repositoryTags: sinon.stub().returns(listTags),
+    askRegistry,
+    registryDigest: sinon.stub().returns(askRegistry),
     jobStartTime: sinon.stub().resolves({ ok: true, value: JOB_START } satisfies Outcome<string>),
     createOidcToken: sinon.stub().resolves({ ok: true, value: OIDC_TOKEN } satisfies Outcome<string>),
     deliverReport: sinon.stub().resolves(DELIVERED),
@@ -147,6 +161,8 @@ function stubs(): Stubs {
 function dependencies(s: Stubs): CollectorDependencies {
   return {
     inspector: s.inspector,
+    repositoryTags: s.repositoryTags,
+    registryDigest: s.registryDigest,
     jobStartTime: s.jobStartTime,
     createOidcToken: s.createOidcToken,
     deliverReport: s.deliverReport as CollectorDependencies['deliverReport'],
@@ -211,6 +227,41 @@ describe('Collector flow (dependencies stubbed)', function () {
     sinon.assert.notCalled(s.warn);
     sinon.assert.notCalled(s.setResult);
     assert.deepEqual(output(s), [`Mapped 1 pushed image to run 20261128.1: ${PUSHED} → ${DIGEST}.`]);
+  });
+
+  it('neither lists images nor asks a registry for a push whose image holds one digest in the repository', async function () {
+    const s = stubs();
+    await runCollection(probe(context()), dependencies(s));
+    sinon.assert.notCalled(s.repositoryTags);
+    sinon.assert.notCalled(s.askRegistry);
+    assert.deepEqual(
+      deliveredReport(s).images.map((i) => [i.tag, i.digest]),
+      [['1', DIGEST]],
+    );
+  });
+
+  it("resolves a push --all-tags through the engine's tags of that repository, and a Podman push through the registry, with no truncation warning on Podman (it keeps its whole events log)", async function () {
+    const s = stubs();
+    const other = `sha256:${'2'.repeat(64)}`;
+    s.listTags.withArgs('127.0.0.1:5000/shop/app').resolves(['127.0.0.1:5000/shop/app:1', '127.0.0.1:5000/shop/app:2']);
+    s.askRegistry.resolves({ ok: true, digest: other });
+    const events: EngineEvent[] = [
+      ...FULL_BUFFER,
+      { type: 'image', action: 'push', actorId: '127.0.0.1:5000/shop/app', attributes: {}, timeNano: seconds(JOB_START, 900) },
+      { type: 'image', action: 'push', actorId: 'b'.repeat(64), attributes: { name: '127.0.0.1:5000/shop/podman:1' }, timeNano: seconds(JOB_START, 901) },
+    ];
+    await runCollection(probe(context(), { events, podman: true }), dependencies(s));
+    sinon.assert.calledOnceWithExactly(s.listTags, '127.0.0.1:5000/shop/app');
+    const report = deliveredReport(s);
+    assert.deepEqual(
+      report.images.map((i) => `${i.repository}:${i.tag} ${i.digest}`),
+      [`shop/app:1 ${DIGEST}`, `shop/app:2 ${DIGEST}`, `shop/podman:1 ${other}`],
+    );
+    assert.deepEqual(
+      s.askRegistry.args.map(([r]) => `${r.repository}:${r.tag}`),
+      ['shop/podman:1'],
+    );
+    assert.deepEqual(report.warnings, []);
   });
 
   it('attaches the report without asking for a token when no service URL is configured', async function () {

@@ -9,6 +9,11 @@ import { pushedManifestOf, type LocalManifest } from '../../tasks/ContainerMappi
 import { resolvePushes, type InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
 import { engineRestarted } from '../../tasks/ContainerMappingV1/events';
 import { parseImageReference } from '../../common/imageReference';
+import type { RegistryDigestLookup } from '../../tasks/ContainerMappingV1/registryDigest';
+
+/** One RepoDigests entry per repository settles the digest: the registry must not be asked. */
+const registryNotAsked: RegistryDigestLookup = (reference) =>
+  Promise.reject(new Error(`the registry was asked for ${reference.repository}`));
 
 const INDEX = `sha256:${'0'.repeat(64)}`;
 const AMD64 = `sha256:${'a'.repeat(64)}`;
@@ -111,8 +116,10 @@ describe('What a docker push sent from the containerd image store', function () 
     });
 
     it('reports the platform manifest the registry got, not the RepoDigests index, after a fallback push', async function () {
-      const { images, warnings } = await resolvePushes([push], () =>
-        Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64', false), attestation])),
+      const { images, warnings } = await resolvePushes(
+        [push],
+        () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64', false), attestation])),
+        registryNotAsked,
       );
       assert.deepEqual(warnings, []);
       assert.equal(images.length, 1);
@@ -123,7 +130,11 @@ describe('What a docker push sent from the containerd image store', function () 
     });
 
     it('reports an index push with its platforms, for the pushed repository only', async function () {
-      const { images } = await resolvePushes([push], () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64')])));
+      const { images } = await resolvePushes(
+        [push],
+        () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64')])),
+        registryNotAsked,
+      );
       assert.deepEqual(
         images.map((i) => [i.registry, i.repository, i.digest, i.platforms?.map((p) => p.architecture)]),
         [['127.0.0.1:5000', 'team/app', INDEX, ['amd64', 'arm64']]],
@@ -131,8 +142,10 @@ describe('What a docker push sent from the containerd image store', function () 
     });
 
     it('warns, naming the image, when what was sent cannot be told', async function () {
-      const { images, warnings } = await resolvePushes([push], () =>
-        Promise.resolve(image([manifest(AMD64, 'amd64', false), manifest(ARM64, 'arm64', false)])),
+      const { images, warnings } = await resolvePushes(
+        [push],
+        () => Promise.resolve(image([manifest(AMD64, 'amd64', false), manifest(ARM64, 'arm64', false)])),
+        registryNotAsked,
       );
       assert.equal(images[0]?.digest, INDEX);
       assert.deepEqual(

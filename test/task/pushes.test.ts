@@ -1,7 +1,15 @@
 import { strict as assert } from 'node:assert';
-import { digestForRepository, planPushes, resolvePushes, selectLabels, type InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
+import {
+  digestForRepository,
+  planPushes,
+  resolvePushes,
+  selectLabels,
+  untaggedRepositories,
+  type InspectedImage,
+} from '../../tasks/ContainerMappingV1/pushes';
 import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
-import { parseImageReference } from '../../common/imageReference';
+import { parseImageReference, type ImageReference } from '../../common/imageReference';
+import type { RegistryDigestResult } from '../../tasks/ContainerMappingV1/registryDigest';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;
@@ -13,6 +21,23 @@ function tag(name: string, imageId: string, s: number): EngineEvent {
 }
 function push(reference: string, s: number): EngineEvent {
   return { type: 'image', action: 'push', actorId: reference, attributes: {}, timeNano: s * 1e9 };
+}
+/** Podman 4.3's push event: the image ID in Actor.ID, the destination in Attributes.name (measured). */
+function podmanPushEvent(imageHex: string, destination: string, s: number): EngineEvent {
+  return { type: 'image', action: 'push', actorId: imageHex, attributes: { name: destination, podId: '' }, timeNano: s * 1e9 };
+}
+/** A registry lookup a test does not expect to be made. */
+const notAsked = (reference: ImageReference): Promise<RegistryDigestResult> =>
+  Promise.reject(new Error(`the registry was asked for ${reference.repository}`));
+/** A registry lookup answering `digests[tag]`, recording what it was asked. */
+function registryAnswering(digests: Record<string, string | undefined>) {
+  const asked: string[] = [];
+  const lookup = (reference: ImageReference): Promise<RegistryDigestResult> => {
+    asked.push(`${reference.registry}/${reference.repository}:${reference.tag}`);
+    const digest = digests[reference.tag ?? ''];
+    return Promise.resolve(digest ? { ok: true, digest } : { ok: false, reason: 'the registry answered 503' });
+  };
+  return { asked, lookup };
 }
 
 describe('Push resolution', function () {
@@ -70,6 +95,37 @@ describe('Push resolution', function () {
         ).pushes.length,
         1,
       );
+    });
+
+    it("takes a Podman push's destination from Attributes.name and its image from Actor.ID, and asks the registry for its digest", function () {
+      const plan = planPushes([], [podmanPushEvent('a'.repeat(64), '127.0.0.1:5000/team/app:1', 2)]);
+      assert.deepEqual(plan.warnings, []);
+      assert.deepEqual(
+        plan.pushes.map((p) => [p.name, p.imageId, p.askRegistry]),
+        [['127.0.0.1:5000/team/app:1', ID1, true]],
+      );
+    });
+
+    it('plans a push --all-tags (a repository without a tag) as a push of every tag it had: tagged in the window before it, or on the engine untouched', function () {
+      const events = [
+        tag('reg:5000/app:a', ID1, 1),
+        tag('reg:5000/other:a', ID1, 1),
+        tag('reg:5000/app:b', ID2, 2),
+        push('reg:5000/app', 3),
+        tag('reg:5000/app:later', ID2, 4),
+      ];
+      const localTags = new Map([['reg:5000/app', ['reg:5000/app:a', 'reg:5000/app:b', 'reg:5000/app:old', 'reg:5000/app:later']]]);
+      const plan = planPushes(events, [events[3] as EngineEvent], localTags);
+      assert.deepEqual(plan.warnings, []);
+      assert.deepEqual(
+        plan.pushes.map((p) => [p.name, p.imageId, p.pushedAtMs]),
+        [
+          ['reg:5000/app:a', ID1, 3000],
+          ['reg:5000/app:b', ID2, 3000],
+          ['reg:5000/app:old', undefined, 3000],
+        ],
+      );
+      assert.deepEqual(untaggedRepositories([events[3] as EngineEvent, push('reg:5000/app:1', 5)]), ['reg:5000/app']);
     });
 
     it('skips, with a warning, a push event that names no valid reference', function () {
@@ -159,7 +215,7 @@ describe('Push resolution', function () {
         { reference: parseImageReference('reg:5000/app:2'), name: 'reg:5000/app:2', pushedAtMs: 2000 },
         { reference: parseImageReference('reg:5000/app:3'), name: 'reg:5000/app:3', pushedAtMs: 3000 },
       ];
-      const { images: pushed, warnings } = await resolvePushes(plan, inspect);
+      const { images: pushed, warnings } = await resolvePushes(plan, inspect, notAsked);
       assert.deepEqual(pushed, [
         {
           digest: D1,
@@ -179,6 +235,60 @@ describe('Push resolution', function () {
         warnings.map((w) => w.code),
         ['digest-not-found', 'image-gone'],
       );
+    });
+
+    const promoted: InspectedImage = { id: ID1, repoDigests: [`reg:5000/app@${D1}`, `reg:5000/app@${D2}`] };
+    const promotion = [{ reference: parseImageReference('reg:5000/app:1.0'), name: 'reg:5000/app:1.0', pushedAtMs: 1000, imageId: ID1 }];
+
+    it('reports the digest the registry serves for the pushed tag when the image holds two in the repository (a promotion), without a warning', async function () {
+      const registry = registryAnswering({ '1.0': D2 });
+      const { images: pushed, warnings } = await resolvePushes(promotion, () => Promise.resolve(promoted), registry.lookup);
+      assert.deepEqual(
+        pushed.map((p) => [p.tag, p.digest]),
+        [['1.0', D2]],
+      );
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(registry.asked, ['reg:5000/app:1.0']);
+    });
+
+    it('keeps the first digest with a warning naming why when the registry cannot settle a promotion', async function () {
+      const registry = registryAnswering({});
+      const { images: pushed, warnings } = await resolvePushes(promotion, () => Promise.resolve(promoted), registry.lookup);
+      assert.deepEqual(
+        pushed.map((p) => p.digest),
+        [D1],
+      );
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['digest-ambiguous'],
+      );
+      assert.match(warnings[0]?.message ?? '', /reg:5000\/app:1\.0: .*2 digests.*the registry answered 503/);
+    });
+
+    const podmanPlan = [
+      { reference: parseImageReference('reg:5000/app:1'), name: 'reg:5000/app:1', pushedAtMs: 1000, imageId: ID1, askRegistry: true },
+    ];
+    const podmanImage: InspectedImage = { id: ID1, repoDigests: [`reg:5000/app@${D1}`], os: 'linux' };
+
+    it("reports a Podman push with the registry's digest, not the engine's", async function () {
+      const registry = registryAnswering({ '1': D2 });
+      const { images: pushed, warnings } = await resolvePushes(podmanPlan, () => Promise.resolve(podmanImage), registry.lookup);
+      assert.deepEqual(
+        pushed.map((p) => [p.tag, p.digest, p.imageId]),
+        [['1', D2, ID1]],
+      );
+      assert.deepEqual(warnings, []);
+    });
+
+    it('leaves a Podman push out with a warning naming the image when the registry cannot give its digest', async function () {
+      const registry = registryAnswering({});
+      const { images: pushed, warnings } = await resolvePushes(podmanPlan, () => Promise.resolve(podmanImage), registry.lookup);
+      assert.deepEqual(pushed, []);
+      assert.deepEqual(
+        warnings.map((w) => w.code),
+        ['digest-not-established'],
+      );
+      assert.match(warnings[0]?.message ?? '', /reg:5000\/app:1 \(image sha256:aaaa.*\).*the registry answered 503/);
     });
   });
 });

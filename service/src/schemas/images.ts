@@ -6,7 +6,7 @@ import { Type, type Static, type TSchema } from '@sinclair/typebox';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
-/** `exclusive`: one run pushed it; `ambiguous`: other runs reported the same push (shared Docker daemon). */
+/** `exclusive`: one job pushed it; `ambiguous`: other jobs (of other runs or the same run) reported the same push (shared Docker daemon). */
 export const AttributionSchema = Type.Union([Type.Literal('exclusive'), Type.Literal('ambiguous')]);
 
 /** One push of one image by one job of one run: the unit every query answers with. */

@@ -1,7 +1,10 @@
 /**
  * Shared Docker daemons: self-hosted agents on one machine see each other's push events,
- * so two runs can report the same push. When the same reference and digest are reported
- * by different runs within a short window, both pushes are kept and marked ambiguous.
+ * so two jobs can report the same push, whether of different runs or of one run (a run's
+ * jobs may run at once on agents sharing a daemon). When the same reference and digest are
+ * reported by different jobs within a short window, both pushes are kept and marked
+ * ambiguous. Attempts of one job are the same job: a re-run does not make its own earlier
+ * push ambiguous.
  */
 import type { Attribution } from '../schemas/images';
 
@@ -15,9 +18,11 @@ export interface AttributionCandidate {
   repository: string;
   tag: string | null;
   pushedAtMs: number;
-  /** Identity of the run (organisation, project, hub, run id): jobs of one run do not conflict. */
+  /** Identity of the run (organisation, project, hub, run id). */
   runKey: string;
-  /** How the run is named in a reason, e.g. `contoso/Shop run 13 (pipeline web)`. */
+  /** The job within the run (`System.JobId`): with `runKey`, who reported the push. */
+  jobId: string;
+  /** How the job is named in a reason, e.g. `contoso/Shop run 13 (pipeline "web"), job "Build"`. */
   runLabel: string;
   attribution: Attribution;
   attributionReason: string | null;
@@ -42,7 +47,7 @@ export function decideAttribution(candidates: AttributionCandidate[], windowMs: 
   const changes: AttributionChange[] = [];
   for (const group of groups.values()) {
     for (const push of group) {
-      const rivals = group.filter((o) => o.runKey !== push.runKey && Math.abs(o.pushedAtMs - push.pushedAtMs) <= windowMs);
+      const rivals = group.filter((o) => !sameJob(o, push) && Math.abs(o.pushedAtMs - push.pushedAtMs) <= windowMs);
       const next = rivals.length === 0 ? { attribution: 'exclusive' as const, attributionReason: null } : ambiguous(push, rivals);
       if (next.attribution !== push.attribution || next.attributionReason !== push.attributionReason) {
         changes.push({ id: push.id, ...next });
@@ -50,6 +55,11 @@ export function decideAttribution(candidates: AttributionCandidate[], windowMs: 
     }
   }
   return changes;
+}
+
+/** Whether two pushes were reported by the same job of the same run (any attempt). */
+function sameJob(a: AttributionCandidate, b: AttributionCandidate): boolean {
+  return a.runKey === b.runKey && a.jobId.toLowerCase() === b.jobId.toLowerCase();
 }
 
 function ambiguous(push: AttributionCandidate, rivals: AttributionCandidate[]): Omit<AttributionChange, 'id'> {
@@ -60,7 +70,7 @@ function ambiguous(push: AttributionCandidate, rivals: AttributionCandidate[]): 
     attribution: 'ambiguous',
     attributionReason:
       `the same push was also reported by ${named}, ${gapMs} ms apart: ` +
-      "agents sharing one Docker daemon see each other's pushes, so either run may have built it",
+      "agents sharing one Docker daemon see each other's pushes, so either job may have built it",
   };
 }
 

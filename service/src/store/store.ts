@@ -62,7 +62,7 @@ export interface IngestContext {
   /** Who sent it, as a short label kept with the report (never a token). */
   principal: string;
   receivedAt: Date;
-  /** Pushes of the same image by different runs closer than this are ambiguous. */
+  /** Pushes of the same image by different jobs (of any runs) closer than this are ambiguous. */
   ambiguityWindowMs: number;
   /**
    * Which of the report's names its sender vouches for; default: all. A name not vouched for

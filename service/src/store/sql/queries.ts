@@ -35,7 +35,7 @@ export function insertPushesSql(rows: number): string {
 /** What the attribution rule needs of each push, without the `WHERE` that picks them. */
 export const ATTRIBUTION_CANDIDATES_SELECT = `
   SELECT p.id, p.report_id, p.digest, p.registry, p.repository, p.tag, p.pushed_at_ms, p.run_key, p.attribution,
-         p.attribution_reason, r.organization_name, r.project_name, r.run_id, r.definition_name
+         p.attribution_reason, r.organization_name, r.project_name, r.run_id, r.definition_name, r.job_id, r.job_name
     FROM pushes p JOIN reports r ON r.id = p.report_id`;
 
 /** Maps a row of a query built on `ATTRIBUTION_CANDIDATES_SELECT`. */
@@ -49,7 +49,8 @@ export function toCandidate(row: Record<string, unknown>): AttributionCandidate 
     tag: row.tag === null ? null : String(row.tag),
     pushedAtMs: Number(row.pushed_at_ms),
     runKey: String(row.run_key),
-    runLabel: `${String(row.organization_name)}/${String(row.project_name)} run ${String(row.run_id)} (pipeline "${String(row.definition_name)}")`,
+    jobId: String(row.job_id),
+    runLabel: `${String(row.organization_name)}/${String(row.project_name)} run ${String(row.run_id)} (pipeline "${String(row.definition_name)}"), job "${String(row.job_name ?? row.job_id)}"`,
     attribution: row.attribution === 'ambiguous' ? 'ambiguous' : 'exclusive',
     attributionReason: row.attribution_reason === null ? null : String(row.attribution_reason),
   };
