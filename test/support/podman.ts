@@ -1,8 +1,8 @@
 /**
  * Podman for the tests: its CLI (build and push, as a pipeline using Podman would) and its
  * Docker-compatible API socket (what the task reaches through DOCKER_HOST on an agent with
- * `podman-docker`). The only place tests find Podman: the engine rig of `scripts/services.sh`
- * may replace `podmanSocket()` by the socket it starts.
+ * `podman-docker`). The only place tests find Podman's socket: the one `scripts/services.sh`
+ * starts, or one of this process's own when that does not answer.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
@@ -10,6 +10,7 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './waitFor';
+import { PODMAN } from './engines';
 
 /** Runs the podman CLI with arguments (never a shell string); resolves with stdout. */
 export function podman(args: string[]): Promise<string> {
@@ -37,14 +38,14 @@ let service: ChildProcess | undefined;
 let started: Promise<string> | undefined;
 
 /**
- * The socket of Podman's Docker-compatible API: `CM_TEST_PODMAN_SOCKET` when it answers, else
+ * The socket of Podman's Docker-compatible API: the rig's (`scripts/services.sh`, or
+ * `CM_TEST_PODMAN_SOCKET`; see engines.ts) when it answers, else
  * a `podman system service` this test process starts on its own socket (and stops when it
  * exits). Throws a clear error when Podman is not installed (never a skip).
  */
 export function podmanSocket(): Promise<string> {
   started ??= (async () => {
-    const given = process.env.CM_TEST_PODMAN_SOCKET;
-    if (given && (await pings(given))) return given;
+    if (await pings(PODMAN.socket)) return PODMAN.socket;
     const socket = join(tmpdir(), `cm-test-podman-${process.pid}.sock`);
     try {
       await podman(['--version']);
