@@ -15,6 +15,18 @@ import { createOidcToken, jobStartTime } from './pipelineApi';
 import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
+import type { ReadBuildHistory } from './buildkitCollection';
+import { BuildKitUnavailableError, engineDialer, listBuildHistory } from './buildkitClient';
+
+/** BuildKit's build history through the engine's `/grpc` upgrade (buildkitClient.ts). */
+const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs) => {
+  try {
+    return { ok: true, events: await listBuildHistory(engineDialer(endpoint), deadlineMs) };
+  } catch (err) {
+    const unsupported = err instanceof BuildKitUnavailableError && err.unsupported;
+    return { ok: false, reason: (err as Error).message, unsupported };
+  }
+};
 
 /** Reads buildx metadata files (the first MiB of each); one that vanished since the listing was not ours to report. */
 function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
@@ -37,6 +49,7 @@ export function collectorDependencies(): CollectorDependencies {
     createOidcToken,
     deliverReport,
     readMetadataFiles,
+    readBuildHistory,
     writeFile(folder, name, text) {
       const directory = folder ?? tmpdir();
       mkdirSync(directory, { recursive: true });

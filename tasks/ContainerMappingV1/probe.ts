@@ -10,6 +10,7 @@ import { environmentSource, readRunContext, type PackageDefaults, type RunContex
 import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
 import { eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
+import { buildSigns } from './buildkitSigns';
 
 /** How long the engine gets to start answering: a healthy one does in milliseconds. */
 export const FIRST_BYTE_TIMEOUT_MS = 2000;
@@ -118,7 +119,10 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
 
   const pushed = pushEvents(result.events, probeSinceMs).length > 0;
   const truncated = result.eventsRead && mayBeTruncated(result.events, probeSinceMs);
-  if (!pushed && !truncated && metadataFiles.length === 0) {
+  // A BuildKit build may have pushed without a push event (Docker 28+): see buildkitSigns.ts.
+  const signs = buildSigns(result.events, probeSinceMs);
+  const built = signs.engineBuild || signs.containerBuilders.length > 0;
+  if (!pushed && !truncated && !built && metadataFiles.length === 0) {
     const message =
       result.engineProblem !== undefined
         ? `Nothing to report: ${result.engineProblem}.`
