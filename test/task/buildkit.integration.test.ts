@@ -1,0 +1,170 @@
+/**
+ * BuildKit's build history read for real: `docker build --push` (buildx's `docker` driver) on the
+ * newer engine's two image stores, pushing a `FROM scratch` image to the local registry, then the
+ * history read through the engine's `/grpc` upgrade (buildkitClient.ts) and, at the end, the packaged
+ * task run as the agent runs it. Every digest is compared with the registry's Docker-Content-Digest.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { ReportSchema, type Report } from '../../common/report';
+import { BuildKitUnavailableError, engineDialer, listBuildHistory } from '../../tasks/ContainerMappingV1/buildkitClient';
+import { pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
+import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../support/services';
+import { registryDigest, uniqueRepository } from '../support/docker';
+import { AzureDevOpsStandIn } from '../support/azureDevOps';
+import { NEWER_CLASSIC, NEWER_CONTAINERD, newerDocker, requireNewerEngine, socketGet, type NewerEngine } from './buildkitEngines';
+import { ReportReceiver } from './receiver';
+import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory } from './runTask';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validateReport = ajv.compile(ReportSchema);
+
+const unix = (socketPath: string) => ({ kind: 'unix' as const, socketPath, display: `unix://${socketPath}` });
+
+/** `docker build --push` of a one-file `FROM scratch` image; returns the pushed reference. */
+async function buildAndPush(engine: NewerEngine, repository: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cm-bk-'));
+  try {
+    await writeFile(join(dir, 'content.txt'), `buildkit ${randomUUID()}`);
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY content.txt /content.txt\n');
+    const reference = `${REGISTRY}/${repository}:1`;
+    await newerDocker(engine, ['build', '--push', '--tag', reference, dir]);
+    return reference;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('BuildKit build history on real engines', function () {
+  this.timeout(180_000);
+
+  before(async function () {
+    await requireRegistry(REGISTRY);
+  });
+
+  it('reads the pushed index digest and the provenance digest of a docker build --push on the containerd store', async function () {
+    const version = await requireNewerEngine(NEWER_CONTAINERD);
+    console.log(`      (${NEWER_CONTAINERD.label}: Docker ${version})`);
+    const repository = uniqueRepository('bk-containerd');
+    const since = Date.now() - 1000;
+    await buildAndPush(NEWER_CONTAINERD, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_CONTAINERD.socket)), Date.now() + 10_000);
+    const pushes = pushesFromHistory(events, since, Date.now() + 1000);
+    const mine = pushes.images.filter((i) => i.repository === repository);
+    assert.equal(mine.length, 1, JSON.stringify(pushes, null, 2));
+    assert.equal(mine[0]?.digest, await registryDigest(REGISTRY, repository, '1'));
+    assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+    // The engine logged no push for it: the history is the only source.
+    const log = await socketGet(
+      NEWER_CONTAINERD.socket,
+      `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
+    assert.doesNotMatch(
+      log.body
+        .split('\n')
+        .filter((l) => l.includes(repository))
+        .join('\n'),
+      /"Action":"push"/,
+    );
+  });
+
+  it('names the classic store’s push without a digest (the history holds the image config), and the engine logged the push', async function () {
+    const version = await requireNewerEngine(NEWER_CLASSIC);
+    console.log(`      (${NEWER_CLASSIC.label}: Docker ${version})`);
+    const repository = uniqueRepository('bk-classic');
+    const since = Date.now() - 1000;
+    const reference = await buildAndPush(NEWER_CLASSIC, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_CLASSIC.socket)), Date.now() + 10_000);
+    const pushes = pushesFromHistory(events, since, Date.now() + 1000);
+    assert.deepEqual(
+      pushes.images.filter((i) => i.repository === repository),
+      [],
+    );
+    assert.ok(
+      pushes.unresolved.some((u) => u.name === reference && /image\.v1\+json/.test(u.reason)),
+      JSON.stringify(pushes.unresolved),
+    );
+    const log = await socketGet(
+      NEWER_CLASSIC.socket,
+      `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
+    assert.match(log.body, new RegExp(`"Action":"push","Actor":\\{"ID":"${reference.replace(/[.]/g, '\\.')}"`));
+  });
+
+  it("says Docker 20.10's BuildKit has no build history, without waiting for the deadline", async function () {
+    await requireDocker();
+    const error = await listBuildHistory(engineDialer(unix(DOCKER_SOCKET)), Date.now() + 60_000).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(error instanceof BuildKitUnavailableError, String(error));
+    assert.equal(error.unsupported, true, error.message);
+    assert.match(error.message, /unimplemented/);
+  });
+
+  it('gives up on an engine that never answers the upgrade, at the deadline, as unavailable', async function () {
+    const { createServer } = await import('node:net');
+    const path = join(tmpdir(), `cm-silent-${randomUUID()}.sock`);
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const error = await listBuildHistory(engineDialer(unix(path)), Date.now() + 300).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(error instanceof BuildKitUnavailableError, String(error));
+      assert.equal(error.unsupported, false);
+      assert.match(error.message, /in time/);
+    } finally {
+      server.close();
+    }
+  });
+
+  describe('the packaged task', function () {
+    let devops: AzureDevOpsStandIn;
+    let receiver: ReportReceiver;
+    let job: ReturnType<typeof newJob>;
+    beforeEach(async function () {
+      devops = await AzureDevOpsStandIn.start();
+      receiver = await ReportReceiver.start();
+      job = newJob(devops.url);
+    });
+    afterEach(async function () {
+      await devops.close();
+      await receiver.close();
+      rmSync(job.tempDirectory, { recursive: true, force: true });
+    });
+
+    it("reports a docker build --push on the containerd store with the registry's digest (no push event)", async function () {
+      await requireNewerEngine(NEWER_CONTAINERD);
+      const dir = await taskDirectory();
+      const pipelineStart = await nextWholeSecond();
+      devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
+      const repository = uniqueRepository('bk-task');
+      await buildAndPush(NEWER_CONTAINERD, repository);
+
+      const run = await runTask(
+        dir,
+        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(receiver.received.length, 1, run.stdout);
+      const report = receiver.received[0]?.body as Report;
+      assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+      const mine = report.images.filter((i) => i.repository === repository);
+      assert.equal(mine.length, 1, JSON.stringify(report, null, 2));
+      assert.equal(mine[0]?.digest, await registryDigest(REGISTRY, repository, '1'));
+      assert.equal(mine[0]?.origin, 'buildkit-history');
+      assert.equal(mine[0]?.tag, '1');
+      assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:/);
+      assert.match(run.stdout, new RegExp(`Mapped .*${repository}:1`));
+    });
+  });
+});
