@@ -126,6 +126,8 @@ export const PlatformManifestSchema = Type.Object(
     os: Text(50, { pattern: '^[a-z0-9._-]+$' }),
     architecture: Text(50, { pattern: '^[a-z0-9._-]+$' }),
     variant: Type.Optional(Text(50, { pattern: '^[a-z0-9._-]+$' })),
+    /** BuildKit's SLSA provenance statement for this platform's build (see `PushedImageSchema.provenanceDigest`). */
+    provenanceDigest: Type.Optional(DigestSchema),
   },
   { additionalProperties: false },
 );

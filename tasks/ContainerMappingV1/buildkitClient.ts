@@ -9,7 +9,15 @@
 import { Duplex } from 'node:stream';
 import type { DockerEndpoint } from './dockerHost';
 import { tlsMaterial } from './engine';
-import { encodeHistoryRequest, grpcFrame, GrpcFrameReader, readHistoryEvent, type HistoryEvent } from './buildkitProto';
+import {
+  encodeContentRead,
+  encodeHistoryRequest,
+  grpcFrame,
+  GrpcFrameReader,
+  readContentChunk,
+  readHistoryEvent,
+  type HistoryEvent,
+} from './buildkitProto';
 
 /** BuildKit's history could not be read: why, in a few words. */
 export class BuildKitUnavailableError extends Error {
@@ -30,6 +38,9 @@ export class BuildKitUnavailableError extends Error {
 export type BuildKitDialer = (deadlineMs: number) => Promise<Duplex>;
 
 const HISTORY_METHOD = '/moby.buildkit.v1.Control/ListenBuildHistory';
+const CONTENT_READ_METHOD = '/containerd.services.content.v1.Content/Read';
+/** The largest blob read (an image index of a few dozen platforms is a few KiB). */
+const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
 /** gRPC status codes (grpc/grpc doc/statuscodes.md) worth naming in a warning. */
 const GRPC_STATUS: Record<string, string> = {
   '12': 'unimplemented',
@@ -141,67 +152,117 @@ export function engineDialer(endpoint: DockerEndpoint): BuildKitDialer {
     });
 }
 
+/** One HTTP/2 connection to a BuildKit gRPC server, for server-streaming calls; all bounded by one deadline. */
+export interface BuildKitSession {
+  /** Calls `path` with `request` (one message); resolves with the messages answered. */
+  call(path: string, request: Buffer, what: string): Promise<Buffer[]>;
+  close(): void;
+}
+
+/** Opens a session over `dial`'s stream; every call fails with `BuildKitUnavailableError` past `deadlineMs`. */
+export async function openBuildKit(dial: BuildKitDialer, deadlineMs: number): Promise<BuildKitSession> {
+  const transport = await dial(deadlineMs);
+  const http2 = require('node:http2') as typeof import('node:http2'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
+  const session = http2.connect('http://buildkit', { createConnection: () => transport });
+  let broken: Error | undefined;
+  session.on('error', (err: Error) => (broken = new BuildKitUnavailableError(`HTTP/2: ${err.message}`)));
+  const close = () => {
+    session.destroy();
+    transport.destroy();
+  };
+  const call = (path: string, body: Buffer, what: string) =>
+    new Promise<Buffer[]>((resolve, reject) => {
+      const messages: Buffer[] = [];
+      const reader = new GrpcFrameReader();
+      let settled = false;
+      const finish = (err: Error | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        session.removeListener('error', onSessionError);
+        if (err) {
+          request.close();
+          reject(err);
+        } else resolve(messages);
+      };
+      const onSessionError = () => finish(broken);
+      if (broken) {
+        reject(broken);
+        return;
+      }
+      session.on('error', onSessionError);
+      const timer = setTimeout(
+        () => finish(new BuildKitUnavailableError(`BuildKit did not ${what} in time`)),
+        Math.max(1, deadlineMs - Date.now()),
+      );
+      const request = session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-accept-encoding': 'identity',
+        'user-agent': 'container-mapping-task',
+      });
+      let status: string | undefined;
+      let message: string | undefined;
+      const readStatus = (headers: import('node:http2').IncomingHttpHeaders) => {
+        const s = headers['grpc-status'];
+        if (typeof s === 'string') status = s;
+        const m = headers['grpc-message'];
+        if (typeof m === 'string') message = decodeURIComponent(m);
+      };
+      request.on('response', readStatus);
+      request.on('trailers', readStatus);
+      request.on('data', (chunk: Buffer) => {
+        try {
+          messages.push(...reader.push(chunk));
+        } catch (err) {
+          finish(new BuildKitUnavailableError(`unreadable answer: ${(err as Error).message}`));
+        }
+      });
+      request.on('error', (err: Error) => finish(new BuildKitUnavailableError(`HTTP/2 stream: ${err.message}`)));
+      request.on('end', () => {
+        if (status === undefined) finish(new BuildKitUnavailableError('the answer ended without a gRPC status'));
+        else if (status !== '0') {
+          const name = GRPC_STATUS[status] ?? `gRPC status ${status}`;
+          finish(new BuildKitUnavailableError(`BuildKit answered ${name}${message ? ` (${message.slice(0, 200)})` : ''}`, status === '12'));
+        } else if (reader.incomplete) finish(new BuildKitUnavailableError('the answer ended inside a message'));
+        else finish(undefined);
+      });
+      request.end(grpcFrame(body));
+    });
+  return { call, close };
+}
+
 /**
  * Lists the build history BuildKit holds (completed and running builds; `EarlyExit`, so the
  * stream ends after them). Rejects with `BuildKitUnavailableError` when BuildKit cannot say:
  * no history API, no connection, past `deadlineMs`.
  */
+export async function readHistory(session: BuildKitSession): Promise<HistoryEvent[]> {
+  return (await session.call(HISTORY_METHOD, encodeHistoryRequest(), 'list its build history')).map(readHistoryEvent);
+}
+
+/** `readHistory` on a session of its own. */
 export async function listBuildHistory(dial: BuildKitDialer, deadlineMs: number): Promise<HistoryEvent[]> {
-  const transport = await dial(deadlineMs);
-  const http2 = require('node:http2') as typeof import('node:http2'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
-  return new Promise((resolve, reject) => {
-    const events: HistoryEvent[] = [];
-    const reader = new GrpcFrameReader();
-    let settled = false;
-    const session = http2.connect('http://buildkit', { createConnection: () => transport });
-    const finish = (err: Error | undefined) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      session.destroy();
-      transport.destroy();
-      if (err) reject(err);
-      else resolve(events);
-    };
-    const timer = setTimeout(
-      () => finish(new BuildKitUnavailableError('BuildKit did not list its build history in time')),
-      Math.max(1, deadlineMs - Date.now()),
-    );
-    session.on('error', (err: Error) => finish(new BuildKitUnavailableError(`HTTP/2: ${err.message}`)));
-    const request = session.request({
-      ':method': 'POST',
-      ':path': HISTORY_METHOD,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'grpc-accept-encoding': 'identity',
-      'user-agent': 'container-mapping-task',
-    });
-    let status: string | undefined;
-    let message: string | undefined;
-    const readStatus = (headers: import('node:http2').IncomingHttpHeaders) => {
-      const s = headers['grpc-status'];
-      if (typeof s === 'string') status = s;
-      const m = headers['grpc-message'];
-      if (typeof m === 'string') message = decodeURIComponent(m);
-    };
-    request.on('response', readStatus);
-    request.on('trailers', readStatus);
-    request.on('data', (chunk: Buffer) => {
-      try {
-        for (const m of reader.push(chunk)) events.push(readHistoryEvent(m));
-      } catch (err) {
-        finish(new BuildKitUnavailableError(`unreadable answer: ${(err as Error).message}`));
-      }
-    });
-    request.on('error', (err: Error) => finish(new BuildKitUnavailableError(`HTTP/2 stream: ${err.message}`)));
-    request.on('end', () => {
-      if (status === undefined) finish(new BuildKitUnavailableError('the answer ended without a gRPC status'));
-      else if (status !== '0') {
-        const name = GRPC_STATUS[status] ?? `gRPC status ${status}`;
-        finish(new BuildKitUnavailableError(`BuildKit answered ${name}${message ? ` (${message.slice(0, 200)})` : ''}`, status === '12'));
-      } else if (reader.incomplete) finish(new BuildKitUnavailableError('the answer ended inside a message'));
-      else finish(undefined);
-    });
-    request.end(grpcFrame(encodeHistoryRequest()));
-  });
+  const session = await openBuildKit(dial, deadlineMs);
+  try {
+    return await readHistory(session);
+  } finally {
+    session.close();
+  }
+}
+
+/** Reads a whole blob (an image index) from BuildKit's content store; throws `BuildKitUnavailableError`. */
+export async function readContent(session: BuildKitSession, digest: string): Promise<Buffer> {
+  const chunks = (await session.call(CONTENT_READ_METHOD, encodeContentRead(digest), `read ${digest}`)).map(readContentChunk);
+  const size = chunks.reduce((n, c) => Math.max(n, c.offset + c.data.length), 0);
+  if (size > MAX_CONTENT_BYTES) throw new BuildKitUnavailableError(`${digest} is larger than ${MAX_CONTENT_BYTES} bytes`);
+  const blob = Buffer.alloc(size);
+  for (const c of chunks) c.data.copy(blob, c.offset);
+  const crypto = require('node:crypto') as typeof import('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
+  if (`sha256:${crypto.createHash('sha256').update(blob).digest('hex')}` !== digest) {
+    throw new BuildKitUnavailableError(`the content read for ${digest} does not match its digest`);
+  }
+  return blob;
 }

@@ -9,13 +9,24 @@ import type { DockerEndpoint } from './dockerHost';
 import type { EngineEvent } from './events';
 import type { HistoryEvent } from './buildkitProto';
 import { buildSigns } from './buildkitSigns';
-import { pushesFromHistory } from './buildkitHistory';
+import { platformsOfIndex, pushesFromHistory } from './buildkitHistory';
 
-/** BuildKit's history, or why it could not be read (`unsupported`: the engine has none to give). */
-export type HistoryOutcome = { ok: true; events: HistoryEvent[] } | { ok: false; reason: string; unsupported: boolean };
+/**
+ * BuildKit's history and the blobs asked for (by digest; one that could not be read is absent),
+ * or why the history could not be read (`unsupported`: the engine has none to give).
+ */
+export type HistoryOutcome =
+  { ok: true; events: HistoryEvent[]; contents: Map<string, Buffer> } | { ok: false; reason: string; unsupported: boolean };
 
-/** Reads the build history of the engine's BuildKit, by `deadlineMs` (epoch ms); never throws. */
-export type ReadBuildHistory = (endpoint: DockerEndpoint, deadlineMs: number) => Promise<HistoryOutcome>;
+/**
+ * Reads the build history of the engine's BuildKit, then the blobs `wanted` names from its content
+ * store, on one connection, by `deadlineMs` (epoch ms); never throws.
+ */
+export type ReadBuildHistory = (
+  endpoint: DockerEndpoint,
+  deadlineMs: number,
+  wanted: (events: readonly HistoryEvent[]) => string[],
+) => Promise<HistoryOutcome>;
 
 /** `registry/repository:tag@digest`: one push of one image under one name. */
 export function imageKey(image: PushedImage): string {
@@ -61,9 +72,23 @@ export async function collectBuildHistory(
   const result: BuildHistoryResult = { images: [], unresolved: [], warnings: [] };
   const signs = buildSigns(events, window.sinceMs);
   if (signs.engineBuild && readBuildHistory) {
-    const history = await readBuildHistory(endpoint, deadlineMs);
+    const pushesOf = (events: readonly HistoryEvent[]) => pushesFromHistory(events, window.sinceMs, window.untilMs);
+    // The pushed indexes are read from BuildKit's content store for their platform manifests.
+    const history = await readBuildHistory(endpoint, deadlineMs, (events) => [...pushesOf(events).indexes.keys()]);
     if (history.ok) {
-      const pushes = pushesFromHistory(history.events, window.sinceMs, window.untilMs);
+      const pushes = pushesOf(history.events);
+      for (const image of pushes.images) {
+        const record = pushes.indexes.get(image.digest);
+        const blob = history.contents.get(image.digest);
+        const platforms = record && blob ? platformsOfIndex(blob, record) : undefined;
+        if (platforms) image.platforms = platforms;
+        else if (record) {
+          result.warnings.push({
+            code: 'buildkit-index-unread',
+            message: `The platform manifests of ${image.registry}/${image.repository}@${image.digest} could not be read from BuildKit's content store.`,
+          });
+        }
+      }
       result.images = pushes.images;
       result.unresolved = pushes.unresolved;
       result.warnings.push(...pushes.warnings);

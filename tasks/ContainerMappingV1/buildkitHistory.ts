@@ -8,7 +8,7 @@
  * index), plus BuildKit's own SLSA provenance of the build (`Result.Attestations`, an in-toto
  * statement; moby/buildkit solver/llbsolver/history.go). Pure.
  */
-import type { PushedImage, ReportWarning } from '../../common/report';
+import type { PlatformManifest, PushedImage, ReportWarning } from '../../common/report';
 import { normalizeDigest, parseImageReference } from '../../common/imageReference';
 import { HISTORY_COMPLETE, type HistoryDescriptor, type HistoryEvent, type HistoryRecord } from './buildkitProto';
 
@@ -30,13 +30,25 @@ function isTrue(value: string | undefined): boolean {
   return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
 }
 
-/** The digest of BuildKit's SLSA provenance statement for the build, when it made one. */
-export function provenanceDigest(record: HistoryRecord): string | undefined {
-  const attestations = [...(record.result?.attestations ?? []), ...Object.values(record.results).flatMap((r) => r.attestations)];
+const INDEX_TYPES = new Set(['application/vnd.oci.image.index.v1+json', 'application/vnd.docker.distribution.manifest.list.v2+json']);
+
+function slsaProvenance(attestations: readonly HistoryDescriptor[]): string | undefined {
   const found = attestations.find(
     (a) => a.mediaType === 'application/vnd.in-toto+json' && PROVENANCE_PREDICATE.test(a.annotations['in-toto.io/predicate-type'] ?? ''),
   );
   return found ? normalizeDigest(found.digest) : undefined;
+}
+
+/**
+ * The digest of BuildKit's SLSA provenance statement for the build, when it made one: the build's
+ * own (`Result.Attestations`), or its only platform's. A multi-platform build has one per platform
+ * (`Results[<platform>]`): those go on the index's platforms (`platformsOfIndex`).
+ */
+export function provenanceDigest(record: HistoryRecord): string | undefined {
+  const own = slsaProvenance(record.result?.attestations ?? []);
+  if (own) return own;
+  const platforms = Object.values(record.results);
+  return platforms.length === 1 && platforms[0] ? slsaProvenance(platforms[0].attestations) : undefined;
 }
 
 /** A pushed reference whose registry digest the record does not give. */
@@ -57,6 +69,8 @@ export interface BuildHistoryPushes {
    */
   unresolved: UnresolvedBuildPush[];
   warnings: ReportWarning[];
+  /** The pushed digests that are indexes, with their build's record: their platforms are read next. */
+  indexes: Map<string, HistoryRecord>;
 }
 
 function imagesOfExporter(record: HistoryRecord, index: number, provenance: string | undefined, out: BuildHistoryPushes): void {
@@ -95,6 +109,7 @@ function imagesOfExporter(record: HistoryRecord, index: number, provenance: stri
     };
     if (ref.tag !== undefined) image.tag = ref.tag;
     if (provenance) image.provenanceDigest = provenance;
+    if (descriptor && INDEX_TYPES.has(descriptor.mediaType)) out.indexes.set(digest, record);
     out.images.push(image);
   }
 }
@@ -105,7 +120,7 @@ function imagesOfExporter(record: HistoryRecord, index: number, provenance: stri
  * window are not this job's pushes.
  */
 export function pushesFromHistory(events: readonly HistoryEvent[], sinceMs: number, untilMs: number): BuildHistoryPushes {
-  const out: BuildHistoryPushes = { images: [], unresolved: [], warnings: [] };
+  const out: BuildHistoryPushes = { images: [], unresolved: [], warnings: [], indexes: new Map() };
   const seen = new Set<string>();
   for (const event of events) {
     const record = event.record;
@@ -118,4 +133,41 @@ export function pushesFromHistory(events: readonly HistoryEvent[], sinceMs: numb
     for (let i = 0; i < record.exporters.length; i++) imagesOfExporter(record, i, provenance, out);
   }
   return out;
+}
+
+/** `MAX_INDEX_PLATFORMS` of common/report.ts (not imported: the task takes only types from there, not TypeBox). */
+const MAX_INDEX_PLATFORMS = 64;
+
+/** Matches the report's platform words (`^[a-z0-9._-]+$`, at most 50). */
+const PLATFORM_WORD = /^[a-z0-9._-]{1,50}$/;
+
+/**
+ * The platform manifests an index lists (its `manifests[]` with `platform.os`/`.architecture`),
+ * without attestation manifests (`unknown/unknown`), each with its platform's provenance digest
+ * from the build's record (`Results["os/architecture[/variant]"]`). Undefined when `blob` is not
+ * an index listing any platform.
+ */
+export function platformsOfIndex(blob: Buffer, record: HistoryRecord): PlatformManifest[] | undefined {
+  let json: unknown;
+  try {
+    json = JSON.parse(blob.toString('utf8'));
+  } catch {
+    return undefined;
+  }
+  const manifests = (json as { manifests?: unknown }).manifests;
+  if (!Array.isArray(manifests)) return undefined;
+  const platforms: PlatformManifest[] = [];
+  for (const m of manifests as Array<{ digest?: unknown; platform?: { os?: unknown; architecture?: unknown; variant?: unknown } }>) {
+    const digest = typeof m.digest === 'string' ? normalizeDigest(m.digest) : undefined;
+    const { os, architecture, variant } = m.platform ?? {};
+    if (!digest || typeof os !== 'string' || typeof architecture !== 'string' || os === 'unknown') continue;
+    if (!PLATFORM_WORD.test(os) || !PLATFORM_WORD.test(architecture)) continue;
+    const platform: PlatformManifest = { digest, os, architecture };
+    if (typeof variant === 'string' && PLATFORM_WORD.test(variant)) platform.variant = variant;
+    const key = [os, architecture, ...(platform.variant ? [platform.variant] : [])].join('/');
+    const provenance = slsaProvenance(record.results[key]?.attestations ?? []);
+    if (provenance) platform.provenanceDigest = provenance;
+    platforms.push(platform);
+  }
+  return platforms.length > 0 ? platforms.slice(0, MAX_INDEX_PLATFORMS) : undefined;
 }

@@ -295,3 +295,24 @@ export class GrpcFrameReader {
     return this.pending.length > 0;
   }
 }
+
+/**
+ * `containerd.services.content.v1.ReadContentRequest` for a whole blob: digest 1 (offset 2 and
+ * size 3 left at 0: from the start, to the end). BuildKit serves its content store read-only on
+ * the same gRPC server (moby/buildkit control/control.go, `Controller.Register`).
+ */
+export function encodeContentRead(digest: string): Buffer {
+  const bytes = Buffer.from(digest, 'utf8');
+  return Buffer.concat([Buffer.from([(1 << 3) | 2, ...varint(bytes.length)]), bytes]);
+}
+
+/** `ReadContentResponse`: offset 1, data 2. */
+export function readContentChunk(buf: Buffer): { offset: number; data: Buffer } {
+  let offset = 0;
+  let data = EMPTY;
+  for (const f of readFields(buf)) {
+    if (f.no === 1 && f.wire === 0) offset = f.varint;
+    else if (f.no === 2) data = f.bytes;
+  }
+  return { offset, data };
+}

@@ -16,12 +16,23 @@ import { deliverReport } from './deliver';
 import { dockerInspector } from './dockerImages';
 import { info, warn } from './output';
 import type { ReadBuildHistory } from './buildkitCollection';
-import { BuildKitUnavailableError, engineDialer, listBuildHistory } from './buildkitClient';
+import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from './buildkitClient';
 
-/** BuildKit's build history through the engine's `/grpc` upgrade (buildkitClient.ts). */
-const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs) => {
+/** BuildKit's build history and the blobs asked for, through the engine's `/grpc` upgrade (buildkitClient.ts). */
+const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted) => {
   try {
-    return { ok: true, events: await listBuildHistory(engineDialer(endpoint), deadlineMs) };
+    const session = await openBuildKit(engineDialer(endpoint), deadlineMs);
+    try {
+      const events = await readHistory(session);
+      const contents = new Map<string, Buffer>();
+      for (const digest of wanted(events)) {
+        const blob = await readContent(session, digest).catch(() => undefined);
+        if (blob) contents.set(digest, blob);
+      }
+      return { ok: true, events, contents };
+    } finally {
+      session.close();
+    }
   } catch (err) {
     const unsupported = err instanceof BuildKitUnavailableError && err.unsupported;
     return { ok: false, reason: (err as Error).message, unsupported };

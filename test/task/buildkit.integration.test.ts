@@ -8,6 +8,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
@@ -28,14 +29,44 @@ const validateReport = ajv.compile(ReportSchema);
 
 const unix = (socketPath: string) => ({ kind: 'unix' as const, socketPath, display: `unix://${socketPath}` });
 
+/** The registry's manifest (or index) for `repository:tag`, as JSON. */
+function registryManifest(
+  repository: string,
+  tag: string,
+): Promise<{ manifests?: Array<{ digest: string; platform?: { os: string; architecture: string } }> }> {
+  const [host, port] = REGISTRY.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: Number(port),
+        path: `/v2/${repository}/manifests/${tag}`,
+        headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text) as never) : reject(new Error(`registry: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('registry timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
 /** `docker build --push` of a one-file `FROM scratch` image; returns the pushed reference. */
-async function buildAndPush(engine: NewerEngine, repository: string): Promise<string> {
+async function buildAndPush(engine: NewerEngine, repository: string, platforms?: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cm-bk-'));
   try {
     await writeFile(join(dir, 'content.txt'), `buildkit ${randomUUID()}`);
     await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY content.txt /content.txt\n');
     const reference = `${REGISTRY}/${repository}:1`;
-    await newerDocker(engine, ['build', '--push', '--tag', reference, dir]);
+    await newerDocker(engine, ['build', '--push', ...(platforms ? ['--platform', platforms] : []), '--tag', reference, dir]);
     return reference;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -165,6 +196,34 @@ describe('BuildKit build history on real engines', function () {
       assert.equal(mine[0]?.tag, '1');
       assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:/);
       assert.match(run.stdout, new RegExp(`Mapped .*${repository}:1`));
+    });
+
+    it('reports a two-platform build pushed as an index with its platform manifests, as the registry lists them', async function () {
+      await requireNewerEngine(NEWER_CONTAINERD);
+      const dir = await taskDirectory();
+      const pipelineStart = await nextWholeSecond();
+      devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
+      const repository = uniqueRepository('bk-multi');
+      // FROM scratch with no RUN step: both platforms build without emulation.
+      await buildAndPush(NEWER_CONTAINERD, repository, 'linux/amd64,linux/arm64');
+
+      const run = await runTask(
+        dir,
+        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      const report = receiver.received[0]?.body as Report;
+      assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+      const [image] = report.images.filter((i) => i.repository === repository);
+      assert.equal(image?.digest, await registryDigest(REGISTRY, repository, '1'));
+      const index = await registryManifest(repository, '1');
+      const expected = (index.manifests ?? [])
+        .filter((m) => m.platform && m.platform.os !== 'unknown')
+        .map((m) => `${m.platform?.os}/${m.platform?.architecture} ${m.digest}`)
+        .sort();
+      assert.equal(expected.length, 2, JSON.stringify(index));
+      assert.deepEqual(image?.platforms?.map((p) => `${p.os}/${p.architecture} ${p.digest}`).sort(), expected);
+      for (const p of image?.platforms ?? []) assert.match(p.provenanceDigest ?? '', /^sha256:/);
     });
   });
 });

@@ -7,7 +7,7 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import type { PushedImage } from '../../common/report';
-import { pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
+import { platformsOfIndex, pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
 import { HISTORY_COMPLETE, HISTORY_STARTED, type HistoryEvent, type HistoryRecord } from '../../tasks/ContainerMappingV1/buildkitProto';
 import {
   collectBuildHistory,
@@ -23,6 +23,23 @@ const UNTIL = Date.parse('2026-11-28T10:30:00.000Z');
 const INDEX = `sha256:${'8b'.repeat(32)}`;
 const CONFIG = `sha256:${'de'.repeat(32)}`;
 const PROVENANCE = `sha256:${'03'.repeat(32)}`;
+const AMD64 = `sha256:${'a6'.repeat(32)}`;
+const ARM64 = `sha256:${'a7'.repeat(32)}`;
+const ATTESTATION = `sha256:${'a8'.repeat(32)}`;
+/** An index as BuildKit pushes it: platform manifests and attestation manifests (`unknown/unknown`). */
+function indexBlob(entries: Array<{ digest: string; platform: Record<string, string> }>): Buffer {
+  return Buffer.from(
+    JSON.stringify({
+      schemaVersion: 2,
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      manifests: entries.map((e) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', size: 476, ...e })),
+    }),
+  );
+}
+const INDEX_BLOB = indexBlob([
+  { digest: AMD64, platform: { os: 'linux', architecture: 'amd64' } },
+  { digest: ATTESTATION, platform: { os: 'unknown', architecture: 'unknown' } },
+]);
 const ENDPOINT: DockerEndpoint = { kind: 'unix', socketPath: '/var/run/docker.sock', display: 'unix:///var/run/docker.sock' };
 
 function record(
@@ -135,6 +152,40 @@ describe('BuildKit build history → pushed images', function () {
     );
   });
 
+  it("lists an index's platform manifests without its attestations, each with its platform's provenance digest", function () {
+    const statement = (digest: string) => ({
+      mediaType: 'application/vnd.in-toto+json',
+      digest,
+      size: 1,
+      annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
+    });
+    const r = record({
+      result: {
+        attestations: [],
+        results: { 0: { mediaType: 'application/vnd.oci.image.index.v1+json', digest: INDEX, size: 1, annotations: {} } },
+      },
+      results: {
+        'linux/amd64': { attestations: [statement(PROVENANCE)], results: {} },
+        'linux/arm/v7': { attestations: [statement(CONFIG)], results: {} },
+      },
+    });
+    const pushes = pushesFromHistory([complete(r)], SINCE, UNTIL);
+    // Two platforms, two statements: none of them is the index's own.
+    assert.equal(pushes.images[0]?.provenanceDigest, undefined);
+    assert.deepEqual([...pushes.indexes.keys()], [INDEX]);
+    const blob = indexBlob([
+      { digest: AMD64, platform: { os: 'linux', architecture: 'amd64' } },
+      { digest: ARM64, platform: { os: 'linux', architecture: 'arm', variant: 'v7' } },
+      { digest: ATTESTATION, platform: { os: 'unknown', architecture: 'unknown' } },
+    ]);
+    assert.deepEqual(platformsOfIndex(blob, r), [
+      { digest: AMD64, os: 'linux', architecture: 'amd64', provenanceDigest: PROVENANCE },
+      { digest: ARM64, os: 'linux', architecture: 'arm', variant: 'v7', provenanceDigest: CONFIG },
+    ]);
+    assert.equal(platformsOfIndex(Buffer.from('not json'), r), undefined);
+    assert.equal(platformsOfIndex(Buffer.from('{"manifests":[]}'), r), undefined);
+  });
+
   it('warns about a name that is not an image reference and keeps the others', function () {
     const r = record({ exporters: [{ type: 'image', attrs: { name: 'UPPER/Case:1,127.0.0.1:5000/shop/app:3', push: 'true' } }] });
     const result = pushesFromHistory([complete(r)], SINCE, UNTIL);
@@ -164,7 +215,7 @@ describe('The collection’s BuildKit step', function () {
   };
 
   it('does not ask BuildKit when the window shows no build', async function () {
-    const read = sinon.stub().resolves({ ok: true, events: [] } satisfies HistoryOutcome);
+    const read = sinon.stub().resolves({ ok: true, events: [], contents: new Map() } satisfies HistoryOutcome);
     const pull: EngineEvent = { type: 'image', action: 'pull', actorId: 'x', attributes: {}, timeNano: at(SINCE + 1) };
     const result = await collectBuildHistory([pull], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL, read);
     sinon.assert.notCalled(read);
@@ -172,12 +223,29 @@ describe('The collection’s BuildKit step', function () {
   });
 
   it("asks BuildKit after an image was created or tagged in the window, and reports the history's pushes", async function () {
-    const read = sinon.stub().resolves({ ok: true, events: [complete(record())] } satisfies HistoryOutcome);
+    const events = [complete(record())];
+    const read = sinon.stub().resolves({ ok: true, events, contents: new Map([[INDEX, INDEX_BLOB]]) } satisfies HistoryOutcome);
     const result = await collectBuildHistory([tagEvent], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL - 1, read);
-    sinon.assert.calledOnceWithExactly(read, ENDPOINT, UNTIL - 1);
+    sinon.assert.calledOnceWithExactly(read, ENDPOINT, UNTIL - 1, sinon.match.func);
+    // It asks for the pushed index, whose platforms it then reports.
+    assert.deepEqual((read.firstCall.args[2] as (e: HistoryEvent[]) => string[])(events), [INDEX]);
     assert.deepEqual(
-      result.images.map((i) => i.tag),
-      ['1', 'latest'],
+      result.images.map((i) => [i.tag, i.platforms?.map((p) => p.digest)]),
+      [
+        ['1', [AMD64]],
+        ['latest', [AMD64]],
+      ],
+    );
+    assert.deepEqual(result.warnings, []);
+  });
+
+  it("warns when a pushed index's platform manifests could not be read", async function () {
+    const read = sinon.stub().resolves({ ok: true, events: [complete(record())], contents: new Map() } satisfies HistoryOutcome);
+    const result = await collectBuildHistory([tagEvent], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL, read);
+    assert.equal(result.images.length, 2);
+    assert.deepEqual(
+      result.warnings.map((w) => w.code),
+      ['buildkit-index-unread', 'buildkit-index-unread'],
     );
   });
 
@@ -201,7 +269,7 @@ describe('The collection’s BuildKit step', function () {
   });
 
   it('names a docker-container builder seen in the window, whose pushes it cannot read', async function () {
-    const read = sinon.stub().resolves({ ok: true, events: [] } satisfies HistoryOutcome);
+    const read = sinon.stub().resolves({ ok: true, events: [], contents: new Map() } satisfies HistoryOutcome);
     const { warnings } = await collectBuildHistory([builderEvent, builderEvent], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL, read);
     sinon.assert.notCalled(read);
     assert.deepEqual(

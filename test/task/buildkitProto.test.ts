@@ -5,11 +5,13 @@
  */
 import { strict as assert } from 'node:assert';
 import {
+  encodeContentRead,
   encodeHistoryRequest,
   grpcFrame,
   GrpcFrameReader,
   ProtoError,
   readFields,
+  readContentChunk,
   readHistoryEvent,
   readVarint,
   HISTORY_COMPLETE,
@@ -116,6 +118,14 @@ describe('BuildKit protobuf reader and gRPC framing', function () {
     );
     assert.equal(event.record?.errorCode, 2);
     assert.equal(event.record?.errorMessage, 'boom');
+  });
+
+  it('encodes a content read of a whole blob (digest 1) and reads a chunk of the answer (offset 1, data 2)', function () {
+    assert.deepEqual(encodeContentRead(INDEX), Buffer.concat([Buffer.from([0x0a, 71]), Buffer.from(INDEX)]));
+    assert.deepEqual(readContentChunk(Buffer.concat([Buffer.from([0x08, 0xac, 0x02]), ld(2, 'abc')])), {
+      offset: 300,
+      data: Buffer.from('abc'),
+    });
   });
 
   it('frames a message with a zero flag and a big-endian length, and splits a body arriving in pieces', function () {
