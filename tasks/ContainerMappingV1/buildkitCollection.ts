@@ -60,7 +60,8 @@ export interface BuildHistoryResult {
 
 /**
  * Reads the history when the events in the window show a build on the engine; warns about
- * `docker-container` builders, whose own BuildKit is not read (see tasks/README.md).
+ * `docker-container` builders, whose own BuildKit is not read (see tasks/README.md), unless the
+ * job wrote buildx metadata files.
  */
 export async function collectBuildHistory(
   events: readonly EngineEvent[],
@@ -68,6 +69,7 @@ export async function collectBuildHistory(
   endpoint: DockerEndpoint,
   deadlineMs: number,
   readBuildHistory: ReadBuildHistory | undefined,
+  hasMetadataFiles = false,
 ): Promise<BuildHistoryResult> {
   const result: BuildHistoryResult = { images: [], unresolved: [], warnings: [] };
   const signs = buildSigns(events, window.sinceMs);
@@ -99,7 +101,8 @@ export async function collectBuildHistory(
       });
     }
   }
-  if (signs.containerBuilders.length > 0) {
+  // With metadata files in the folder, the builder's pushes are reported from them (buildx.ts).
+  if (signs.containerBuilders.length > 0 && !hasMetadataFiles) {
     const names = signs.containerBuilders.slice(0, 5).join(', ');
     result.warnings.push({
       code: 'buildkit-container-builder',

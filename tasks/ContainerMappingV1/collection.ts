@@ -224,6 +224,7 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
     probe.endpoint,
     deps.now() + timeLeft(probe, BUILD_HISTORY_TIMEOUT_MS, deps),
     deps.readBuildHistory,
+    probe.metadataFiles.length > 0,
   );
   let images: PushedImage[] = [];
   if (pushes.length > 0) {

@@ -16,7 +16,7 @@ import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
 import { BuildKitUnavailableError, engineDialer, listBuildHistory } from '../../tasks/ContainerMappingV1/buildkitClient';
 import { pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
-import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../support/services';
+import { DOCKER_SOCKET, REGISTRY, requireAgentNode, requireDocker, requireRegistry } from '../support/services';
 import { registryDigest, uniqueRepository } from '../support/docker';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { NEWER_CLASSIC, NEWER_CONTAINERD, newerDocker, requireNewerEngine, socketGet, type NewerEngine } from './buildkitEngines';
@@ -198,8 +198,10 @@ describe('BuildKit build history on real engines', function () {
       assert.match(run.stdout, new RegExp(`Mapped .*${repository}:1`));
     });
 
-    it('reports a two-platform build pushed as an index with its platform manifests, as the registry lists them', async function () {
+    it('reports a two-platform build pushed as an index with its platform manifests, as the registry lists them, under the Node10 handler', async function () {
       await requireNewerEngine(NEWER_CONTAINERD);
+      // The oldest Node.js an agent runs the task with: its node:http2 carries the gRPC calls.
+      const node10 = requireAgentNode('Node10');
       const dir = await taskDirectory();
       const pipelineStart = await nextWholeSecond();
       devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
@@ -210,6 +212,8 @@ describe('BuildKit build history on real engines', function () {
       const run = await runTask(
         dir,
         agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+        60_000,
+        node10,
       );
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       const report = receiver.received[0]?.body as Report;

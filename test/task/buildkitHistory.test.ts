@@ -276,6 +276,8 @@ describe('The collection’s BuildKit step', function () {
       warnings.map((w) => w.code),
       ['buildkit-container-builder'],
     );
+    const withMetadata = await collectBuildHistory([builderEvent], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL, read, true);
+    assert.deepEqual(withMetadata.warnings, [], 'the metadata files report its pushes');
     assert.match(warnings[0]?.message ?? '', /\(buildx_buildkit_ci0\);.*--metadata-file/);
   });
 
