@@ -102,7 +102,15 @@ export const WindowSchema = Type.Object(
   { additionalProperties: false },
 );
 
-export const ImageOriginSchema = Type.Union([Type.Literal('docker-events'), Type.Literal('buildx-metadata')]);
+/**
+ * Where the task learnt of the push: the engine's `push` events, a buildx metadata file, or
+ * BuildKit's build history (`docker build --push` on Docker 28+, `docker-container` builders).
+ */
+export const ImageOriginSchema = Type.Union([
+  Type.Literal('docker-events'),
+  Type.Literal('buildx-metadata'),
+  Type.Literal('buildkit-history'),
+]);
 
 /**
  * Most platforms one index may list here: an index of every platform a base image is built for
@@ -118,6 +126,8 @@ export const PlatformManifestSchema = Type.Object(
     os: Text(50, { pattern: '^[a-z0-9._-]+$' }),
     architecture: Text(50, { pattern: '^[a-z0-9._-]+$' }),
     variant: Type.Optional(Text(50, { pattern: '^[a-z0-9._-]+$' })),
+    /** BuildKit's SLSA provenance statement for this platform's build (see `PushedImageSchema.provenanceDigest`). */
+    provenanceDigest: Type.Optional(DigestSchema),
   },
   { additionalProperties: false },
 );
@@ -147,6 +157,11 @@ export const PushedImageSchema = Type.Object(
     platforms: Type.Optional(Type.Array(PlatformManifestSchema, { minItems: 1, maxItems: MAX_INDEX_PLATFORMS })),
     /** When `digest` is a platform manifest pushed as part of an index: that index's digest. */
     indexDigest: Type.Optional(DigestSchema),
+    /**
+     * The digest of the SLSA provenance statement (in-toto JSON) BuildKit recorded for the build
+     * that pushed this image, as its build history names it. Optional: only BuildKit builds have one.
+     */
+    provenanceDigest: Type.Optional(DigestSchema),
   },
   { additionalProperties: false },
 );

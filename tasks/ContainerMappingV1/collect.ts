@@ -16,6 +16,29 @@ import { deliverReport } from './deliver';
 import { dockerInspector, dockerRepositoryTags } from './dockerImages';
 import { authFilePaths, readAuthFiles, registryDigestLookup } from './registryDigest';
 import { info, warn } from './output';
+import type { ReadBuildHistory } from './buildkitCollection';
+import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from './buildkitClient';
+
+/** BuildKit's build history and the blobs asked for, through the engine's `/grpc` upgrade (buildkitClient.ts). */
+const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted) => {
+  try {
+    const session = await openBuildKit(engineDialer(endpoint), deadlineMs);
+    try {
+      const events = await readHistory(session);
+      const contents = new Map<string, Buffer>();
+      for (const digest of wanted(events)) {
+        const blob = await readContent(session, digest).catch(() => undefined);
+        if (blob) contents.set(digest, blob);
+      }
+      return { ok: true, events, contents };
+    } finally {
+      session.close();
+    }
+  } catch (err) {
+    const unsupported = err instanceof BuildKitUnavailableError && err.unsupported;
+    return { ok: false, reason: (err as Error).message, unsupported };
+  }
+};
 
 /** Reads buildx metadata files (the first MiB of each); one that vanished since the listing was not ours to report. */
 function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
@@ -41,6 +64,7 @@ export function collectorDependencies(): CollectorDependencies {
     createOidcToken,
     deliverReport,
     readMetadataFiles,
+    readBuildHistory,
     writeFile(folder, name, text) {
       const directory = folder ?? tmpdir();
       mkdirSync(directory, { recursive: true });

@@ -19,6 +19,8 @@ import { describeCredential, type Credential, type DeliveryOptions, type Deliver
 import { REPORT_ATTACHMENT_TYPE } from '../../common/contract';
 import { attachmentName, backfillCollects, MAX_LOGGED_REPORT_BYTES } from './attachment';
 import { TASK_NAME, TASK_VERSION } from './version';
+import { buildSigns } from './buildkitSigns';
+import { collectBuildHistory, mergeImages, unresolvedWarnings, type ReadBuildHistory } from './buildkitCollection';
 
 /** The agent's logging commands the collector uses, and the step's log. */
 export interface AgentCommands {
@@ -63,6 +65,8 @@ export interface CollectorDependencies {
   /** Attaches a file to the run (`task.addattachment`); throws when it cannot. */
   addAttachment(type: string, name: string, path: string): void;
   agent: AgentCommands;
+  /** BuildKit's build history on the engine (see buildkitCollection.ts); absent: not read. */
+  readBuildHistory?: ReadBuildHistory;
   /** Epoch milliseconds now. */
   now(): number;
 }
@@ -71,6 +75,7 @@ const API_TIMEOUT_MS = 5000;
 const INSPECT_TIMEOUT_MS = 5000;
 const REGISTRY_TIMEOUT_MS = 5000;
 const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
+const BUILD_HISTORY_TIMEOUT_MS = 5000;
 
 function timeLeft(probe: Probe, capMs: number, deps: CollectorDependencies): number {
   return Math.max(200, Math.min(capMs, probe.deadlineMs - deps.now() - 500));
@@ -232,8 +237,19 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
     });
   }
   // Something to report is likely: ask for the service's token while the images are resolved.
-  const likely = pushes.length > 0 || truncated || restarted || probe.metadataFiles.length > 0;
+  const signs = buildSigns(probe.events, sinceMs);
+  const built = signs.engineBuild || signs.containerBuilders.length > 0;
+  const likely = pushes.length > 0 || truncated || restarted || built || probe.metadataFiles.length > 0;
   const credentialsRequest = context.serviceUrl && likely ? serviceCredentials(context, api, probe, deps) : undefined;
+  // BuildKit's pushes (Docker 28+ logs no push event for them), read while the pushes are resolved.
+  const historyRequest = collectBuildHistory(
+    probe.events,
+    { sinceMs, untilMs: probe.untilMs },
+    probe.endpoint,
+    deps.now() + timeLeft(probe, BUILD_HISTORY_TIMEOUT_MS, deps),
+    deps.readBuildHistory,
+    probe.metadataFiles.length > 0,
+  );
   let images: PushedImage[] = [];
   if (pushes.length > 0) {
     const untagged = untaggedRepositories(pushes);
@@ -252,9 +268,13 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
     images = resolved.images;
     warnings.push(...resolved.warnings);
   }
+  const history = await historyRequest;
+  mergeImages(images, history.images);
+  warnings.push(...history.warnings);
   const buildx = imagesFromMetadata(deps.readMetadataFiles(probe.metadataFiles));
-  images.push(...buildx.images);
+  mergeImages(images, buildx.images);
   warnings.push(...buildx.warnings);
+  warnings.push(...unresolvedWarnings(history.unresolved, images));
 
   if (
     images.length === 0 &&

@@ -11,6 +11,7 @@ import { resolveDockerEndpoint, type DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
 import { engineRestarted, eventsPath, mayBeTruncated, parseAgentTime, parseEvents, pushEvents, type EngineEvent } from './events';
 import { eventsUntil, isPodmanAnswer, podmanEventsPath } from './podman';
+import { buildSigns } from './buildkitSigns';
 
 /** How long the engine gets to start answering: a healthy one does in milliseconds. */
 export const FIRST_BYTE_TIMEOUT_MS = 2000;
@@ -153,7 +154,10 @@ export async function probe(context: RunContext, env: NodeJS.ProcessEnv, started
   // Podman keeps its whole events log, across restarts too: neither check applies to it.
   const truncated = result.eventsRead && !result.podman && mayBeTruncated(result.events, probeSinceMs);
   const restarted = result.eventsRead && !result.podman && engineRestarted(result.engineStartedMs, probeSinceMs);
-  if (!pushed && !truncated && !restarted && metadataFiles.length === 0) {
+  // A BuildKit build may have pushed without a push event (Docker 28+): see buildkitSigns.ts.
+  const signs = buildSigns(result.events, probeSinceMs);
+  const built = signs.engineBuild || signs.containerBuilders.length > 0;
+  if (!pushed && !truncated && !restarted && !built && metadataFiles.length === 0) {
     const message =
       result.engineProblem !== undefined
         ? `Nothing to report: ${result.engineProblem}.`

@@ -1,0 +1,268 @@
+/**
+ * BuildKit's control API, reached through the Docker engine: `POST /grpc` with `Upgrade: h2c`
+ * hands the connection to dockerd's gRPC server (moby/moby daemon/server/router/grpc/grpc_routes.go,
+ * the route buildx's `docker` driver dials: docker/buildx driver/docker/driver.go), and one
+ * gRPC call, `moby.buildkit.v1.Control/ListenBuildHistory`, is made on it over node:http2.
+ * Everything is bounded by one deadline: an engine whose BuildKit has no history (Docker 20.10)
+ * answers "unimplemented" at once, and one that never answers is left when the time is up.
+ */
+import { Duplex } from 'node:stream';
+import type { DockerEndpoint } from './dockerHost';
+import { tlsMaterial } from './engine';
+import {
+  encodeContentRead,
+  encodeHistoryRequest,
+  grpcFrame,
+  GrpcFrameReader,
+  readContentChunk,
+  readHistoryEvent,
+  type HistoryEvent,
+} from './buildkitProto';
+
+/** BuildKit's history could not be read: why, in a few words. */
+export class BuildKitUnavailableError extends Error {
+  /**
+   * `unsupported`: the engine has no build history to give (no `/grpc` route, as Podman; or a
+   * BuildKit without `ListenBuildHistory`, as Docker 20.10's, whose builds push through the engine).
+   */
+  constructor(
+    reason: string,
+    readonly unsupported = false,
+  ) {
+    super(reason);
+    this.name = 'BuildKitUnavailableError';
+  }
+}
+
+/** Opens a byte stream to a BuildKit gRPC server (HTTP/2 without TLS is spoken over it). */
+export type BuildKitDialer = (deadlineMs: number) => Promise<Duplex>;
+
+const HISTORY_METHOD = '/moby.buildkit.v1.Control/ListenBuildHistory';
+const CONTENT_READ_METHOD = '/containerd.services.content.v1.Content/Read';
+/** The largest blob read (an image index of a few dozen platforms is a few KiB). */
+const MAX_CONTENT_BYTES = 4 * 1024 * 1024;
+/** gRPC status codes (grpc/grpc doc/statuscodes.md) worth naming in a warning. */
+const GRPC_STATUS: Record<string, string> = {
+  '12': 'unimplemented',
+  '14': 'unavailable',
+  '7': 'permission denied',
+  '4': 'deadline exceeded',
+};
+const MAX_UPGRADE_ANSWER = 64 * 1024;
+
+/* eslint-disable @typescript-eslint/no-require-imports -- loaded only when a build is to be read */
+function rawConnect(endpoint: DockerEndpoint): import('node:net').Socket {
+  if (endpoint.kind === 'unix' || endpoint.kind === 'npipe') {
+    return (require('node:net') as typeof import('node:net')).connect(endpoint.socketPath);
+  }
+  if (endpoint.kind === 'tcp') {
+    const tls = tlsMaterial(endpoint);
+    if (!tls) return (require('node:net') as typeof import('node:net')).connect({ host: endpoint.host, port: endpoint.port });
+    return (require('node:tls') as typeof import('node:tls')).connect({
+      host: endpoint.host,
+      port: endpoint.port,
+      servername: endpoint.host,
+      ...tls,
+    });
+  }
+  throw new BuildKitUnavailableError(endpoint.reason);
+}
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+/**
+ * A Duplex over `socket` that first yields `head` (bytes read past the upgrade answer): node:http2
+ * reads a generic Duplex through JS, so nothing the server sent early is lost.
+ */
+export function duplexOver(socket: Duplex, head: Buffer): Duplex {
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, callback);
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(err, callback) {
+      socket.destroy();
+      callback(err);
+    },
+  });
+  if (head.length > 0) stream.push(head);
+  socket.on('data', (chunk: Buffer) => {
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => stream.push(null));
+  socket.on('error', (err) => stream.destroy(err));
+  socket.on('close', () => stream.destroy());
+  return stream;
+}
+
+/** Dials dockerd's BuildKit: `POST /grpc` with `Upgrade: h2c`, then the raw connection. */
+export function engineDialer(endpoint: DockerEndpoint): BuildKitDialer {
+  return (deadlineMs) =>
+    new Promise((resolve, reject) => {
+      let socket: import('node:net').Socket;
+      try {
+        socket = rawConnect(endpoint);
+      } catch (err) {
+        reject(err instanceof BuildKitUnavailableError ? err : new BuildKitUnavailableError((err as Error).message));
+        return;
+      }
+      let answer = Buffer.alloc(0);
+      let settled = false;
+      const fail = (reason: string, unsupported = false) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        socket.destroy();
+        reject(new BuildKitUnavailableError(reason, unsupported));
+      };
+      const timer = setTimeout(() => fail('the engine did not open its BuildKit connection in time'), Math.max(1, deadlineMs - Date.now()));
+      const onData = (chunk: Buffer) => {
+        answer = Buffer.concat([answer, chunk]);
+        const end = answer.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (answer.length > MAX_UPGRADE_ANSWER) fail('the engine answered /grpc with too long a header');
+          return;
+        }
+        const status = /^HTTP\/1\.[01] (\d{3})/.exec(answer.subarray(0, end).toString('latin1'));
+        if (status?.[1] !== '101') {
+          // 404 (no such route: Podman) or 400 (no upgrade): nothing to ask there.
+          const code = status?.[1];
+          fail(`the engine answered /grpc with ${code ?? 'no HTTP status'}`, code === '404' || code === '400');
+          return;
+        }
+        settled = true;
+        clearTimeout(timer);
+        socket.removeListener('data', onData);
+        socket.removeListener('error', onError);
+        socket.pause();
+        resolve(duplexOver(socket, answer.subarray(end + 4)));
+      };
+      const onError = (err: NodeJS.ErrnoException) => fail(err.code ?? err.message);
+      socket.on('data', onData);
+      socket.on('error', onError);
+      socket.on('close', () => fail('the engine closed the connection'));
+      socket.write(
+        'POST /grpc HTTP/1.1\r\nHost: docker\r\nUser-Agent: container-mapping-task\r\nConnection: Upgrade\r\nUpgrade: h2c\r\nContent-Length: 0\r\n\r\n',
+      );
+    });
+}
+
+/** One HTTP/2 connection to a BuildKit gRPC server, for server-streaming calls; all bounded by one deadline. */
+export interface BuildKitSession {
+  /** Calls `path` with `request` (one message); resolves with the messages answered. */
+  call(path: string, request: Buffer, what: string): Promise<Buffer[]>;
+  close(): void;
+}
+
+/** Opens a session over `dial`'s stream; every call fails with `BuildKitUnavailableError` past `deadlineMs`. */
+export async function openBuildKit(dial: BuildKitDialer, deadlineMs: number): Promise<BuildKitSession> {
+  const transport = await dial(deadlineMs);
+  const http2 = require('node:http2') as typeof import('node:http2'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
+  const session = http2.connect('http://buildkit', { createConnection: () => transport });
+  let broken: Error | undefined;
+  session.on('error', (err: Error) => (broken = new BuildKitUnavailableError(`HTTP/2: ${err.message}`)));
+  const close = () => {
+    session.destroy();
+    transport.destroy();
+  };
+  const call = (path: string, body: Buffer, what: string) =>
+    new Promise<Buffer[]>((resolve, reject) => {
+      const messages: Buffer[] = [];
+      const reader = new GrpcFrameReader();
+      let settled = false;
+      const finish = (err: Error | undefined) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        session.removeListener('error', onSessionError);
+        if (err) {
+          request.close();
+          reject(err);
+        } else resolve(messages);
+      };
+      const onSessionError = () => finish(broken);
+      if (broken) {
+        reject(broken);
+        return;
+      }
+      session.on('error', onSessionError);
+      const timer = setTimeout(
+        () => finish(new BuildKitUnavailableError(`BuildKit did not ${what} in time`)),
+        Math.max(1, deadlineMs - Date.now()),
+      );
+      const request = session.request({
+        ':method': 'POST',
+        ':path': path,
+        'content-type': 'application/grpc',
+        te: 'trailers',
+        'grpc-accept-encoding': 'identity',
+        'user-agent': 'container-mapping-task',
+      });
+      let status: string | undefined;
+      let message: string | undefined;
+      const readStatus = (headers: import('node:http2').IncomingHttpHeaders) => {
+        const s = headers['grpc-status'];
+        if (typeof s === 'string') status = s;
+        const m = headers['grpc-message'];
+        if (typeof m === 'string') message = decodeURIComponent(m);
+      };
+      request.on('response', readStatus);
+      request.on('trailers', readStatus);
+      request.on('data', (chunk: Buffer) => {
+        try {
+          messages.push(...reader.push(chunk));
+        } catch (err) {
+          finish(new BuildKitUnavailableError(`unreadable answer: ${(err as Error).message}`));
+        }
+      });
+      request.on('error', (err: Error) => finish(new BuildKitUnavailableError(`HTTP/2 stream: ${err.message}`)));
+      request.on('end', () => {
+        if (status === undefined) finish(new BuildKitUnavailableError('the answer ended without a gRPC status'));
+        else if (status !== '0') {
+          const name = GRPC_STATUS[status] ?? `gRPC status ${status}`;
+          finish(new BuildKitUnavailableError(`BuildKit answered ${name}${message ? ` (${message.slice(0, 200)})` : ''}`, status === '12'));
+        } else if (reader.incomplete) finish(new BuildKitUnavailableError('the answer ended inside a message'));
+        else finish(undefined);
+      });
+      request.end(grpcFrame(body));
+    });
+  return { call, close };
+}
+
+/**
+ * Lists the build history BuildKit holds (completed and running builds; `EarlyExit`, so the
+ * stream ends after them). Rejects with `BuildKitUnavailableError` when BuildKit cannot say:
+ * no history API, no connection, past `deadlineMs`.
+ */
+export async function readHistory(session: BuildKitSession): Promise<HistoryEvent[]> {
+  return (await session.call(HISTORY_METHOD, encodeHistoryRequest(), 'list its build history')).map(readHistoryEvent);
+}
+
+/** `readHistory` on a session of its own. */
+export async function listBuildHistory(dial: BuildKitDialer, deadlineMs: number): Promise<HistoryEvent[]> {
+  const session = await openBuildKit(dial, deadlineMs);
+  try {
+    return await readHistory(session);
+  } finally {
+    session.close();
+  }
+}
+
+/** Reads a whole blob (an image index) from BuildKit's content store; throws `BuildKitUnavailableError`. */
+export async function readContent(session: BuildKitSession, digest: string): Promise<Buffer> {
+  const chunks = (await session.call(CONTENT_READ_METHOD, encodeContentRead(digest), `read ${digest}`)).map(readContentChunk);
+  const size = chunks.reduce((n, c) => Math.max(n, c.offset + c.data.length), 0);
+  if (size > MAX_CONTENT_BYTES) throw new BuildKitUnavailableError(`${digest} is larger than ${MAX_CONTENT_BYTES} bytes`);
+  const blob = Buffer.alloc(size);
+  for (const c of chunks) c.data.copy(blob, c.offset);
+  const crypto = require('node:crypto') as typeof import('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
+  if (`sha256:${crypto.createHash('sha256').update(blob).digest('hex')}` !== digest) {
+    throw new BuildKitUnavailableError(`the content read for ${digest} does not match its digest`);
+  }
+  return blob;
+}

@@ -1,0 +1,233 @@
+/**
+ * BuildKit's build history read for real: `docker build --push` (buildx's `docker` driver) on the
+ * newer engine's two image stores, pushing a `FROM scratch` image to the local registry, then the
+ * history read through the engine's `/grpc` upgrade (buildkitClient.ts) and, at the end, the packaged
+ * task run as the agent runs it. Every digest is compared with the registry's Docker-Content-Digest.
+ */
+import { strict as assert } from 'node:assert';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { request } from 'node:http';
+import { join } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
+import { ReportSchema, type Report } from '../../common/report';
+import { BuildKitUnavailableError, engineDialer, listBuildHistory } from '../../tasks/ContainerMappingV1/buildkitClient';
+import { pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
+import { DOCKER_SOCKET, REGISTRY, requireAgentNode, requireDocker, requireRegistry } from '../support/services';
+import { registryDigest, uniqueRepository } from '../support/docker';
+import { AzureDevOpsStandIn } from '../support/azureDevOps';
+import { NEWER_CLASSIC, NEWER_CONTAINERD, newerDocker, requireNewerEngine, socketGet, type NewerEngine } from './buildkitEngines';
+import { ReportReceiver } from './receiver';
+import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory } from './runTask';
+
+const ajv = new Ajv({ allErrors: true, strict: false });
+addFormats(ajv);
+const validateReport = ajv.compile(ReportSchema);
+
+const unix = (socketPath: string) => ({ kind: 'unix' as const, socketPath, display: `unix://${socketPath}` });
+
+/** The registry's manifest (or index) for `repository:tag`, as JSON. */
+function registryManifest(
+  repository: string,
+  tag: string,
+): Promise<{ manifests?: Array<{ digest: string; platform?: { os: string; architecture: string } }> }> {
+  const [host, port] = REGISTRY.split(':');
+  return new Promise((resolve, reject) => {
+    const req = request(
+      {
+        host,
+        port: Number(port),
+        path: `/v2/${repository}/manifests/${tag}`,
+        headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
+        timeout: 5000,
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8');
+        res.on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          res.statusCode === 200 ? resolve(JSON.parse(text) as never) : reject(new Error(`registry: ${res.statusCode}`)),
+        );
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error('registry timed out')));
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** `docker build --push` of a one-file `FROM scratch` image; returns the pushed reference. */
+async function buildAndPush(engine: NewerEngine, repository: string, platforms?: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'cm-bk-'));
+  try {
+    await writeFile(join(dir, 'content.txt'), `buildkit ${randomUUID()}`);
+    await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY content.txt /content.txt\n');
+    const reference = `${REGISTRY}/${repository}:1`;
+    await newerDocker(engine, ['build', '--push', ...(platforms ? ['--platform', platforms] : []), '--tag', reference, dir]);
+    return reference;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe('BuildKit build history on real engines', function () {
+  this.timeout(180_000);
+
+  before(async function () {
+    await requireRegistry(REGISTRY);
+  });
+
+  it('reads the pushed index digest and the provenance digest of a docker build --push on the containerd store', async function () {
+    const version = await requireNewerEngine(NEWER_CONTAINERD);
+    console.log(`      (${NEWER_CONTAINERD.label}: Docker ${version})`);
+    const repository = uniqueRepository('bk-containerd');
+    const since = Date.now() - 1000;
+    await buildAndPush(NEWER_CONTAINERD, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_CONTAINERD.socket)), Date.now() + 10_000);
+    const pushes = pushesFromHistory(events, since, Date.now() + 1000);
+    const mine = pushes.images.filter((i) => i.repository === repository);
+    assert.equal(mine.length, 1, JSON.stringify(pushes, null, 2));
+    assert.equal(mine[0]?.digest, await registryDigest(REGISTRY, repository, '1'));
+    assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:[0-9a-f]{64}$/);
+    // The engine logged no push for it: the history is the only source.
+    const log = await socketGet(
+      NEWER_CONTAINERD.socket,
+      `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
+    assert.doesNotMatch(
+      log.body
+        .split('\n')
+        .filter((l) => l.includes(repository))
+        .join('\n'),
+      /"Action":"push"/,
+    );
+  });
+
+  it('names the classic store’s push without a digest (the history holds the image config), and the engine logged the push', async function () {
+    const version = await requireNewerEngine(NEWER_CLASSIC);
+    console.log(`      (${NEWER_CLASSIC.label}: Docker ${version})`);
+    const repository = uniqueRepository('bk-classic');
+    const since = Date.now() - 1000;
+    const reference = await buildAndPush(NEWER_CLASSIC, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_CLASSIC.socket)), Date.now() + 10_000);
+    const pushes = pushesFromHistory(events, since, Date.now() + 1000);
+    assert.deepEqual(
+      pushes.images.filter((i) => i.repository === repository),
+      [],
+    );
+    assert.ok(
+      pushes.unresolved.some((u) => u.name === reference && /image\.v1\+json/.test(u.reason)),
+      JSON.stringify(pushes.unresolved),
+    );
+    const log = await socketGet(
+      NEWER_CLASSIC.socket,
+      `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
+    );
+    assert.match(log.body, new RegExp(`"Action":"push","Actor":\\{"ID":"${reference.replace(/[.]/g, '\\.')}"`));
+  });
+
+  it("says Docker 20.10's BuildKit has no build history, without waiting for the deadline", async function () {
+    await requireDocker();
+    const error = await listBuildHistory(engineDialer(unix(DOCKER_SOCKET)), Date.now() + 60_000).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
+    assert.ok(error instanceof BuildKitUnavailableError, String(error));
+    assert.equal(error.unsupported, true, error.message);
+    assert.match(error.message, /unimplemented/);
+  });
+
+  it('gives up on an engine that never answers the upgrade, at the deadline, as unavailable', async function () {
+    const { createServer } = await import('node:net');
+    const path = join(tmpdir(), `cm-silent-${randomUUID()}.sock`);
+    const server = createServer(() => undefined);
+    await new Promise<void>((resolve) => server.listen(path, resolve));
+    try {
+      const error = await listBuildHistory(engineDialer(unix(path)), Date.now() + 300).then(
+        () => undefined,
+        (err: unknown) => err,
+      );
+      assert.ok(error instanceof BuildKitUnavailableError, String(error));
+      assert.equal(error.unsupported, false);
+      assert.match(error.message, /in time/);
+    } finally {
+      server.close();
+    }
+  });
+
+  describe('the packaged task', function () {
+    let devops: AzureDevOpsStandIn;
+    let receiver: ReportReceiver;
+    let job: ReturnType<typeof newJob>;
+    beforeEach(async function () {
+      devops = await AzureDevOpsStandIn.start();
+      receiver = await ReportReceiver.start();
+      job = newJob(devops.url);
+    });
+    afterEach(async function () {
+      await devops.close();
+      await receiver.close();
+      rmSync(job.tempDirectory, { recursive: true, force: true });
+    });
+
+    it("reports a docker build --push on the containerd store with the registry's digest (no push event)", async function () {
+      await requireNewerEngine(NEWER_CONTAINERD);
+      const dir = await taskDirectory();
+      const pipelineStart = await nextWholeSecond();
+      devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
+      const repository = uniqueRepository('bk-task');
+      await buildAndPush(NEWER_CONTAINERD, repository);
+
+      const run = await runTask(
+        dir,
+        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      assert.equal(receiver.received.length, 1, run.stdout);
+      const report = receiver.received[0]?.body as Report;
+      assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+      const mine = report.images.filter((i) => i.repository === repository);
+      assert.equal(mine.length, 1, JSON.stringify(report, null, 2));
+      assert.equal(mine[0]?.digest, await registryDigest(REGISTRY, repository, '1'));
+      assert.equal(mine[0]?.origin, 'buildkit-history');
+      assert.equal(mine[0]?.tag, '1');
+      assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:/);
+      assert.match(run.stdout, new RegExp(`Mapped .*${repository}:1`));
+    });
+
+    it('reports a two-platform build pushed as an index with its platform manifests, as the registry lists them, under the Node10 handler', async function () {
+      await requireNewerEngine(NEWER_CONTAINERD);
+      // The oldest Node.js an agent runs the task with: its node:http2 carries the gRPC calls.
+      const node10 = requireAgentNode('Node10');
+      const dir = await taskDirectory();
+      const pipelineStart = await nextWholeSecond();
+      devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
+      const repository = uniqueRepository('bk-multi');
+      // FROM scratch with no RUN step: both platforms build without emulation.
+      await buildAndPush(NEWER_CONTAINERD, repository, 'linux/amd64,linux/arm64');
+
+      const run = await runTask(
+        dir,
+        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+        60_000,
+        node10,
+      );
+      assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+      const report = receiver.received[0]?.body as Report;
+      assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
+      const [image] = report.images.filter((i) => i.repository === repository);
+      assert.equal(image?.digest, await registryDigest(REGISTRY, repository, '1'));
+      const index = await registryManifest(repository, '1');
+      const expected = (index.manifests ?? [])
+        .filter((m) => m.platform && m.platform.os !== 'unknown')
+        .map((m) => `${m.platform?.os}/${m.platform?.architecture} ${m.digest}`)
+        .sort();
+      assert.equal(expected.length, 2, JSON.stringify(index));
+      assert.deepEqual(image?.platforms?.map((p) => `${p.os}/${p.architecture} ${p.digest}`).sort(), expected);
+      for (const p of image?.platforms ?? []) assert.match(p.provenanceDigest ?? '', /^sha256:/);
+    });
+  });
+});
