@@ -78,9 +78,12 @@ export function validateGitHubReport(body: unknown): GitHubReport {
   return body;
 }
 
-/** True when the body says it is a GitHub report (version 2); everything else is read as version 1. */
+/**
+ * True when the body says it is a GitHub report (`provider: "github"`), whatever its `schemaVersion`
+ * (version 2's check names a wrong one); everything else is read, and refused, as version 1.
+ */
 export function isGitHubReportBody(body: unknown): boolean {
-  return typeof body === 'object' && body !== null && (body as { schemaVersion?: unknown }).schemaVersion === 2;
+  return typeof body === 'object' && body !== null && (body as { provider?: unknown }).provider === 'github';
 }
 
 /** What both versions share: the window's bounds and the images. */

@@ -38,6 +38,8 @@ for (const kind of DATABASES) {
           { name: 'reader', sha256: hashToken('cmt_test-read-token-0123456789'), scopes: ['read'] },
           { name: 'contoso-github', sha256: hashToken('cmt_contoso_gh'), scopes: ['ingest'], organization: 'https://github.com/contoso' },
           { name: 'contoso-ado', sha256: hashToken('cmt_contoso_ado'), scopes: ['ingest'], organization: 'contoso' },
+          { name: 'gh-reader', sha256: hashToken('cmt_gh_reader'), scopes: ['read'], organization: 'https://github.com/contoso' },
+          { name: 'ado-reader', sha256: hashToken('cmt_ado_reader'), scopes: ['read'], organization: 'contoso' },
         ],
       });
     });
@@ -154,6 +156,18 @@ for (const kind of DATABASES) {
       );
     });
 
+    it('shows a reader bound to the owner URL the GitHub runs only, and one bound to the Azure DevOps organisation of the same name none of them', async () => {
+      assert.equal((await post(report, await github.mint(claimsOf(report)))).statusCode, 201);
+      assert.equal((await svc.send(makeReport())).statusCode, 201);
+      const providersSeenBy = async (token: string) => {
+        const response = await svc.app.inject({ method: 'GET', url: '/api/v1/images', headers: { authorization: `Bearer ${token}` } });
+        assert.equal(response.statusCode, 200, response.body);
+        return response.json<ImagePushPage>().items.map((p) => p.provider);
+      };
+      assert.deepEqual(await providersSeenBy('cmt_gh_reader'), ['github']);
+      assert.deepEqual(await providersSeenBy('cmt_ado_reader'), ['azure-devops']);
+    });
+
     it('refuses a token for another repository with 403 naming the repository, store unchanged', async () => {
       const other = makeGitHubReport({ github: { repository: 'contoso/other', repositoryId: '99' } });
       await expectRefused(report, await github.mint(claimsOf(other)), 403, /may not report for this run/, '/github/repository');
@@ -236,6 +250,13 @@ for (const kind of DATABASES) {
       assert.equal(missing.statusCode, 400, missing.body);
       assert.equal(missing.json<Problem>().pointer, '/github/runId');
       assert.match(missing.json<Problem>().detail, /schema version 2/);
+      const versionOne = await post({ ...report, schemaVersion: 1 }, token);
+      assert.equal(versionOne.statusCode, 400, versionOne.body);
+      assert.equal(
+        versionOne.json<Problem>().pointer,
+        '/schemaVersion',
+        'a GitHub report is checked as version 2, which names the version',
+      );
     });
   });
 }

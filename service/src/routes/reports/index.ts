@@ -37,7 +37,7 @@ export function registerReportRoutes(app: AppInstance, deps: RouteDependencies):
 
   const schema = {
     summary: 'Send a report (idempotent per job attempt)',
-    // Version 1 (Azure DevOps) or version 2 (GitHub Actions), told apart by `schemaVersion`.
+    // Version 1 (Azure DevOps) or version 2 (GitHub Actions), told apart by `provider: "github"`.
     body: Type.Union([sharedRef(ReportSchema), sharedRef(GitHubReportSchema)]),
     response: {
       201: sharedRef(IngestResponseSchema, { description: 'stored' }),
