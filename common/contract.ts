@@ -16,3 +16,15 @@ export const REPORTS_PATH = '/api/v1/reports';
 
 /** The attachment type the task uses when the report could not be delivered; backfill reads it. */
 export const REPORT_ATTACHMENT_TYPE = 'containerMappingReport';
+
+/** The wire format's version of a GitHub Actions report (`common/githubReport.ts`), beside version 1. */
+export const GITHUB_REPORT_SCHEMA_VERSION = 2;
+
+/**
+ * The workflow artifact a GitHub Actions job keeps its report in when it could not send it:
+ * one file, `GITHUB_REPORT_ARTIFACT_FILE`, holding the version-2 report as JSON.
+ */
+export const GITHUB_REPORT_ARTIFACT = 'container-mapping-report';
+
+/** The one file inside `GITHUB_REPORT_ARTIFACT`. */
+export const GITHUB_REPORT_ARTIFACT_FILE = 'container-mapping-report.json';

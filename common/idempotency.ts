@@ -34,3 +34,28 @@ export function computeIdempotencyKey(id: JobAttemptIdentity): string {
   ];
   return createHash('sha256').update(parts.join('\n')).digest('hex');
 }
+
+/** The parts of a GitHub Actions run that name one job attempt (see `common/githubReport.ts`). */
+export interface GitHubJobAttemptIdentity {
+  serverUrl: string;
+  repositoryId: string;
+  runId: number;
+  job: string;
+  runAttempt: number;
+}
+
+/**
+ * The key of a GitHub job attempt's report, 64 lowercase hex digits. Its first part,
+ * `github`, keeps it apart from every Azure DevOps key (whose first part is a URL).
+ */
+export function computeGitHubIdempotencyKey(id: GitHubJobAttemptIdentity): string {
+  const parts = [
+    'github',
+    normalizeOrganizationUrl(id.serverUrl),
+    id.repositoryId,
+    String(id.runId),
+    id.job.toLowerCase(),
+    String(id.runAttempt),
+  ];
+  return createHash('sha256').update(parts.join('\n')).digest('hex');
+}

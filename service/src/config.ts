@@ -9,6 +9,7 @@ import addFormats from 'ajv-formats';
 import { Type, type SchemaOptions, type Static } from '@sinclair/typebox';
 import { AZURE_DEVOPS_DEFAULT_AUDIENCE, issuerFor } from './auth/azureDevOpsClaims';
 import { StaticTokenConfigSchema, staticTokenProblems, type StaticTokenConfig } from './auth/staticTokens';
+import { GitHubOwnerConfigSchema, gitHubOwnerProblems, type GitHubOwnerConfig } from './auth/githubOwners';
 import { parseDatabaseUrl } from './store/databaseUrl';
 import { RemediationOrganizationSchema } from './remediation/settings';
 import { RegistryConfigSchema, registryConfigProblems, type RegistryConfig } from './explorer/registry/config';
@@ -153,6 +154,11 @@ export const ConfigSchema = Type.Object(
       env: 'CM_OIDC_ORGANIZATIONS',
       description: 'Organisations whose pipeline OIDC tokens are accepted (see below).',
     }),
+    githubOwners: Type.Array(GitHubOwnerConfigSchema, {
+      env: 'CM_GITHUB_OWNERS',
+      description:
+        'GitHub organisations or users whose Actions OIDC tokens are accepted, `[{"name": "contoso", "id": "2020"}]` (see GitHub Actions).',
+    }),
     tokens: Type.Array(StaticTokenConfigSchema, { env: 'CM_TOKENS', description: 'Static tokens, by SHA-256 (see Static tokens).' }),
     backfillIntervalMinutes: Type.Integer({
       minimum: 0,
@@ -215,6 +221,7 @@ export const DEFAULT_CONFIG: ServiceConfig = {
   readOpen: false,
   migrateOnStart: true,
   organizations: [],
+  githubOwners: [],
   tokens: [],
   backfillIntervalMinutes: 0,
   backfillLookbackHours: 24 * 7,
@@ -344,6 +351,8 @@ export function loadConfig(sources: ConfigSources = {}): ServiceConfig {
   }
   const tokenProblems = staticTokenProblems(merged.tokens as StaticTokenConfig[]);
   if (tokenProblems.length > 0) throw new ConfigError(`invalid configuration: ${tokenProblems.join('; ')}`);
+  const ownerProblems = gitHubOwnerProblems(merged.githubOwners as GitHubOwnerConfig[]);
+  if (ownerProblems.length > 0) throw new ConfigError(`invalid configuration: ${ownerProblems.join('; ')}`);
   const registryProblems = registryConfigProblems(merged.registries as RegistryConfig[]);
   if (registryProblems.length > 0) throw new ConfigError(`invalid configuration: ${registryProblems.join('; ')}`);
   const syncProblems = kubernetesSyncProblems(merged.kubernetesSyncs as KubernetesSyncConfig[]);

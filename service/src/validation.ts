@@ -5,7 +5,8 @@
 import Ajv, { type ErrorObject } from 'ajv';
 import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
-import { computeIdempotencyKey } from '../../common/idempotency';
+import { GitHubReportSchema, type GitHubReport } from '../../common/githubReport';
+import { computeGitHubIdempotencyKey, computeIdempotencyKey } from '../../common/idempotency';
 import { InvalidImageReferenceError, parseImageReference } from '../../common/imageReference';
 import { parseTimestamp } from '../../common/timestamp';
 import { invalidInput, type FieldError } from './errors';
@@ -13,6 +14,7 @@ import { invalidInput, type FieldError } from './errors';
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
 const validate = ajv.compile<Report>(ReportSchema);
+const validateGitHub = ajv.compile<GitHubReport>(GitHubReportSchema);
 
 /** Turns one ajv error into a field error whose pointer names the field itself. */
 function toFieldError(error: ErrorObject): FieldError {
@@ -44,6 +46,51 @@ export function validateReport(body: unknown): Report {
     const where = first?.pointer === '' ? 'the body' : `${first?.pointer ?? 'the body'}`;
     throw invalidInput(`the report does not match schema version 1: ${where} ${first?.detail ?? 'is invalid'}`, fields);
   }
+  checkContent(body);
+  const expected = computeIdempotencyKey(body.pipeline);
+  if (body.idempotencyKey !== expected) {
+    throw invalidInput('idempotencyKey is not the key of this job attempt (organisation, project, hub, run, job, attempt)', [
+      { pointer: '/idempotencyKey', detail: `expected ${expected}` },
+    ]);
+  }
+  return body;
+}
+
+/**
+ * Checks that `body` is a valid GitHub Actions report (schema version 2, `common/githubReport.ts`)
+ * whose idempotency key is the one the service computes.
+ * @throws ProblemError (400) naming every failing field.
+ */
+export function validateGitHubReport(body: unknown): GitHubReport {
+  if (!validateGitHub(body)) {
+    const fields = dedupe((validateGitHub.errors ?? []).map(toFieldError));
+    const first = fields[0];
+    const where = first?.pointer === '' ? 'the body' : `${first?.pointer ?? 'the body'}`;
+    throw invalidInput(`the report does not match schema version 2 (GitHub): ${where} ${first?.detail ?? 'is invalid'}`, fields);
+  }
+  checkContent(body);
+  const expected = computeGitHubIdempotencyKey(body.github);
+  if (body.idempotencyKey !== expected) {
+    throw invalidInput('idempotencyKey is not the key of this job attempt (server, repository id, run, job, attempt)', [
+      { pointer: '/idempotencyKey', detail: `expected ${expected}` },
+    ]);
+  }
+  return body;
+}
+
+/**
+ * True when the body says it is a GitHub report (`provider: "github"`), whatever its `schemaVersion`
+ * (version 2's check names a wrong one); everything else is read, and refused, as version 1.
+ */
+export function isGitHubReportBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && (body as { provider?: unknown }).provider === 'github';
+}
+
+/** What both versions share: the window's bounds and the images. */
+type ReportContent = { window: { since: string; until: string }; images: Report['images'] };
+
+/** What the schema cannot say about either version's content: storable text, instants, references, platforms. */
+function checkContent(body: ReportContent): void {
   const unstorable = textErrors(body);
   if (unstorable.length > 0) {
     throw invalidInput(`${unstorable[0]?.pointer ?? ''} ${unstorable[0]?.detail ?? ''}`, unstorable);
@@ -60,13 +107,6 @@ export function validateReport(body: unknown): Report {
   if (platforms.length > 0) {
     throw invalidInput(`${platforms[0]?.pointer ?? ''} ${platforms[0]?.detail ?? ''}`, platforms);
   }
-  const expected = computeIdempotencyKey(body.pipeline);
-  if (body.idempotencyKey !== expected) {
-    throw invalidInput('idempotencyKey is not the key of this job attempt (organisation, project, hub, run, job, attempt)', [
-      { pointer: '/idempotencyKey', detail: `expected ${expected}` },
-    ]);
-  }
-  return body;
 }
 
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -106,7 +146,7 @@ function textErrors(value: unknown, pointer = ''): FieldError[] {
 }
 
 /** Date-times the schema accepts but that name no instant the stores can order (see `common/timestamp.ts`). */
-function timestampErrors(report: Report): FieldError[] {
+function timestampErrors(report: ReportContent): FieldError[] {
   const fields: Array<[string, string | undefined]> = [
     ['/window/since', report.window.since],
     ['/window/until', report.window.until],
@@ -137,7 +177,7 @@ function dedupe(fields: FieldError[]): FieldError[] {
  * The schema only bounds the lengths of registry, repository and tag; Docker's grammar
  * decides the rest. Each must already be in normalised form, as the task sends it.
  */
-function referenceErrors(report: Report): FieldError[] {
+function referenceErrors(report: Pick<Report, 'images'>): FieldError[] {
   const out: FieldError[] = [];
   report.images.forEach((image, i) => {
     const text = `${image.registry}/${image.repository}${image.tag === undefined ? '' : `:${image.tag}`}`;
@@ -161,7 +201,7 @@ function referenceErrors(report: Report): FieldError[] {
  * An index never lists itself, lists each platform manifest once, and a manifest is not its own index:
  * a report saying otherwise is wrong, and storing it would relate a digest to itself.
  */
-function platformErrors(report: Report): FieldError[] {
+function platformErrors(report: Pick<Report, 'images'>): FieldError[] {
   const out: FieldError[] = [];
   report.images.forEach((image, i) => {
     if (image.indexDigest === image.digest) out.push({ pointer: `/images/${i}/indexDigest`, detail: "is the image's own digest" });

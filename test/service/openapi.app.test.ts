@@ -10,6 +10,7 @@ import type { MappingApp } from '../../service/src/app';
 import { DATABASES, SQLITE } from './support/stores';
 import { READ_TOKEN, startTestService, type TestService } from './support/app';
 import { digestOf, image, makeReport } from './support/reports';
+import { GitHubReportSchema } from '../../common/githubReport';
 
 type Operation = {
   responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
@@ -120,9 +121,11 @@ describe('The generated OpenAPI document', () => {
 
   it('describes the report body with the report schema the service validates against', () => {
     const body = doc.paths['/api/v1/reports']?.post?.requestBody?.content['application/json']?.schema;
-    assert.deepEqual(body, { $ref: '#/components/schemas/Report' });
+    assert.deepEqual(body, { anyOf: [{ $ref: '#/components/schemas/Report' }, { $ref: '#/components/schemas/GitHubReport' }] });
     const { $id: _id, ...expected } = asSentWithoutSchema(ReportSchema) as Record<string, unknown>;
     assert.deepEqual(doc.components.schemas.Report, recordsAsAdditionalProperties(expected));
+    const { $id: _gid, ...github } = asSentWithoutSchema(GitHubReportSchema) as Record<string, unknown>;
+    assert.deepEqual(doc.components.schemas.GitHubReport, recordsAsAdditionalProperties(github));
   });
 
   it('holds every read route to a read token, through the one access hook', async () => {

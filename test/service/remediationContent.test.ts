@@ -33,6 +33,8 @@ function push(runId: number, overrides: Partial<ImagePush> = {}): ImagePush {
     branch: 'refs/heads/main',
     agent: { name: null, os: null, selfHosted: null },
     reportedAt: '2026-03-01T10:00:00.000Z',
+    provider: 'azure-devops',
+    github: null,
     ...overrides,
   };
 }

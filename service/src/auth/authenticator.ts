@@ -3,8 +3,11 @@
  * with the read API. Tokens never reach a log or an error message.
  */
 import type { ServiceConfig } from '../config';
+import { decodeJwt } from 'jose';
 import { resolveOrganization } from '../config';
 import { forbidden, unauthenticated } from '../errors';
+import { GitHubVerifier } from './githubVerifier';
+import { resolveGitHubOwner } from './githubOwners';
 import { OidcVerifier } from './oidcVerifier';
 import type { Principal } from './principal';
 import { StaticTokenTable } from './staticTokens';
@@ -14,10 +17,14 @@ const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
 /** Verifies credentials with the configured organisations and static tokens. */
 export class Authenticator {
   private readonly oidc: OidcVerifier;
+  private readonly github: GitHubVerifier;
   private readonly tokens: StaticTokenTable;
 
-  constructor(private readonly config: Pick<ServiceConfig, 'organizations' | 'tokens' | 'readOpen'>) {
+  constructor(
+    private readonly config: Pick<ServiceConfig, 'organizations' | 'tokens' | 'readOpen'> & Partial<Pick<ServiceConfig, 'githubOwners'>>,
+  ) {
     this.oidc = new OidcVerifier(config.organizations.map(resolveOrganization));
+    this.github = new GitHubVerifier((config.githubOwners ?? []).map(resolveGitHubOwner));
     this.tokens = new StaticTokenTable(config.tokens);
   }
 
@@ -33,7 +40,16 @@ export class Authenticator {
     const configured = this.tokens.find(token);
     if (configured) return { kind: 'token', token: configured };
     if (JWT_SHAPE.test(token)) {
-      if (!this.oidc.enabled) throw unauthenticated('no Azure DevOps organisation is configured to accept OIDC tokens');
+      // A GitHub issuer's token goes to the GitHub verifier; every other JWT is verified as
+      // Azure DevOps', whose messages say so when its issuer is not configured either.
+      if (this.github.handles(unverifiedIssuer(token))) return this.github.verify(token);
+      if (!this.oidc.enabled) {
+        throw unauthenticated(
+          this.github.enabled
+            ? `token issuer "${String(unverifiedIssuer(token))}" is not a configured GitHub issuer, and no Azure DevOps organisation is configured`
+            : 'no Azure DevOps organisation or GitHub owner is configured to accept OIDC tokens',
+        );
+      }
       return this.oidc.verify(token);
     }
     throw unauthenticated('the bearer token is not a known token');
@@ -45,5 +61,14 @@ export class Authenticator {
     if (this.config.readOpen) return;
     if (principal.kind === 'anonymous') throw unauthenticated('reading needs a token with the read scope');
     throw forbidden('this token may not read: it needs the read scope');
+  }
+}
+
+/** The `iss` a JWT says it has, before anything is verified: only to pick the verifier. */
+function unverifiedIssuer(token: string): unknown {
+  try {
+    return decodeJwt(token).iss;
+  } catch {
+    return undefined;
   }
 }

@@ -287,6 +287,10 @@ export function authorizeReport(principal: Principal, report: Report): Authorize
     const held = holdAttachedBuild(principal, report);
     fields = held.mismatches;
     authorized = { report: held.report, verifiedNames: held.verifiedNames };
+  } else if (principal.kind === 'github') {
+    fields = [
+      { pointer: '/schemaVersion', detail: 'a GitHub Actions token speaks for a GitHub run: it sends a version-2 (GitHub) report' },
+    ];
   } else if (principal.kind === 'token') {
     fields = tokenMismatches(principal, report);
     // A token bound to one project may name its pipelines and repositories (it may write any of

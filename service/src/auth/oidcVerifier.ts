@@ -47,7 +47,7 @@ export class OidcVerifier {
       throw unauthenticated(`token algorithm "${alg ?? 'missing'}" is not accepted (asymmetric signatures only)`);
     }
     const entry = typeof issuer === 'string' ? this.byIssuer.get(issuer) : undefined;
-    if (!entry) throw unauthenticated(`token issuer "${String(issuer)}" is not a configured organisation`);
+    if (!entry) throw unauthenticated(`token issuer "${String(issuer)}" is not a configured organisation (nor a configured GitHub issuer)`);
     let payload: Record<string, unknown>;
     try {
       const verified = await jwtVerify(token, entry.keys.getKey, {

@@ -1,12 +1,21 @@
 /** Who sent a request, once their credentials have been verified. */
 import type { ResolvedOrganization, StaticTokenConfig } from '../config';
 import type { AzureDevOpsPipelineClaims } from './azureDevOpsClaims';
+import type { GitHubClaims } from './githubClaims';
+import type { ResolvedGitHubOwner } from './githubOwners';
 
 /** A pipeline job, proven by an Azure DevOps OIDC token. May ingest for its own run only. */
 export interface PipelinePrincipal {
   kind: 'pipeline';
   organization: ResolvedOrganization;
   claims: AzureDevOpsPipelineClaims;
+}
+
+/** A GitHub Actions job, proven by GitHub's OIDC token. May ingest for its own repository, run and attempt only. */
+export interface GitHubPrincipal {
+  kind: 'github';
+  owner: ResolvedGitHubOwner;
+  claims: GitHubClaims;
 }
 
 /** The holder of a configured static token. */
@@ -59,13 +68,15 @@ export interface AnonymousPrincipal {
   kind: 'anonymous';
 }
 
-export type Principal = PipelinePrincipal | TokenPrincipal | AttachmentPrincipal | AnonymousPrincipal;
+export type Principal = PipelinePrincipal | GitHubPrincipal | TokenPrincipal | AttachmentPrincipal | AnonymousPrincipal;
 
 /** A short label kept with each report and safe to log: never a token. */
 export function describePrincipal(principal: Principal): string {
   switch (principal.kind) {
     case 'pipeline':
       return `oidc:${principal.organization.id}:run ${principal.claims.run_id}`;
+    case 'github':
+      return `github-oidc:${principal.claims.repository}:run ${principal.claims.run_id}`;
     case 'token':
       return `token:${principal.token.name}`;
     case 'attachment':

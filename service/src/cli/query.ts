@@ -26,6 +26,7 @@ const FILTERS = [
   'pipeline',
   'source-repository',
   'commit',
+  'provider',
   'since',
   'until',
 ] as const;
@@ -84,8 +85,8 @@ export const queryCommand: Command = {
   summary: 'look up images by digest, filters or run',
   usage:
     'query image <digest> | query images [--registry R] [--repository R] [--tag T] [--organization O] [--project P] ' +
-    '[--pipeline P] [--source-repository S] [--commit C] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
-    'query run <runId> [--organization O] [--project P] [--hub build|release] | ' +
+    '[--pipeline P] [--source-repository S] [--commit C] [--provider azure-devops|github] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
+    'query run <runId> [--organization O] [--project P] [--hub build|release] [--provider azure-devops|github] | ' +
     'query exposed --min-severity low|medium|high|critical [--cluster C] [--namespace N] [--fixable] [--limit N] [--cursor C] [--csv] | ' +
     'query coverage [--cluster C] [--csv] | ' +
     'query source --repository URL|ID|NAME | --pipeline ID [--hub build|release] [--project P] [--organization O] [--limit N] [--cursor C] [--csv]; ' +

@@ -20,8 +20,11 @@ export const serveCommand: Command = {
       throw new ConfigError('the scheduled backfill needs backfillSources (CM_BACKFILL_SOURCES) and a PAT in CM_BACKFILL_TOKEN');
     }
     const app = await buildApp({ config, logStream: process.stderr });
-    if (config.organizations.length === 0 && config.tokens.filter((t) => t.scopes.includes('ingest')).length === 0) {
-      app.log.warn('no OIDC organisation and no ingest token configured: every report will be refused (see service/README.md)');
+    const oidcSources = config.organizations.length + config.githubOwners.length;
+    if (oidcSources === 0 && config.tokens.filter((t) => t.scopes.includes('ingest')).length === 0) {
+      app.log.warn(
+        'no OIDC organisation, no GitHub owner and no ingest token configured: every report will be refused (see service/README.md)',
+      );
     }
     await app.listen({ host: config.host, port: config.port });
     const address = app.server.address();

@@ -24,8 +24,9 @@ function pushRow(p: ImagePush, withDigest: boolean): string[] {
     p.pushedAt.replace('T', ' ').replace(/\.\d+Z$/, 'Z'),
     name,
     `${p.run.id} (${p.run.number})`,
-    `${p.pipeline.name} #${p.pipeline.id}`,
-    `${p.organization.name}/${p.project.name}`,
+    // A GitHub run's pipeline is its workflow (no id), its project the repository (`owner/name`).
+    p.github ? `${p.pipeline.name} (GitHub)` : `${p.pipeline.name} #${p.pipeline.id}`,
+    p.github ? p.github.repository : `${p.organization.name}/${p.project.name}`,
     p.commit?.slice(0, 12) ?? '-',
     p.attribution,
   ];
@@ -64,6 +65,12 @@ export function formatImage(image: ImageDetail): string {
       .filter(Boolean)
       .join(', ');
     lines.push(`  job     ${job}`);
+    if (p.github) {
+      lines.push(
+        `  github  ${p.github.repository}  workflow ${p.github.workflowRef}${p.github.eventName ? `  on ${p.github.eventName}` : ''}`,
+      );
+      if (p.github.commitUrl) lines.push(`  commit  ${p.github.commitUrl}`);
+    }
     if (p.attributionReason) lines.push(`  ambiguous: ${p.attributionReason}`);
   }
   return lines.join('\n');

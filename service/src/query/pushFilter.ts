@@ -16,6 +16,7 @@ export function toPushFilter(query: ImageListQuery): PushFilter {
   const filter: PushFilter = {};
   const keys = ['registry', 'repository', 'tag', 'organization', 'project', 'pipeline', 'sourceRepository', 'commit'] as const;
   for (const key of keys) if (query[key] !== undefined) filter[key] = query[key];
+  if (query.provider !== undefined) filter.provider = query.provider;
   if (query.since !== undefined) filter.sinceMs = instantOf('since', query.since);
   if (query.until !== undefined) filter.untilMs = instantOf('until', query.until);
   return filter;

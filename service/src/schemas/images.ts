@@ -9,6 +9,32 @@ const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null
 /** `exclusive`: one job pushed it; `ambiguous`: other jobs (of other runs or the same run) reported the same push (shared Docker daemon). */
 export const AttributionSchema = Type.Union([Type.Literal('exclusive'), Type.Literal('ambiguous')]);
 
+/**
+ * A GitHub Actions run (provider `github`) in GitHub's own terms, with the links to the run
+ * attempt and the commit. The same run is also in the push's organisation (the owner), project
+ * (the repository), pipeline (the workflow; id 0), run, job and source fields.
+ */
+export const GitHubRunAnswerSchema = Type.Object({
+  serverUrl: Type.String(),
+  owner: Type.String(),
+  ownerId: Type.String(),
+  /** `owner/name`. */
+  repository: Type.String(),
+  repositoryId: Type.String(),
+  workflow: Type.String(),
+  workflowRef: Type.String(),
+  runId: Type.Integer(),
+  runNumber: Type.Integer(),
+  runAttempt: Type.Integer(),
+  job: Type.String(),
+  runnerEnvironment: Nullable(Type.String()),
+  eventName: Nullable(Type.String()),
+  /** `{server}/{owner}/{repo}/actions/runs/{runId}/attempts/{runAttempt}` */
+  runUrl: Type.String(),
+  /** `{server}/{owner}/{repo}/commit/{sha}` */
+  commitUrl: Nullable(Type.String()),
+});
+
 /** One push of one image by one job of one run: the unit every query answers with. */
 export const ImagePushSchema = Type.Object(
   {
@@ -41,6 +67,10 @@ export const ImagePushSchema = Type.Object(
     branch: Nullable(Type.String()),
     agent: Type.Object({ name: Nullable(Type.String()), os: Nullable(Type.String()), selfHosted: Nullable(Type.Boolean()) }),
     reportedAt: Type.String({ format: 'date-time' }),
+    /** Where the run ran: `azure-devops` (reports of version 1) or `github` (version 2). */
+    provider: Type.Union([Type.Literal('azure-devops'), Type.Literal('github')]),
+    /** The GitHub run, for provider `github`; null otherwise. */
+    github: Nullable(GitHubRunAnswerSchema),
   },
   { $id: 'ImagePush' },
 );
@@ -81,6 +111,10 @@ export const ImagePushPageSchema = Type.Object(
   { $id: 'ImagePushPage' },
 );
 
+/** Only runs of one provider; a GitHub run id (past 2^31) needs `provider=github` in `/api/v1/runs/{runId}`. */
+const ProviderFilter = Type.Optional(
+  Type.Union([Type.Literal('azure-devops'), Type.Literal('github')], { description: 'only runs of this provider: azure-devops or github' }),
+);
 const Filter = (description: string) => Type.Optional(Type.String({ minLength: 1, maxLength: 2000, description }));
 
 /** Paging parameters every list takes. */
@@ -100,6 +134,7 @@ export const ImageListQuerySchema = Type.Object(
     pipeline: Filter('pipeline (definition) id, or a name its senders vouched for'),
     sourceRepository: Filter('source repository URL, or a name its senders vouched for'),
     commit: Filter('full commit SHA'),
+    provider: ProviderFilter,
     since: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or after' })),
     until: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or before' })),
     ...PageQuerySchema.properties,
@@ -113,6 +148,7 @@ export const RunQuerySchema = Type.Object(
     organization: Filter('organisation name or URL (run ids are unique per organisation)'),
     project: Filter('project id, or a name its senders vouched for'),
     hub: Type.Optional(Type.Union([Type.Literal('build'), Type.Literal('release')], { description: 'default build' })),
+    provider: ProviderFilter,
     ...PageQuerySchema.properties,
   },
   { additionalProperties: false },
@@ -120,6 +156,7 @@ export const RunQuerySchema = Type.Object(
 
 export type Attribution = Static<typeof AttributionSchema>;
 export type ImagePush = Static<typeof ImagePushSchema>;
+export type GitHubRunAnswer = Static<typeof GitHubRunAnswerSchema>;
 export type ImageDetail = Static<typeof ImageDetailSchema>;
 export type ImagePushPage = Static<typeof ImagePushPageSchema>;
 export type ImageListQuery = Static<typeof ImageListQuerySchema>;

@@ -4,6 +4,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { ReportSchema } from '../../../common/report';
+import { GitHubReportSchema } from '../../../common/githubReport';
 import { ImageDetailAnswerSchema } from './explorerUsage';
 import { ImagePushPageSchema, ImagePushSchema } from './images';
 import { ProblemSchema } from './problem';
@@ -12,6 +13,7 @@ import { IngestResponseSchema } from './reports';
 /** Every schema a route refers to by `$id`. */
 export const SHARED_SCHEMAS = [
   ReportSchema,
+  GitHubReportSchema,
   IngestResponseSchema,
   ImagePushSchema,
   ImageDetailAnswerSchema,

@@ -5,7 +5,7 @@ import type { Report } from '../../../common/report';
 import { normalizeOrganizationUrl } from '../../../common/idempotency';
 import { formatImageReference } from '../../../common/imageReference';
 import { formatTimestamp, parseTimestamp } from '../../../common/timestamp';
-import type { Attribution, ImageDetail, ImagePush } from '../schemas/images';
+import type { Attribution, GitHubRunAnswer, ImageDetail, ImagePush } from '../schemas/images';
 import type { IngestContext } from './store';
 
 /** The columns of `reports` that `insertReportSql` writes, in order. */
@@ -40,6 +40,12 @@ export const REPORT_COLUMNS = [
   'project_name_verified',
   'definition_name_verified',
   'source_name_verified',
+  'provider',
+  'github_server_url',
+  'github_owner_id',
+  'github_workflow_ref',
+  'github_runner_environment',
+  'github_event_name',
 ] as const;
 
 /** The columns of `pushes` that an ingestion writes, in order. */
@@ -122,6 +128,12 @@ export function reportValues(report: Report, context: IngestContext, json: strin
     context.verifiedNames?.project ?? true,
     context.verifiedNames?.pipeline ?? true,
     context.verifiedNames?.sourceRepository ?? true,
+    context.github === undefined ? 'azure-devops' : 'github',
+    context.github?.serverUrl ?? null,
+    context.github?.ownerId ?? null,
+    context.github?.workflowRef ?? null,
+    context.github?.runnerEnvironment ?? null,
+    context.github?.eventName ?? null,
   ];
 }
 
@@ -164,7 +176,8 @@ export const PUSH_SELECT = `
          r.organization_url, r.organization_name, r.project_id, r.project_name, r.hub, r.definition_id,
          r.definition_name, r.run_id, r.run_number, r.run_url, r.job_id, r.job_name, r.job_attempt, r.stage,
          r.source_provider, r.source_url, r.source_name, r.source_id, r.commit_sha, r.branch,
-         r.agent_name, r.agent_os, r.agent_self_hosted, r.received_at_ms
+         r.agent_name, r.agent_os, r.agent_self_hosted, r.received_at_ms,
+         r.provider, r.github_server_url, r.github_owner_id, r.github_workflow_ref, r.github_runner_environment, r.github_event_name
     FROM pushes p JOIN reports r ON r.id = p.report_id`;
 
 /** A row of `PUSH_SELECT`. */
@@ -204,7 +217,40 @@ export function toImagePush(row: PushRow): ImagePush {
       selfHosted: row.agent_self_hosted === null || row.agent_self_hosted === undefined ? null : Boolean(row.agent_self_hosted),
     },
     reportedAt: new Date(Number(row.received_at_ms)).toISOString(),
+    provider: row.provider === 'github' ? 'github' : 'azure-devops',
+    github: row.provider === 'github' ? toGitHubRun(row) : null,
   };
+}
+
+/** The GitHub side of a push's run, with the links to the run attempt and the commit. */
+function toGitHubRun(row: PushRow): GitHubRunAnswer {
+  const serverUrl = str(row.github_server_url);
+  const repository = str(row.project_name);
+  const runId = Number(row.run_id);
+  const runAttempt = Number(row.job_attempt);
+  const sha = opt(row.commit_sha);
+  return {
+    serverUrl,
+    owner: str(row.organization_name),
+    ownerId: str(row.github_owner_id),
+    repository,
+    repositoryId: str(row.project_id),
+    workflow: str(row.definition_name),
+    workflowRef: str(row.github_workflow_ref),
+    runId,
+    runNumber: Number(row.run_number),
+    runAttempt,
+    job: str(row.job_id),
+    runnerEnvironment: opt(row.github_runner_environment),
+    eventName: opt(row.github_event_name),
+    runUrl: gitHubRunUrl(serverUrl, repository, runId, runAttempt),
+    commitUrl: sha === null ? null : `${serverUrl}/${repository}/commit/${sha}`,
+  };
+}
+
+/** `{server}/{owner}/{repo}/actions/runs/{run id}/attempts/{attempt}`: one attempt of a workflow run on GitHub. */
+export function gitHubRunUrl(serverUrl: string, repository: string, runId: number, runAttempt: number): string {
+  return `${serverUrl.replace(/\/+$/, '')}/${repository}/actions/runs/${runId}/attempts/${runAttempt}`;
 }
 
 /** Assembles `GET /api/v1/images/{digest}` from the pushes of one digest, newest first. */

@@ -43,6 +43,8 @@ export interface PushFilter {
   commit?: string;
   hub?: 'build' | 'release';
   runId?: number;
+  /** Only runs of this provider. */
+  provider?: 'azure-devops' | 'github';
   /** Epoch milliseconds, inclusive. */
   sinceMs?: number;
   /** Epoch milliseconds, inclusive. */
@@ -55,6 +57,15 @@ export interface PushFilter {
 export interface PageRequest {
   cursor?: string;
   limit: number;
+}
+
+/** What a GitHub Actions run keeps beyond the run columns (migration 009; see `githubRun.ts`). */
+export interface GitHubRunColumns {
+  serverUrl: string;
+  ownerId: string;
+  workflowRef: string;
+  runnerEnvironment?: string;
+  eventName?: string;
 }
 
 /** What the store needs to know about one ingestion besides the report. */
@@ -70,6 +81,10 @@ export interface IngestContext {
    * never match it.
    */
   verifiedNames?: VerifiedNames;
+  /** For a GitHub Actions report (version 2): what its run has beyond the run columns (see `githubRun.ts`). */
+  github?: GitHubRunColumns;
+  /** The report as kept in `report_json` when it is not `report` itself (a GitHub report, kept as sent). */
+  reportJson?: string;
 }
 
 /**

@@ -22,28 +22,41 @@ function jobText(push: ImagePush): string {
 
 function agentText(push: ImagePush): string {
   const { name, os, selfHosted } = push.agent;
-  const hosting = selfHosted === null ? null : selfHosted ? 'self-hosted' : 'Microsoft-hosted';
-  return [name ?? 'unknown agent', os, hosting].filter(Boolean).join(', ');
+  const hosting = selfHosted === null ? null : selfHosted ? 'self-hosted' : push.github ? 'GitHub-hosted' : 'Microsoft-hosted';
+  return [name ?? (push.github ? 'unknown runner' : 'unknown agent'), os, hosting].filter(Boolean).join(', ');
 }
 
 /** A definition list of the push's details. */
 export function pushDetails(push: ImagePush): HTMLElement {
   const item = (term: string, ...value: Array<Node | string>) => [h('dt', {}, term), h('dd', {}, ...value)];
+  const g = push.github;
   return h(
     'dl',
     { class: 'details' },
-    ...item('Pipeline', `${push.pipeline.name} (${push.organization.name}/${push.project.name})`),
-    ...item(
-      'Run',
-      externalLink(push.run.url, `${push.run.number} (id ${push.run.id})`),
-      ' · ',
-      h('a', { href: runHref(push) }, 'run page'),
-    ),
+    ...(g
+      ? // A GitHub run (issue 13): its workflow, the run attempt on GitHub, the event that started it.
+        [
+          ...item('Workflow', `${g.workflow} (${g.repository})`, ' · ', g.workflowRef),
+          ...item(
+            'Run',
+            externalLink(g.runUrl, `#${g.runNumber}, attempt ${g.runAttempt} (id ${g.runId})`),
+            g.eventName ? ` · on ${g.eventName}` : '',
+          ),
+        ]
+      : [
+          ...item('Pipeline', `${push.pipeline.name} (${push.organization.name}/${push.project.name})`),
+          ...item(
+            'Run',
+            externalLink(push.run.url, `${push.run.number} (id ${push.run.id})`),
+            ' · ',
+            h('a', { href: runHref(push) }, 'run page'),
+          ),
+        ]),
     ...item('Job', jobText(push)),
-    ...item('Agent', agentText(push)),
+    ...item(g ? 'Runner' : 'Agent', agentText(push)),
     ...item('Pushed at', h('time', { datetime: push.pushedAt }, push.pushedAt.replace('T', ' ').replace(/\.\d+Z$|Z$/, 'Z'))),
     ...item('Image', push.reference),
-    ...item('Commit', push.commit ? externalLink(commitUrl(push), push.commit.slice(0, 12)) : 'unknown'),
+    ...item('Commit', push.commit ? externalLink(g ? g.commitUrl : commitUrl(push), push.commit.slice(0, 12)) : 'unknown'),
     ...item('Branch', push.branch ?? 'unknown'),
     ...item(
       'Repository',

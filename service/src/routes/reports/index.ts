@@ -1,6 +1,8 @@
 /** `POST /api/v1/reports`: verified, validated, idempotent ingestion. */
+import { Type } from '@sinclair/typebox';
 import type { FastifyRequest, FastifySchemaCompiler } from 'fastify';
 import { REPORTS_PATH, ReportSchema } from '../../../../common/report';
+import { GitHubReportSchema } from '../../../../common/githubReport';
 import type { Principal } from '../../auth/principal';
 import { ingestReport, requireIngestScope } from '../../ingest';
 import { closeAfterAnswer } from '../../http/requestGuards';
@@ -35,7 +37,8 @@ export function registerReportRoutes(app: AppInstance, deps: RouteDependencies):
 
   const schema = {
     summary: 'Send a report (idempotent per job attempt)',
-    body: sharedRef(ReportSchema),
+    // Version 1 (Azure DevOps) or version 2 (GitHub Actions), told apart by `provider: "github"`.
+    body: Type.Union([sharedRef(ReportSchema), sharedRef(GitHubReportSchema)]),
     response: {
       201: sharedRef(IngestResponseSchema, { description: 'stored' }),
       200: sharedRef(IngestResponseSchema, { description: 'the same job attempt was already stored: `replaced` or `unchanged`' }),

@@ -6,14 +6,16 @@
 import { PUSH_COLUMNS, REPORT_COLUMNS } from '../rows';
 import { ATTRIBUTION_CANDIDATES_SELECT } from '../sql/queries';
 
-const INTEGER_COLUMNS = new Set(['definition_id', 'run_id', 'job_attempt']);
+const INTEGER_COLUMNS = new Set(['definition_id', 'job_attempt']);
+/** `run_id` is bigint since migration 009 (GitHub's run ids). */
+const BIGINT_COLUMNS = new Set(['run_id', 'report_id']);
 const BOOLEAN_COLUMNS = new Set(['agent_self_hosted', 'project_name_verified', 'definition_name_verified', 'source_name_verified']);
 const arrayType = (column: string): string =>
   INTEGER_COLUMNS.has(column)
     ? 'integer[]'
     : BOOLEAN_COLUMNS.has(column)
       ? 'boolean[]'
-      : column.endsWith('_ms') || column === 'report_id'
+      : column.endsWith('_ms') || BIGINT_COLUMNS.has(column)
         ? 'bigint[]'
         : 'text[]';
 const unnest = (columns: readonly string[], first = 1): string =>

@@ -133,7 +133,7 @@ export class PostgresStore implements Store {
 
   /** Queues the report for the next batch; resolves once it is committed. */
   async ingest(report: Report, context: IngestContext): Promise<IngestResult> {
-    return this.queue.add({ report, context, json: JSON.stringify(report) });
+    return this.queue.add({ report, context, json: context.reportJson ?? JSON.stringify(report) });
   }
 
   /**

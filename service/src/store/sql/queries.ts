@@ -103,6 +103,7 @@ export function pushListQuery(filter: PushFilter, page: PageRequest): Query {
   if (filter.commit !== undefined) add('r.commit_sha = ?', filter.commit.toLowerCase());
   if (filter.hub !== undefined) add('r.hub = ?', filter.hub);
   if (filter.runId !== undefined) add('r.run_id = ?', filter.runId);
+  if (filter.provider !== undefined) add('r.provider = ?', filter.provider);
   if (filter.sinceMs !== undefined) add('p.pushed_at_ms >= ?', filter.sinceMs);
   if (filter.untilMs !== undefined) add('p.pushed_at_ms <= ?', filter.untilMs);
   const visible = filter.visibleOrganizationUrls;
