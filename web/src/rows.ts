@@ -19,6 +19,11 @@ export interface TableRow {
   cells: Record<string, string | number>;
   /** Hash links of cells, by column key (to the image and run pages, or the run in Azure DevOps). */
   links: Record<string, string>;
+  /**
+   * The running image the row is about, for "Ask the owning team to fix": `mapped` false when no run
+   * is known to have pushed it (no owner, nothing to file). Absent on rows that are not one image.
+   */
+  image?: { digest: string; name: string; mapped: boolean };
 }
 
 export interface Table {
@@ -106,6 +111,7 @@ function byWorkload(items: readonly ExposedRow[]): Table {
       runs: runsCell(row.runs),
     },
     links: { image: imageHref(row.digest), ...(row.runs[0] ? { runs: runHref(row.runs[0]) } : {}) },
+    image: { digest: row.digest, name: imageName(row), mapped: row.runs.length > 0 },
   }));
   return { columns, rows };
 }
@@ -132,6 +138,7 @@ function byImage(items: readonly ExposedRow[]): Table {
         runs: runsCell(first.runs),
       },
       links: { image: imageHref(digest), ...(first.runs[0] ? { runs: runHref(first.runs[0]) } : {}) },
+      image: { digest, name: imageName(first), mapped: first.runs.length > 0 },
     };
   });
   return { columns, rows };

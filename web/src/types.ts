@@ -7,6 +7,7 @@ import type { CoverageSchema, exposedPageSchema } from '../../service/src/schema
 import type { ImagePushPageSchema, ImagePushSchema } from '../../service/src/schemas/images';
 import type { ImageDetailAnswerSchema } from '../../service/src/schemas/explorerUsage';
 import type { ProblemSchema } from '../../service/src/schemas/problem';
+import type { RemediationRequestSchema, RemediationResultSchema } from '../../service/src/schemas/remediation';
 
 /** One push of one image by one job of one run. */
 export type ImagePush = Static<typeof ImagePushSchema>;
@@ -26,3 +27,7 @@ export type ImageDetail = Omit<Static<typeof ImageDetailAnswerSchema>, 'pushes'>
 export type ImagePushPage = Omit<Static<typeof ImagePushPageSchema>, 'items'> & { items: ImagePush[] };
 /** An RFC 9457 problem document, as the service answers errors. */
 export type Problem = Static<typeof ProblemSchema>;
+/** The body of `POST /api/v1/remediations`. */
+export type RemediationRequest = Static<typeof RemediationRequestSchema>;
+/** Its answer: one work item per source repository that built the image (created, existing, or planned in a dry run). */
+export type RemediationResult = Static<typeof RemediationResultSchema>;

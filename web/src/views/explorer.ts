@@ -9,6 +9,7 @@ import { MIN_SEVERITIES, queryToParams, STARTS, TEMPLATES, type ExplorerQuery, t
 import { tableFor } from '../rows';
 import type { ExposedPage } from '../types';
 import { graphView } from './graph';
+import { remediationPanel } from './remediation';
 import { tableView } from './table';
 
 /** Rows per page asked of the API. */
@@ -124,6 +125,7 @@ export function explorerView(main: HTMLElement, api: ApiClient, query: ExplorerQ
 
   const cursors: Array<string | null> = [null];
   let page: ExposedPage | null = null;
+  const remediation = remediationPanel(api, query);
   let view: ResultView = query.view;
 
   const setView = (next: ResultView) => {
@@ -159,9 +161,19 @@ export function explorerView(main: HTMLElement, api: ApiClient, query: ExplorerQ
       page.items.length === 0
         ? statusLine('Nothing matches this query.')
         : view === 'table'
-          ? tableView(tableFor(query.start, page.items), `${count}, as ${query.start}`, `container-mapping-${query.start}.csv`)
+          ? tableView(tableFor(query.start, page.items), `${count}, as ${query.start}`, `container-mapping-${query.start}.csv`, (rows) =>
+              remediation.ask(rows),
+            )
           : graphView(buildGraph(page.items));
-    show(results, h('h2', { id: 'results-title', tabindex: '-1' }, 'Results'), statusLine(count), switcher, body, pager);
+    show(
+      results,
+      h('h2', { id: 'results-title', tabindex: '-1' }, 'Results'),
+      statusLine(count),
+      switcher,
+      body,
+      pager,
+      view === 'table' ? remediation.element : null,
+    );
   };
 
   /** Loads the page at position `at` of the cursor trail (0: the first page). */
