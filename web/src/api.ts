@@ -2,8 +2,17 @@
  * Every call the page makes to the service, in one place: the same documented routes the CLI
  * uses (`/openapi.json`), with the read token as a Bearer header when there is one.
  */
-import { exposedApiParams, type ExplorerQuery } from './query';
-import type { Coverage, ExposedPage, ImageDetail, ImagePushPage, Problem, RemediationRequest, RemediationResult } from './types';
+import { exposedApiParams, sourceApiParams, type ExplorerQuery } from './query';
+import type {
+  Coverage,
+  ExposedPage,
+  ImageDetail,
+  ImagePushPage,
+  Problem,
+  RemediationRequest,
+  RemediationResult,
+  SourceImagePage,
+} from './types';
 
 /** An answer that was not 2xx, with the service's problem document when it sent one. */
 export class ApiError extends Error {
@@ -46,6 +55,11 @@ export class ApiClient {
   /** `GET /api/v1/exposed`: one page of the question. */
   exposed(query: ExplorerQuery, page: { limit: number; cursor?: string | null }): Promise<ExposedPage> {
     return this.get('/api/v1/exposed', exposedApiParams(query, page));
+  }
+
+  /** `GET /api/v1/sources/images`: one page of the images the query's repository built (pipelines / repositories). */
+  sources(query: ExplorerQuery, page: { limit: number; cursor?: string | null }): Promise<SourceImagePage> {
+    return this.get('/api/v1/sources/images', sourceApiParams(query, page));
   }
 
   /** `GET /api/v1/coverage`; with `unmapped`, each row also lists its unmapped digests and the workloads running them. */

@@ -24,6 +24,8 @@ export interface TableRow {
    * is known to have pushed it (no owner, nothing to file). Absent on rows that are not one image.
    */
   image?: { digest: string; name: string; mapped: boolean };
+  /** The source repository the row is about (URL, else id, else name), for the by-source question. */
+  source?: string;
 }
 
 export interface Table {
@@ -42,7 +44,7 @@ const SEVERITY_COLUMNS: Column[] = [
 ];
 
 /** `Ingress ×2, LoadBalancer`: how a workload is exposed, in a few words. */
-export function exposureSummary(row: ExposedRow): string {
+export function exposureSummary(row: Pick<ExposedRow, 'exposure'>): string {
   const counts = new Map<string, number>();
   for (const path of row.exposure) counts.set(path.via, (counts.get(path.via) ?? 0) + 1);
   return [...counts].map(([via, n]) => (n > 1 ? `${via} ×${n}` : via)).join(', ');
@@ -144,6 +146,13 @@ function byImage(items: readonly ExposedRow[]): Table {
   return { columns, rows };
 }
 
+/** The repository a push names, as the by-source route finds it (URL, id or name); none when it names none. */
+function sourceOf(push: ImagePush): { source?: string } {
+  const { url, id, name } = push.sourceRepository;
+  const source = url ?? id ?? name;
+  return source ? { source } : {};
+}
+
 function byPipeline(items: readonly ExposedRow[]): Table {
   const columns: Column[] = [
     { key: 'pipeline', label: 'Pipeline run' },
@@ -176,6 +185,7 @@ function byPipeline(items: readonly ExposedRow[]): Table {
       workloads: [...g.workloads].join('; '),
     },
     links: g.push ? { pipeline: runHref(g.push) } : { images: imageHref(g.digest) },
+    ...(g.push ? sourceOf(g.push) : {}),
   }));
   return { columns, rows };
 }
