@@ -291,6 +291,8 @@ for (const kind of DATABASES) {
         'pipeline',
         'project',
         'repository',
+        'since',
+        'until',
       ]);
       const body = JSON.stringify(source?.responses['200']);
       for (const field of ['lastPushedAt', 'internetExposed', 'topFindings', 'scans', '#/components/schemas/ImagePush']) {

@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import type { Page } from 'playwright-core';
+import { seriousViolations } from './support/axe';
 import { launchBrowser, screenshot, tabTo, type TestBrowser } from './support/browser';
 import { READ_TOKEN, RUN_13_URL, startSeededService, type SeededService } from './support/seededService';
 import { API, WEB } from '../service/support/explorerSeed';
@@ -15,7 +16,6 @@ let service: SeededService;
 const pages: Page[] = [];
 
 const TEMPLATE = '#/explore?start=workloads&minSeverity=high&view=graph';
-const AXE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 /** A fresh tab that records every Content-Security-Policy violation the page reports. */
 async function openPage(): Promise<{ page: Page; cspViolations: string[] }> {
@@ -32,18 +32,6 @@ async function signIn(page: Page, base: string, token = READ_TOKEN): Promise<voi
   await page.goto(`${base}/`);
   await page.getByLabel('Read token').fill(token);
   await page.getByRole('button', { name: 'Sign in' }).click();
-}
-
-/** axe-core's serious and critical violations on the page as it is now. */
-async function seriousViolations(page: Page): Promise<string[]> {
-  // Evaluated through the DevTools protocol, which the page's CSP does not govern (an injected <script> would be refused).
-  await page.evaluate(AXE);
-  const result = (await page.evaluate('axe.run(document, { resultTypes: ["violations"] })')) as {
-    violations: Array<{ id: string; impact: string | null; nodes: Array<{ target: unknown }> }>;
-  };
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id} (${v.impact}): ${JSON.stringify(v.nodes.map((n) => n.target))}`);
 }
 
 const tableRows = (page: Page, table = 'table.results') =>
@@ -270,6 +258,31 @@ describe('The explorer page in Chromium, against the service process', function 
     assert.equal(await page.evaluate('document.activeElement?.tagName'), 'H3', 'focus moves to the details');
     await page.keyboard.press('Tab');
     assert.equal(await page.evaluate('document.activeElement?.textContent'), '20260301.2 (id 13)', 'the run link is next');
+  });
+
+  it('fits the results table and the push tables in a 1440-px-wide window, with no sideways scrolling', async () => {
+    const { page } = await openPage();
+    await page.setViewportSize({ width: 1440, height: 900 });
+    await signIn(page, service.url);
+    const overflow: Record<string, { scrollWidth: number; clientWidth: number }> = {};
+    for (const [name, hash, ready] of [
+      ['workloads', '#/explore?start=workloads&minSeverity=low&view=table', 'table.results tbody tr'],
+      ['images', '#/explore?start=images&minSeverity=low&view=table', 'table.results tbody tr'],
+      ['image', `#/images/${encodeURIComponent(WEB)}`, 'table.pushes tbody tr'],
+      ['run', '#/runs/13', 'table.pushes tbody tr'],
+    ] as const) {
+      await page.goto(`${service.url}/${hash}`);
+      await page.locator(ready).first().waitFor();
+      // The page, and each table's own scrolling box: a table that scrolls inside hides its last columns just the same.
+      const sizes = (await page.evaluate(
+        `[document.documentElement, ...document.querySelectorAll('.scroll')].map((e) => ({ scrollWidth: e.scrollWidth, clientWidth: e.clientWidth }))`,
+      )) as Array<{ scrollWidth: number; clientWidth: number }>;
+      sizes.forEach((size, i) => {
+        if (size.scrollWidth > size.clientWidth) overflow[i === 0 ? name : `${name} table ${i}`] = size;
+      });
+      await screenshot(page, `layout-1440-${name}`);
+    }
+    assert.deepEqual(overflow, {}, 'pages wider than the window');
   });
 
   it('has no serious or critical axe-core violation on any page', async () => {

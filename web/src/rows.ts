@@ -19,6 +19,13 @@ export interface TableRow {
   cells: Record<string, string | number>;
   /** Hash links of cells, by column key (to the image and run pages, or the run in Azure DevOps). */
   links: Record<string, string>;
+  /**
+   * The running image the row is about, for "Ask the owning team to fix": `mapped` false when no run
+   * is known to have pushed it (no owner, nothing to file). Absent on rows that are not one image.
+   */
+  image?: { digest: string; name: string; mapped: boolean };
+  /** The source repository the row is about (URL, else id, else name), for the by-source question. */
+  source?: string;
 }
 
 export interface Table {
@@ -37,7 +44,7 @@ const SEVERITY_COLUMNS: Column[] = [
 ];
 
 /** `Ingress ×2, LoadBalancer`: how a workload is exposed, in a few words. */
-export function exposureSummary(row: ExposedRow): string {
+export function exposureSummary(row: Pick<ExposedRow, 'exposure'>): string {
   const counts = new Map<string, number>();
   for (const path of row.exposure) counts.set(path.via, (counts.get(path.via) ?? 0) + 1);
   return [...counts].map(([via, n]) => (n > 1 ? `${via} ×${n}` : via)).join(', ');
@@ -106,6 +113,7 @@ function byWorkload(items: readonly ExposedRow[]): Table {
       runs: runsCell(row.runs),
     },
     links: { image: imageHref(row.digest), ...(row.runs[0] ? { runs: runHref(row.runs[0]) } : {}) },
+    image: { digest: row.digest, name: imageName(row), mapped: row.runs.length > 0 },
   }));
   return { columns, rows };
 }
@@ -132,9 +140,17 @@ function byImage(items: readonly ExposedRow[]): Table {
         runs: runsCell(first.runs),
       },
       links: { image: imageHref(digest), ...(first.runs[0] ? { runs: runHref(first.runs[0]) } : {}) },
+      image: { digest, name: imageName(first), mapped: first.runs.length > 0 },
     };
   });
   return { columns, rows };
+}
+
+/** The repository a push names, as the by-source route finds it (URL, id or name); none when it names none. */
+function sourceOf(push: ImagePush): { source?: string } {
+  const { url, id, name } = push.sourceRepository;
+  const source = url ?? id ?? name;
+  return source ? { source } : {};
 }
 
 function byPipeline(items: readonly ExposedRow[]): Table {
@@ -169,6 +185,7 @@ function byPipeline(items: readonly ExposedRow[]): Table {
       workloads: [...g.workloads].join('; '),
     },
     links: g.push ? { pipeline: runHref(g.push) } : { images: imageHref(g.digest) },
+    ...(g.push ? sourceOf(g.push) : {}),
   }));
   return { columns, rows };
 }

@@ -32,6 +32,21 @@ function instantOf(parameter: 'since' | 'until', text: string): number {
   return ms;
 }
 
+/**
+ * A push-time range (`since`, `until`, both inclusive) as instants, for the explorer's "pushed by"
+ * condition and the by-source view.
+ * @throws ProblemError 400 naming the parameter when it names no storable instant, or `until` when it is before `since`.
+ */
+export function pushTimeRange(since: string | undefined, until: string | undefined): { sinceMs?: number; untilMs?: number } {
+  const sinceMs = since === undefined ? undefined : instantOf('since', since);
+  const untilMs = until === undefined ? undefined : instantOf('until', until);
+  if (sinceMs !== undefined && untilMs !== undefined && untilMs < sinceMs) {
+    const detail = `is before since (${since})`;
+    throw invalidInput(`until ${detail}: the time range is empty`, [{ parameter: 'until', detail }], 'invalid-parameter');
+  }
+  return { ...(sinceMs !== undefined ? { sinceMs } : {}), ...(untilMs !== undefined ? { untilMs } : {}) };
+}
+
 /** The filter narrowed to the runs `scope` lets the reader see. */
 export function withScope(filter: PushFilter, scope: ReadScope): PushFilter {
   return scope.organizationUrls === undefined ? filter : { ...filter, visibleOrganizationUrls: scope.organizationUrls };

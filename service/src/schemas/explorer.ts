@@ -131,6 +131,28 @@ export function exposedPageSchema(imagePush: TSchema) {
   });
 }
 
+/**
+ * "Pushed by" conditions: an image qualifies when a run the reader may see pushed it (or an image related to it)
+ * from this repository, organisation and project, within the time range. Shared by the exposed and by-source routes.
+ */
+export const PushedByQuery = {
+  repository: Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: 2000,
+      description: 'pushed by a run of this source repository: URL, id, or a name its senders vouched for',
+    }),
+  ),
+  organization: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 2000, description: 'pushed by a run of this organisation: name or URL' }),
+  ),
+  project: Type.Optional(
+    Type.String({ minLength: 1, maxLength: 2000, description: 'pushed by a run of this project: id, or a name its senders vouched for' }),
+  ),
+  since: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or after this instant (RFC 3339)' })),
+  until: Type.Optional(Type.String({ format: 'date-time', description: 'pushed at or before this instant (RFC 3339)' })),
+};
+
 /** `GET /api/v1/exposed` query string. */
 export const ExposedQuerySchema = Type.Object(
   {
@@ -141,6 +163,7 @@ export const ExposedQuerySchema = Type.Object(
     cluster: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     namespace: Type.Optional(Type.String({ minLength: 1, maxLength: 253 })),
     fixable: Type.Optional(Type.Boolean({ description: 'only findings with a known fixed version qualify' })),
+    ...PushedByQuery,
     ...PageQuerySchema.properties,
   },
   { additionalProperties: false },

@@ -6,7 +6,7 @@
  */
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { MAX_AZURE_DEVOPS_ID } from '../../../common/report';
-import { ExposurePathSchema, MergedFindingSchema, ScanSourceSchema, SeverityCountsSchema } from './explorer';
+import { ExposurePathSchema, MergedFindingSchema, PushedByQuery, ScanSourceSchema, SeverityCountsSchema } from './explorer';
 import { ImageDetailSchema, PageQuerySchema } from './images';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
@@ -65,6 +65,8 @@ export const SourceQuerySchema = Type.Object(
     hub: Type.Optional(Type.Union([Type.Literal('build'), Type.Literal('release')], { description: 'with pipeline; default build' })),
     project: Filter('project id, or a name its senders vouched for'),
     organization: Filter('organisation name or URL'),
+    since: PushedByQuery.since,
+    until: PushedByQuery.until,
     ...PageQuerySchema.properties,
   },
   { additionalProperties: false },

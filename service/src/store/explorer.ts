@@ -9,7 +9,7 @@ import type { MergedFinding } from '../explorer/vulnerabilities/merge';
 import type { Severity } from '../explorer/vulnerabilities/severity';
 import type { ImagePush } from '../schemas/images';
 import type { RelatedDigest } from '../explorer/platforms/relation';
-import type { UnmappedImage } from './explorerSource';
+import type { SourceFilter, UnmappedImage } from './explorerSource';
 
 /** Filters of the "exposed and vulnerable" question. */
 export interface ExposedFilter {
@@ -19,6 +19,11 @@ export interface ExposedFilter {
   namespace?: string;
   /** Only findings with a known fixed version qualify an image (and are listed as top findings). */
   fixableOnly?: boolean;
+  /**
+   * "Pushed by": only images (or an image related to them) that a run the reader may see pushed under
+   * these conditions (repository, organisation, project, push time). The row still lists all its runs.
+   */
+  pushedBy?: SourceFilter;
 }
 
 /** One (workload, running image) that is internet-exposed and vulnerable. */

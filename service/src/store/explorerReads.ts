@@ -174,7 +174,7 @@ export async function listExposed(
   const batch = page.limit + 1;
   const kept: Array<{ row: Record<string, unknown>; findings: MergedFinding[]; top: MergedFinding[] }> = [];
   for (;;) {
-    const candidates = await read(exposedCandidatesQuery(filter, after, batch));
+    const candidates = await read(exposedCandidatesQuery(filter, after, batch, scope));
     const digests = [...new Set(candidates.map((c) => String(c.digest)))];
     const merged = await mergedByDigest(read, digests, await relatedByDigest(read, digests));
     for (const row of candidates) {

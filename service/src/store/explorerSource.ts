@@ -11,8 +11,9 @@ import type { MergedFinding } from '../explorer/vulnerabilities/merge';
 import type { ImagePush } from '../schemas/images';
 
 /**
- * Which source's images: a repository, a pipeline, or both (every given filter must hold; at
- * least one of `repository` and `definitionId` is given).
+ * Which source's pushes: a repository, a pipeline, or both, narrowed by project, organisation and
+ * push time (every given filter must hold). The by-source route gives at least one of `repository`
+ * and `definitionId`; as the "pushed by" condition of the exposed question any subset may be given.
  */
 export interface SourceFilter {
   /** Source repository URL, repository id, or a name its senders vouched for (case-insensitive). */
@@ -25,6 +26,10 @@ export interface SourceFilter {
   project?: string;
   /** Organisation name (`contoso`) or URL. */
   organization?: string;
+  /** Only pushes at or after this instant (ms since the epoch). */
+  sinceMs?: number;
+  /** Only pushes at or before this instant (ms since the epoch). */
+  untilMs?: number;
 }
 
 /** One place an image runs: a workload of a cluster's latest snapshot. */

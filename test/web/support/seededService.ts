@@ -15,6 +15,8 @@ import { image, makeReport } from '../../service/support/reports';
 import { freePort, startService, type ServiceProcess } from '../../e2e/support/serviceProcess';
 
 export const READ_TOKEN = 'cmt_web-read-token-0123456789';
+/** A token with the read and remediate scopes: it may ask the owning team to fix. */
+export const FIX_TOKEN = 'cmt_web-fix-token-0123456789';
 const INGEST_TOKEN = 'cmt_web-ingest-token-0123456789';
 const INVENTORY_TOKEN = 'cmt_web-inventory-token-0123456789';
 /** Where Azure DevOps shows run 13 (the newest push of `web`'s image). */
@@ -41,8 +43,17 @@ async function post(url: string, token: string, body: string): Promise<void> {
 /** A scanner fixture, as if it had scanned `digest` (the fixtures scanned the web-api image). */
 const scanOf = (name: string, digest: string) => readFileSync(join(FIXTURES, name), 'utf8').replaceAll(WEB_API, digest);
 
-/** Starts a seeded service; `readOpen` serves the read API without a token. */
-export async function startSeededService(options: { readOpen?: boolean } = {}): Promise<SeededService> {
+/** Where the service files work items: the runs are this organisation's, and the service has its PAT. */
+export interface RemediationSetting {
+  organizationUrl: string;
+  pat: string;
+}
+
+/**
+ * Starts a seeded service; `readOpen` serves the read API without a token; `remediation` makes the
+ * runs that organisation's and configures the service to file work items there.
+ */
+export async function startSeededService(options: { readOpen?: boolean; remediation?: RemediationSetting } = {}): Promise<SeededService> {
   const dir = mkdtempSync(join(tmpdir(), 'cm-web-'));
   let service: ServiceProcess | undefined;
   try {
@@ -53,7 +64,9 @@ export async function startSeededService(options: { readOpen?: boolean } = {}): 
         { name: 'web-ingest', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
         { name: 'web-read', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
         { name: 'web-inventory', sha256: hashToken(INVENTORY_TOKEN), scopes: ['inventory'] },
+        { name: 'web-fix', sha256: hashToken(FIX_TOKEN), scopes: ['read', 'remediate'] },
       ]),
+      ...(options.remediation ? { CM_REMEDIATION: JSON.stringify([options.remediation]) } : {}),
     });
     const base = service.url.replace(/\/$/, '');
     await post(`${base}/api/v1/clusters/prod/snapshot`, INVENTORY_TOKEN, readFileSync(join(FIXTURES, 'kubectl-list.json'), 'utf8'));
@@ -61,13 +74,16 @@ export async function startSeededService(options: { readOpen?: boolean } = {}): 
     await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', WEB));
     await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', API));
     await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', ADMIN));
-    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ images: [image({ digest: WEB })] })));
+    const organizationUrl = options.remediation?.organizationUrl;
+    const org = organizationUrl ? { organizationUrl, runUrl: `${organizationUrl}Shop/_build/results?buildId=12` } : {};
+    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ pipeline: org, images: [image({ digest: WEB })] })));
     const later = image({ digest: WEB, tag: '1.0.1', pushedAt: '2026-03-01T11:00:00.000Z' });
-    await post(
-      `${base}/api/v1/reports`,
-      INGEST_TOKEN,
-      JSON.stringify(makeReport({ pipeline: { runId: 13, runNumber: '20260301.2', runUrl: RUN_13_URL }, images: [later] })),
-    );
+    const run13 = {
+      runId: 13,
+      runNumber: '20260301.2',
+      runUrl: organizationUrl ? `${organizationUrl}Shop/_build/results?buildId=13` : RUN_13_URL,
+    };
+    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ pipeline: { ...org, ...run13 }, images: [later] })));
     const running = service;
     return {
       url: base,

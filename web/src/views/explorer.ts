@@ -5,17 +5,16 @@
 import type { ApiClient } from '../api';
 import { h, show, statusLine } from '../dom';
 import { buildGraph } from '../graphModel';
-import { MIN_SEVERITIES, queryToParams, STARTS, TEMPLATES, type ExplorerQuery, type ResultView } from '../query';
+import { dayOf, MIN_SEVERITIES, queryToParams, usesSourceRoute, STARTS, TEMPLATES, type ExplorerQuery, type ResultView } from '../query';
 import { tableFor } from '../rows';
-import type { ExposedPage } from '../types';
+import { sourceTable } from '../sourceRows';
+import type { ExposedPage, SourceImagePage } from '../types';
 import { graphView } from './graph';
+import { remediationPanel } from './remediation';
 import { tableView } from './table';
 
 /** Rows per page asked of the API. */
 export const PAGE_SIZE = 50;
-
-/** Conditions of the issue the API does not answer yet: shown, disabled, with the reason. */
-const NOT_YET = ['Pushed by code repository', 'Organisation', 'Project', 'Time range'];
 
 const explore = (query: ExplorerQuery) => `#/explore?${queryToParams(query).toString()}`;
 
@@ -77,13 +76,29 @@ function builder(query: ExplorerQuery): HTMLFormElement {
     ),
     h(
       'fieldset',
-      { disabled: true, 'aria-describedby': 'not-yet-note' },
-      h('legend', {}, 'Not available yet'),
-      ...NOT_YET.map((name, i) => field(name, h('input', { id: `not-yet-${i}`, disabled: true }), `not-yet-${i}`)),
+      { 'aria-describedby': 'pushed-by-note' },
+      h('legend', {}, 'Pushed by'),
+      field(
+        'Pushed by code repository',
+        h('input', { id: 'repository', name: 'repository', value: query.repository, autocomplete: 'off', maxlength: '2000' }),
+        'repository',
+      ),
+      field(
+        'Organisation',
+        h('input', { id: 'organization', name: 'organization', value: query.organization, autocomplete: 'off', maxlength: '2000' }),
+        'organization',
+      ),
+      field(
+        'Project',
+        h('input', { id: 'project', name: 'project', value: query.project, autocomplete: 'off', maxlength: '2000' }),
+        'project',
+      ),
+      field('Pushed since (UTC day)', h('input', { id: 'since', name: 'since', type: 'date', value: query.since }), 'since'),
+      field('Pushed until (UTC day)', h('input', { id: 'until', name: 'until', type: 'date', value: query.until }), 'until'),
       h(
         'p',
-        { class: 'note', id: 'not-yet-note' },
-        'The service does not answer these conditions yet; they come with the next explorer routes.',
+        { class: 'note', id: 'pushed-by-note' },
+        'A row counts when one push of its image by a run of this repository, organisation and project falls in these days. Repository: URL, id or name; organisation: name or URL; project: id or name.',
       ),
     ),
     h('button', { type: 'submit', class: 'primary' }, 'Run query'),
@@ -97,6 +112,11 @@ function builder(query: ExplorerQuery): HTMLFormElement {
       fixable: data.get('fixable') !== null,
       cluster: String(data.get('cluster') ?? '').trim(),
       namespace: String(data.get('namespace') ?? '').trim(),
+      repository: String(data.get('repository') ?? '').trim(),
+      organization: String(data.get('organization') ?? '').trim(),
+      project: String(data.get('project') ?? '').trim(),
+      since: dayOf(String(data.get('since') ?? '')),
+      until: dayOf(String(data.get('until') ?? '')),
       view: query.view,
     };
     location.hash = explore(next);
@@ -123,7 +143,10 @@ export function explorerView(main: HTMLElement, api: ApiClient, query: ExplorerQ
   }
 
   const cursors: Array<string | null> = [null];
-  let page: ExposedPage | null = null;
+  /** Pipelines / repositories with a repository named ask the by-source route; every other query asks exposed. */
+  const bySource = usesSourceRoute(query);
+  let page: ExposedPage | SourceImagePage | null = null;
+  const remediation = remediationPanel(api, query);
   let view: ResultView = query.view;
 
   const setView = (next: ResultView) => {
@@ -154,14 +177,35 @@ export function explorerView(main: HTMLElement, api: ApiClient, query: ExplorerQ
       h('span', {}, ` Page ${index} `),
       h('button', { type: 'button', disabled: page.nextCursor === null, onclick: () => void load(cursors.length) }, 'Next page'),
     );
-    const count = `${page.items.length} exposed workload${page.items.length === 1 ? '' : 's'} on this page`;
-    const body =
-      page.items.length === 0
-        ? statusLine('Nothing matches this query.')
-        : view === 'table'
-          ? tableView(tableFor(query.start, page.items), `${count}, as ${query.start}`, `container-mapping-${query.start}.csv`)
-          : graphView(buildGraph(page.items));
-    show(results, h('h2', { id: 'results-title', tabindex: '-1' }, 'Results'), statusLine(count), switcher, body, pager);
+    const plural = page.items.length === 1 ? '' : 's';
+    const count = bySource
+      ? `${page.items.length} image${plural} built by ${query.repository} on this page`
+      : `${page.items.length} exposed workload${plural} on this page`;
+    const fileName = `container-mapping-${query.start}.csv`;
+    let body: HTMLElement;
+    if (page.items.length === 0) body = statusLine('Nothing matches this query.');
+    else if (bySource) body = tableView(sourceTable((page as SourceImagePage).items), `${count}, as pipelines`, fileName);
+    else if (view === 'table') {
+      const table = tableFor(query.start, (page as ExposedPage).items);
+      // Each repository of the regrouped rows opens its own by-source answer.
+      for (const row of table.rows) if (row.source) row.links.repository = explore({ ...query, repository: row.source, view: 'table' });
+      body = tableView(table, `${count}, as ${query.start}`, fileName, (rows) => remediation.ask(rows));
+    } else body = graphView(buildGraph((page as ExposedPage).items));
+    show(
+      results,
+      h('h2', { id: 'results-title', tabindex: '-1' }, 'Results'),
+      statusLine(count),
+      bySource
+        ? h(
+            'p',
+            { class: 'note' },
+            'Every image the repository built, wherever it runs, with its findings: severity, fixable, cluster and namespace do not narrow this starting point, and it has no graph.',
+          )
+        : switcher,
+      body,
+      pager,
+      view === 'table' || bySource ? remediation.element : null,
+    );
   };
 
   /** Loads the page at position `at` of the cursor trail (0: the first page). */
@@ -169,7 +213,9 @@ export function explorerView(main: HTMLElement, api: ApiClient, query: ExplorerQ
     show(results, h('h2', { id: 'results-title' }, 'Results'), statusLine('Loading…'));
     try {
       const cursor = at === 0 ? null : page?.nextCursor && at === cursors.length ? page.nextCursor : (cursors[at] ?? null);
-      const next = await api.exposed(query, { limit: PAGE_SIZE, cursor });
+      const next = bySource
+        ? await api.sources(query, { limit: PAGE_SIZE, cursor })
+        : await api.exposed(query, { limit: PAGE_SIZE, cursor });
       cursors.length = at;
       cursors.push(cursor);
       page = next;

@@ -1,4 +1,4 @@
-/** `GET /api/v1/exposed`, `GET /api/v1/coverage` and (in `source.ts`) `GET /api/v1/sources/images`: the explorer's questions (issue 10). */
+/** `GET /api/v1/exposed` (with its "pushed by" conditions), `GET /api/v1/coverage` and (in `source.ts`) `GET /api/v1/sources/images`: the explorer's questions (issue 10). */
 import { readScopeOf } from '../../http/readAccess';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import type { Severity } from '../../explorer/vulnerabilities/severity';
@@ -7,6 +7,8 @@ import { ImagePushSchema } from '../../schemas/images';
 import { READ_PROBLEMS } from '../../schemas/responses';
 import { sharedRef } from '../../schemas/shared';
 import type { ExposedFilter } from '../../store/explorer';
+import type { SourceFilter } from '../../store/explorerSource';
+import { pushTimeRange } from '../../query/pushFilter';
 import { registerSourceRoutes } from './source';
 
 /** Registers the explorer's read routes. */
@@ -17,13 +19,20 @@ export function registerExplorerRoutes(app: AppInstance, deps: RouteDependencies
     response: { 200: { description: 'a page of rows', ...exposedPageSchema(sharedRef(ImagePushSchema)) }, ...READ_PROBLEMS },
   };
   app.get('/api/v1/exposed', { config: { access: 'read' }, schema: exposedSchema }, async (request) => {
-    const { minSeverity, cluster, namespace, fixable, cursor, limit } = request.query;
+    const { minSeverity, cluster, namespace, fixable, repository, organization, project, since, until, cursor, limit } = request.query;
+    const pushedBy: SourceFilter = {
+      ...(repository !== undefined ? { repository } : {}),
+      ...(organization !== undefined ? { organization } : {}),
+      ...(project !== undefined ? { project } : {}),
+      ...pushTimeRange(since, until),
+    };
     const filter: ExposedFilter = {
       // The schema admits only the four severities a minimum may be.
       minSeverity: minSeverity as Severity,
       ...(cluster !== undefined ? { cluster } : {}),
       ...(namespace !== undefined ? { namespace } : {}),
       ...(fixable === true ? { fixableOnly: true } : {}),
+      ...(Object.keys(pushedBy).length > 0 ? { pushedBy } : {}),
     };
     return deps.store.listExposed(filter, { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) }, readScopeOf(request));
   });

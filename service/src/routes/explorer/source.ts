@@ -1,5 +1,6 @@
 /** `GET /api/v1/sources/images`: the remediation owner's view — what one repository or pipeline built, where it runs, what was found in it. */
 import { invalidInput } from '../../errors';
+import { pushTimeRange } from '../../query/pushFilter';
 import { readScopeOf } from '../../http/readAccess';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import { SourceQuerySchema, sourceImagePageSchema } from '../../schemas/explorerUsage';
@@ -20,7 +21,7 @@ export function registerSourceRoutes(app: AppInstance, deps: RouteDependencies):
     },
   };
   app.get('/api/v1/sources/images', { config: { access: 'read' }, schema }, async (request) => {
-    const { repository, pipeline, hub, project, organization, cursor, limit } = request.query;
+    const { repository, pipeline, hub, project, organization, since, until, cursor, limit } = request.query;
     if (repository === undefined && pipeline === undefined) {
       throw invalidInput(
         'name the source: repository (URL, id or name), pipeline (definition id), or both',
@@ -36,6 +37,7 @@ export function registerSourceRoutes(app: AppInstance, deps: RouteDependencies):
       ...(pipeline !== undefined ? { definitionId: pipeline, hub: hub ?? 'build' } : {}),
       ...(project !== undefined ? { project } : {}),
       ...(organization !== undefined ? { organization } : {}),
+      ...pushTimeRange(since, until),
     };
     const page = { limit: limit ?? 50, ...(cursor !== undefined ? { cursor } : {}) };
     return deps.store.listBySource(filter, page, readScopeOf(request));

@@ -8,6 +8,8 @@ import { normaliseSeverity, severityRank, type Severity } from '../../explorer/v
 import type { ExposedFilter } from '../explorer';
 import type { Query } from './queries';
 import { relatedExists, relatedParams } from './platforms';
+import { sourceConditions } from './explorerSource';
+import { EVERY_RUN, type ReadScope } from '../readScope';
 
 type Value = string | number | null;
 
@@ -142,7 +144,12 @@ export type ExposedKey = [cluster: string, namespace: string, kind: string, name
  * qualifies is decided after the merge (`exposedRows.ts`), since a merged finding takes its
  * severity and its fix from different scanners.
  */
-export function exposedCandidatesQuery(filter: ExposedFilter, after: ExposedKey | null, limit: number): Query {
+export function exposedCandidatesQuery(
+  filter: ExposedFilter,
+  after: ExposedKey | null,
+  limit: number,
+  scope: ReadScope = EVERY_RUN,
+): Query {
   const where = ['w.internet_exposed = 1', 'i.digest IS NOT NULL'];
   const params: Array<string | number> = [];
   // Findings of the running digest, or of a digest related to it (an index and its platform manifests).
@@ -158,6 +165,15 @@ export function exposedCandidatesQuery(filter: ExposedFilter, after: ExposedKey 
   if (filter.namespace !== undefined) {
     where.push('w.namespace = ?');
     params.push(filter.namespace);
+  }
+  if (filter.pushedBy !== undefined) {
+    // Only a run the reader may see counts: a reader bound to one organisation learns nothing of another's pushes.
+    const pushed = sourceConditions(filter.pushedBy, scope);
+    const conditions = pushed.where.map((c) => ` AND ${c}`).join('');
+    where.push(
+      relatedExists('i.digest', (d) => `SELECT 1 FROM pushes p JOIN reports r ON r.id = p.report_id WHERE p.digest = ${d}${conditions}`),
+    );
+    params.push(...relatedParams(pushed.params));
   }
   if (after !== null) {
     where.push('(s.cluster, w.namespace, w.kind, w.name, i.digest) > (?, ?, ?, ?, ?)');

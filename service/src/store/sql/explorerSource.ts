@@ -14,14 +14,14 @@ type Param = string | number;
 
 const placeholders = (n: number): string => Array.from({ length: n }, () => '?').join(', ');
 
-/** Conditions on `reports r` and their values. */
-interface Conditions {
+/** Conditions on `pushes p` and `reports r`, and their values. */
+export interface Conditions {
   where: string[];
   params: Param[];
 }
 
-/** The conditions a report must meet to be one of the source's runs that the reader may see. */
-function sourceConditions(filter: SourceFilter, scope: ReadScope): Conditions {
+/** The conditions a push `p` and its report `r` must meet to be one of the source's that the reader may see. */
+export function sourceConditions(filter: SourceFilter, scope: ReadScope): Conditions {
   const where: string[] = [];
   const params: Param[] = [];
   // Names match only where the sender vouched for them (see `VerifiedNames`), as in `pushListQuery`; URLs and ids always do.
@@ -42,6 +42,14 @@ function sourceConditions(filter: SourceFilter, scope: ReadScope): Conditions {
     const org = filter.organization.replace(/\/+$/, '').toLowerCase();
     where.push('(r.organization_name = ? OR r.organization_url = ?)');
     params.push(org, org);
+  }
+  if (filter.sinceMs !== undefined) {
+    where.push('p.pushed_at_ms >= ?');
+    params.push(filter.sinceMs);
+  }
+  if (filter.untilMs !== undefined) {
+    where.push('p.pushed_at_ms <= ?');
+    params.push(filter.untilMs);
   }
   const visible = scopeCondition(scope, 'r');
   if (visible) {
