@@ -68,4 +68,14 @@ describe('A GitHub Actions push on the explorer page, in Chromium', function () 
     );
     await screenshot(page, 'github-push');
   });
+
+  it("opens the GitHub run's page from the image page (its run id is past 2^31)", async () => {
+    page ??= await chromium.context.newPage();
+    await page.goto(`${service.url.replace(/\/$/, '')}/#/images/${encodeURIComponent(report.images[0]!.digest)}`);
+    await page.locator('a[href^="#/runs/"]').first().click();
+    const heading = page.getByRole('heading', { level: 1 });
+    await heading.filter({ hasText: 'Run 42' }).waitFor();
+    assert.match(await heading.innerText(), /^Run 42 of /);
+    assert.equal(await page.locator('dl.details').count(), 1);
+  });
 });

@@ -68,6 +68,8 @@ export function runKey(push: ImagePush): string {
 /** The page's hash link to a run. */
 export function runHref(push: ImagePush): string {
   const params = new URLSearchParams({ organization: push.organization.url, project: push.project.id, hub: push.pipeline.hub });
+  // A GitHub run id (past 2^31) is answered only when the provider is named.
+  if (push.provider === 'github') params.set('provider', 'github');
   return `#/runs/${push.run.id}?${params.toString()}`;
 }
 

@@ -148,7 +148,7 @@ export async function imageView(main: HTMLElement, api: ApiClient, digest: strin
 export async function runView(main: HTMLElement, api: ApiClient, runId: string, params: URLSearchParams): Promise<void> {
   show(main, h('h1', {}, `Run ${runId}`), statusLine('Loading…'));
   const narrowed = new URLSearchParams();
-  for (const key of ['organization', 'project', 'hub']) {
+  for (const key of ['organization', 'project', 'hub', 'provider']) {
     const value = params.get(key);
     if (value) narrowed.set(key, value);
   }
