@@ -30,9 +30,12 @@ COPY service/src/ service/src/
 COPY web/ web/
 COPY bin/ bin/
 COPY deploy/docker/healthcheck.cjs deploy/docker/
+# Of better-sqlite3's compilation only the module itself is needed at run time (not SQLite's sources nor the objects).
 RUN npm run build:service \
  && npm prune --omit=dev --no-audit --no-fund --loglevel=error \
- && rm -rf node_modules/.cache
+ && rm -rf node_modules/.cache node_modules/better-sqlite3/deps node_modules/better-sqlite3/src \
+ && find node_modules/better-sqlite3/build -mindepth 1 -maxdepth 1 ! -name Release -exec rm -rf {} + \
+ && find node_modules/better-sqlite3/build/Release -mindepth 1 -maxdepth 1 ! -name better_sqlite3.node -exec rm -rf {} +
 
 # ---- runtime: the base image, production dependencies and the built files only ----
 FROM ${BASE_IMAGE} AS runtime

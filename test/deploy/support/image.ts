@@ -37,14 +37,14 @@ export async function ensureBaseImage(): Promise<void> {
 }
 
 /** Builds the repository's Dockerfile unchanged as {@link TEST_IMAGE}; returns how long it took (ms). */
-export async function buildServiceImage(): Promise<number> {
+export async function buildServiceImage(extraArgs: string[] = []): Promise<number> {
   const buildCa = join(REPO_ROOT, 'deploy', 'build-ca', 'extra-ca.crt');
   const handedIn = !(await exists(buildCa)) && (await exists(SYSTEM_CA_BUNDLE));
   if (handedIn) await copyFile(SYSTEM_CA_BUNDLE, buildCa);
   const started = Date.now();
   try {
     // The engine here has no bridge network: the build's RUN steps use the host's.
-    await run('docker', ['build', '--network', 'host', '--tag', TEST_IMAGE, '--file', 'Dockerfile', '.'], 40 * 60_000, {
+    await run('docker', ['build', '--network', 'host', ...extraArgs, '--tag', TEST_IMAGE, '--file', 'Dockerfile', '.'], 40 * 60_000, {
       DOCKER_BUILDKIT: '0',
     });
   } finally {
