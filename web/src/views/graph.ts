@@ -85,6 +85,7 @@ export function graphView(model: GraphModel): HTMLElement {
 
   // Drawn once the container is in the document and has a size.
   requestAnimationFrame(() => {
+    performance.mark('graph:start');
     const cy = cytoscape({
       container,
       elements: [
@@ -111,9 +112,14 @@ export function graphView(model: GraphModel): HTMLElement {
             'font-size': 11,
             width: 26,
             height: 26,
-            'background-color': (n: cytoscape.NodeSingular) => KIND_COLOURS[n.data('kind') as string] ?? '#333',
+            'background-color': '#333333',
           },
         },
+        // One selector per kind: cheaper for Cytoscape to apply than a function called per node.
+        ...Object.entries(KIND_COLOURS).map(([kind, colour]) => ({
+          selector: `node[kind = "${kind}"]`,
+          style: { 'background-color': colour },
+        })),
         {
           selector: 'node[unmapped = "yes"]',
           style: { 'border-width': 3, 'border-style': 'dashed', 'border-color': '#b00020', color: '#b00020' },
@@ -121,7 +127,8 @@ export function graphView(model: GraphModel): HTMLElement {
         {
           selector: 'edge',
           style: {
-            'curve-style': 'bezier',
+            // At most one edge joins two nodes here: straight lines, the cheapest to draw.
+            'curve-style': 'straight',
             'target-arrow-shape': 'triangle',
             width: 2,
             label: 'data(label)',
@@ -141,12 +148,15 @@ export function graphView(model: GraphModel): HTMLElement {
     });
     const layout = cy.layout({ name: 'dagre', rankDir: 'LR', nodeSep: 40, rankSep: 170 } as cytoscape.LayoutOptions);
     // The first frame rendered after the layout is the drawn graph.
-    layout.one('layoutstop', () =>
+    layout.one('layoutstop', () => {
+      performance.mark('graph:laid-out');
       cy.one('render', () => {
+        performance.mark('graph:drawn');
         container.dataset.drawn = 'true';
         container.dispatchEvent(new CustomEvent('graphdrawn', { bubbles: true }));
-      }),
-    );
+      });
+    });
+    performance.mark('graph:created');
     layout.run();
   });
 
