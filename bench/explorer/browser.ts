@@ -34,8 +34,16 @@ export interface BrowserResult {
   runs: number;
   baseline: Timing;
   table: Timing & { ratio: number; rowsShown: number };
-  graph: Timing & { ratio: number; nodes: number; rowsDrawn: string };
+  graph: Timing & { ratio: number; nodes: number; rowsDrawn: string; phasesMedianMs: Record<string, number> };
 }
+
+/** The graph's phases, between its performance marks (and the query's submission). */
+const PHASES: ReadonlyArray<[string, string | null, string]> = [
+  ['request and DOM', null, 'graph:start'],
+  ['Cytoscape created', 'graph:start', 'graph:created'],
+  ['dagre layout', 'graph:created', 'graph:laid-out'],
+  ['first render', 'graph:laid-out', 'graph:drawn'],
+];
 
 /** What the page did once the clock stopped. */
 interface Measured {
@@ -43,6 +51,8 @@ interface Measured {
   rowsShown: number;
   nodes: number;
   capNote: string;
+  /** The graph's performance marks (web/src/views/graph.ts), ms after the query was submitted. */
+  marks: Record<string, number>;
 }
 
 const EMPTY_QUERY = '#/explore?start=workloads&minSeverity=high&cluster=no-such-cluster&view=table';
@@ -61,6 +71,7 @@ const IN_PAGE = `async ({ hash, click, until }) => {
     rowsShown: document.querySelectorAll('table.results tbody tr').length,
     nodes: document.querySelectorAll('.node-list li').length,
     capNote: document.querySelector('.graph-cap')?.textContent ?? '',
+    marks: Object.fromEntries(performance.getEntriesByType('mark').filter((m) => m.name.startsWith('graph:')).map((m) => [m.name, m.startTime - t0])),
   }), 0));
   return await new Promise((resolve) => {
     let t0 = 0;
@@ -130,6 +141,12 @@ export async function benchBrowser(rows: number, runs: number, log: (line: strin
         ratio: graph.medianMs / baseline.medianMs,
         nodes: last?.nodes ?? 0,
         rowsDrawn: last?.capNote || 'every row of the page',
+        phasesMedianMs: Object.fromEntries(
+          PHASES.map(([name, from, to]) => [
+            name,
+            median(all.graph.map((m) => (m.marks[to] ?? NaN) - (from === null ? 0 : (m.marks[from] ?? NaN)))),
+          ]),
+        ),
       },
     };
   } finally {

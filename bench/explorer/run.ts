@@ -272,6 +272,11 @@ function report(shape: Shape, results: Result[], browser: BrowserResult | null, 
       `  drawn graph (${browser.graph.nodes} nodes)        ${f(browser.graph.medianMs)} ms, ×${f(browser.graph.ratio, 1)} the baseline; target ≤ ${BROWSER_TARGETS.graphMs} ms ${met(browser.graph.medianMs, BROWSER_TARGETS.graphMs)}`,
     );
     out(`  graph: ${browser.graph.rowsDrawn}`);
+    out(
+      `  graph phases (medians): ${Object.entries(browser.graph.phasesMedianMs)
+        .map(([name, ms]) => `${name} ${f(ms)} ms`)
+        .join(', ')}`,
+    );
   }
   if (results.length === 0) return out(`\nresults: ${file}`);
   out('');
