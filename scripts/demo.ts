@@ -16,6 +16,10 @@
  *    (`query exposed --min-severity high`), and how much of the cluster is mapped (`query coverage`);
  * and cleans up everything it started, also when a step fails.
  *
+ * With `--keep` (`npm run demo -- --keep`), it then leaves the service running with all of the above, prints the
+ * explorer page's URL with the first template's query and the read token to sign in with (in the terminal only,
+ * never in the URL), and waits: Ctrl-C (SIGINT, or SIGTERM) stops the service and removes everything, exit code 0.
+ *
  * Everything listens on and talks to 127.0.0.1 only.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -27,11 +31,14 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
 import { hashToken } from '../service/src/auth/staticTokens';
+import { queryToParams, TEMPLATES } from '../web/src/query';
 import { DEMO_CLUSTER, writeDemoCluster } from './demoCluster';
 
 const ROOT = resolve(__dirname, '..');
 const CLI = join(ROOT, 'bin', 'container-mapping.js');
 const cleanups: Array<() => Promise<void> | void> = [];
+/** `--keep`: leave the service running for the explorer page until Ctrl-C. */
+const KEEP = process.argv.slice(2).includes('--keep');
 
 function say(line: string): void {
   process.stdout.write(`${line}\n`);
@@ -144,7 +151,13 @@ interface DemoTokens {
   read: string;
 }
 
-async function startService(work: string, tokens: DemoTokens): Promise<string> {
+/** The demo's service: its URL, and its exit code once it has exited. */
+interface DemoService {
+  url: string;
+  exited: Promise<number | null>;
+}
+
+async function startService(work: string, tokens: DemoTokens): Promise<DemoService> {
   await run(process.execPath, [join(ROOT, 'scripts', 'build-service.mjs')]);
   // Hashed in-process, so the tokens never appear on a command line.
   const port = await freePort();
@@ -157,21 +170,48 @@ async function startService(work: string, tokens: DemoTokens): Promise<string> {
       CM_TOKENS: JSON.stringify([
         { name: 'demo-pipelines', sha256: hashToken(tokens.ingest), scopes: ['ingest'], organization: 'contoso' },
         { name: 'demo-cluster-inventory', sha256: hashToken(tokens.inventory), scopes: ['inventory'] },
-        { name: 'demo-security-team', sha256: hashToken(tokens.read), scopes: ['read'] },
+        // remediate too: the page's "Ask the owning team to fix" answers that no organisation is configured for it.
+        { name: 'demo-security-team', sha256: hashToken(tokens.read), scopes: ['read', 'remediate'] },
       ]),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   stopOnCleanup(child);
-  return new Promise((ok, fail) => {
+  const exited = new Promise<number | null>((ok) => child.once('exit', (code) => ok(code)));
+  const url = await new Promise<string>((ok, fail) => {
     let out = '';
     child.stdout?.on('data', (c: Buffer) => {
       out += c.toString('utf8');
       const m = /listening on (\S+)/.exec(out);
       if (m?.[1]) ok(m[1]);
     });
-    child.once('exit', (code) => fail(new Error(`the service exited with code ${code}`)));
+    void exited.then((code) => fail(new Error(`the service exited with code ${code}`)));
   });
+  return { url: url.replace(/\/$/, ''), exited };
+}
+
+/**
+ * `--keep`: prints where the explorer page is and how to sign in, then resolves when Ctrl-C (SIGINT) or
+ * SIGTERM arrives, or when the service stops (a terminal's Ctrl-C reaches it too); rejects if it fails.
+ */
+async function keepServing(service: DemoService, readToken: string): Promise<void> {
+  const template = TEMPLATES[0];
+  if (!template) throw new Error('the page has no template');
+  say(`\n10. The explorer page is served by the service, with everything above: ${service.url}/`);
+  say(`   "${template.title}":`);
+  say(`\n   ${service.url}/#/explore?${queryToParams(template.query).toString()}`);
+  say('\n   Sign in with this read token (the page keeps it for that browser tab only; it is never part of a URL):');
+  say(`\n   ${readToken}`);
+  say('\n   The service keeps running; press Ctrl-C to stop it and remove everything the demo made.');
+  const code = await new Promise<number | null>((ok) => {
+    // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (from the terminal, and relayed by
+    // npm); a second signal must not end it half-way through its clean-up.
+    const stop = () => ok(0);
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    void service.exited.then(ok);
+  });
+  if (code !== 0) throw new Error(`the service exited with code ${code}`);
 }
 
 async function packageTask(work: string, serviceUrl: string): Promise<string> {
@@ -201,7 +241,8 @@ async function main(): Promise<void> {
   const tokens: DemoTokens = { ingest: token(), inventory: token(), read: token() };
 
   say('1. Starting the mapping service on SQLite …');
-  const serviceUrl = await startService(work, tokens);
+  const service = await startService(work, tokens);
+  const serviceUrl = service.url;
   say(`   ${serviceUrl}`);
 
   say('2. Starting a throw-away registry …');
@@ -294,6 +335,7 @@ async function main(): Promise<void> {
   say('\n   container-mapping query coverage');
   const coverage = await run(process.execPath, [CLI, 'query', 'coverage'], queryEnv);
   for (const line of coverage.trimEnd().split('\n')) say(`   ${line}`);
+  if (KEEP) await keepServing(service, tokens.read);
 }
 
 async function cleanUp(): Promise<void> {

@@ -11,8 +11,12 @@
  * The background data is written with bulk SQL into the store's tables (`seed.ts`); only the measured
  * imports go through the service. Prints the figures and writes bench/results/explorer-*.json.
  *
- * Flags: `--scale S` (every count times S; 0.1 for a quick check), `--only sqlite|postgres`, `--runs N`
- * (measured imports and full walks, default 3), `--samples N` (first pages and coverage queries, default 40).
+ * Then the explorer page in headless Chromium (`browser.ts`): from submitting the template query to the first
+ * table page and to the drawn graph, for a result of 1,000 rows, beside an empty answer's time.
+ *
+ * Flags: `--scale S` (every count times S; 0.1 for a quick check), `--only sqlite|postgres|browser`, `--runs N`
+ * (measured imports and full walks, default 3), `--samples N` (first pages and coverage queries, default 40),
+ * `--browser-rows N` (default 1,000) and `--browser-runs N` (counted rounds in the browser, default 5).
  * PostgreSQL: `CM_BENCH_POSTGRES_URL` (else the tests' `CM_TEST_DATABASE_URL`), in a schema of its own, dropped after.
  */
 import { fork } from 'node:child_process';
@@ -26,6 +30,7 @@ import { SqliteStore } from '../../service/src/store/sqlite/sqliteStore';
 import { PostgresStore } from '../../service/src/store/postgres/postgresStore';
 import type { Store } from '../../service/src/store/store';
 import { POSTGRES_URL } from '../../test/support/services';
+import { BROWSER_TARGETS, benchBrowser, type BrowserResult } from './browser';
 import { clusterList, trivyReport } from './documents';
 import { client, percentiles, timed } from './http';
 import { seedPostgres, seedSqlite } from './seed';
@@ -39,6 +44,8 @@ function flag(name: string): string | undefined {
 const SCALE = Number(flag('scale') ?? process.env.CM_BENCH_SCALE ?? 1);
 const RUNS = Number(flag('runs') ?? 3);
 const SAMPLES = Number(flag('samples') ?? 40);
+const BROWSER_ROWS = Number(flag('browser-rows') ?? 1000);
+const BROWSER_RUNS = Number(flag('browser-runs') ?? 5);
 const TOKEN = 'cmt_bench-explorer-token';
 const TARGETS = { exposedFirstPageP95Ms: 250, clusterImportMs: 10_000, findingsImportMs: 10_000 };
 
@@ -250,10 +257,28 @@ async function benchPostgres(shape: Shape, docs: { list: string; trivy: string }
   }
 }
 
-function report(shape: Shape, results: Result[], file: string): void {
+function report(shape: Shape, results: Result[], browser: BrowserResult | null, file: string): void {
   const f = (n: number, d = 0) => n.toFixed(d);
   const met = (value: number, target: number) => (value <= target ? 'met' : 'MISSED');
-  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const out = (line: string) => void process.stdout.write(`${line}\n`);
+  if (browser !== null) {
+    out('');
+    out(`browser (headless Chromium, SQLite): template query answering ${browser.rows} rows, medians of ${browser.runs} rounds`);
+    out(`  empty answer (baseline)       ${f(browser.baseline.medianMs)} ms`);
+    out(
+      `  first table page (${browser.table.rowsShown} rows)   ${f(browser.table.medianMs)} ms, ×${f(browser.table.ratio, 1)} the baseline; target ≤ ${BROWSER_TARGETS.tableMs} ms ${met(browser.table.medianMs, BROWSER_TARGETS.tableMs)}`,
+    );
+    out(
+      `  drawn graph (${browser.graph.nodes} nodes)        ${f(browser.graph.medianMs)} ms, ×${f(browser.graph.ratio, 1)} the baseline; target ≤ ${BROWSER_TARGETS.graphMs} ms ${met(browser.graph.medianMs, BROWSER_TARGETS.graphMs)}`,
+    );
+    out(`  graph: ${browser.graph.rowsDrawn}`);
+    out(
+      `  graph phases (medians): ${Object.entries(browser.graph.phasesMedianMs)
+        .map(([name, ms]) => `${name} ${f(ms)} ms`)
+        .join(', ')}`,
+    );
+  }
+  if (results.length === 0) return out(`\nresults: ${file}`);
   out('');
   out(
     `scale ${shape.scale}: ${shape.clusters} clusters, ${shape.workloads} workloads, ${shape.images} images (${shape.mapped} mapped), ${shape.findings} findings`,
@@ -285,14 +310,20 @@ function report(shape: Shape, results: Result[], file: string): void {
 }
 
 async function main(): Promise<void> {
-  if (!(SCALE > 0) || !(RUNS >= 1) || !(SAMPLES >= 1)) throw new Error('--scale must be > 0, --runs and --samples ≥ 1');
+  if (!(SCALE > 0) || !(RUNS >= 1) || !(SAMPLES >= 1) || !(BROWSER_ROWS >= 1) || !(BROWSER_RUNS >= 1))
+    throw new Error('--scale must be > 0, --runs, --samples, --browser-rows and --browser-runs ≥ 1');
   const shape = shapeAt(SCALE);
   const docs = documents(shape);
   const load = loadavg();
   const results: Result[] = [];
   const only = flag('only');
-  if (only !== 'postgres') results.push(await benchSqlite(shape, docs));
-  if (only !== 'sqlite') results.push(await benchPostgres(shape, docs));
+  if (only !== undefined && !['sqlite', 'postgres', 'browser'].includes(only)) throw new Error('--only takes sqlite, postgres or browser');
+  if (only === undefined || only === 'sqlite') results.push(await benchSqlite(shape, docs));
+  if (only === undefined || only === 'postgres') results.push(await benchPostgres(shape, docs));
+  const browser =
+    only === undefined || only === 'browser'
+      ? await benchBrowser(BROWSER_ROWS, BROWSER_RUNS, (line) => process.stdout.write(`${line}\n`))
+      : null;
 
   const dir = join(__dirname, '..', 'results');
   mkdirSync(dir, { recursive: true });
@@ -309,14 +340,15 @@ async function main(): Promise<void> {
         shape,
         runs: RUNS,
         samples: SAMPLES,
-        targets: TARGETS,
+        targets: { ...TARGETS, browser: BROWSER_TARGETS },
         results,
+        browser,
       },
       null,
       2,
     ),
   );
-  report(shape, results, file);
+  report(shape, results, browser, file);
 }
 
 main().catch((err: unknown) => {

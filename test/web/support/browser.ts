@@ -11,6 +11,8 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 export const CHROMIUM = '/usr/bin/chromium';
 /** Screenshots of each page: test artefacts, ignored by git (.tmp/). */
 export const ARTEFACTS = resolve(__dirname, '..', '..', '..', '.tmp', 'artefacts', 'web');
+/** The screenshot of `npm run demo -- --keep`'s template query (test/e2e/demoKeep.e2e.test.ts), which `npm run docs:screenshot` copies to docs/. */
+export const DEMO_SCREENSHOT = 'demo-explorer';
 
 /** A launched browser with its own fresh profile (each tab has its own sessionStorage). */
 export interface TestBrowser {
@@ -52,11 +54,11 @@ export async function launchBrowser(): Promise<TestBrowser> {
   };
 }
 
-/** Saves a full-page screenshot as `<name>.png` in the artefacts folder; returns its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Saves a screenshot (the full page, unless `fullPage: false`: the viewport) as `<name>.png` in the artefacts folder; returns its path. */
+export async function screenshot(page: Page, name: string, options: { fullPage?: boolean } = {}): Promise<string> {
   mkdirSync(ARTEFACTS, { recursive: true });
   const path = join(ARTEFACTS, `${name}.png`);
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage: options.fullPage ?? true });
   return path;
 }
 
