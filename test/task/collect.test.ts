@@ -248,7 +248,13 @@ describe('Collector flow (dependencies stubbed)', function () {
     const events: EngineEvent[] = [
       ...FULL_BUFFER,
       { type: 'image', action: 'push', actorId: '127.0.0.1:5000/shop/app', attributes: {}, timeNano: seconds(JOB_START, 900) },
-      { type: 'image', action: 'push', actorId: 'b'.repeat(64), attributes: { name: '127.0.0.1:5000/shop/podman:1' }, timeNano: seconds(JOB_START, 901) },
+      {
+        type: 'image',
+        action: 'push',
+        actorId: 'b'.repeat(64),
+        attributes: { name: '127.0.0.1:5000/shop/podman:1' },
+        timeNano: seconds(JOB_START, 901),
+      },
     ];
     await runCollection(probe(context(), { events, podman: true }), dependencies(s));
     sinon.assert.calledOnceWithExactly(s.listTags, '127.0.0.1:5000/shop/app');

@@ -26,11 +26,31 @@ describe('Registry credentials and challenges', function () {
   });
 
   const cases: { name: string; registry: string; repository: string; expected: unknown }[] = [
-    { name: "Docker Hub under the CLI's own key", registry: 'docker.io', repository: 'library/nginx', expected: { kind: 'basic', username: 'hub-user', password: 'hub-pass' } },
-    { name: 'a host with a port, a password holding a colon', registry: 'registry.example:5000', repository: 'a/b', expected: { kind: 'basic', username: 'reg-user', password: 'p:ss' } },
+    {
+      name: "Docker Hub under the CLI's own key",
+      registry: 'docker.io',
+      repository: 'library/nginx',
+      expected: { kind: 'basic', username: 'hub-user', password: 'hub-pass' },
+    },
+    {
+      name: 'a host with a port, a password holding a colon',
+      registry: 'registry.example:5000',
+      repository: 'a/b',
+      expected: { kind: 'basic', username: 'reg-user', password: 'p:ss' },
+    },
     { name: 'an identity token', registry: 'tokens.example', repository: 'a', expected: { kind: 'identity-token', token: 'refresh-me' } },
-    { name: "Podman's longest namespace key", registry: 'quay.example', repository: 'team/app', expected: { kind: 'basic', username: 'quay-team', password: 'y' } },
-    { name: "Podman's host key for another namespace", registry: 'quay.example', repository: 'teamwork/app', expected: { kind: 'basic', username: 'quay-all', password: 'x' } },
+    {
+      name: "Podman's longest namespace key",
+      registry: 'quay.example',
+      repository: 'team/app',
+      expected: { kind: 'basic', username: 'quay-team', password: 'y' },
+    },
+    {
+      name: "Podman's host key for another namespace",
+      registry: 'quay.example',
+      repository: 'teamwork/app',
+      expected: { kind: 'basic', username: 'quay-all', password: 'x' },
+    },
     { name: 'nothing for a registry without a login', registry: 'registry.example', repository: 'a', expected: undefined },
   ];
   for (const c of cases) {
@@ -42,10 +62,13 @@ describe('Registry credentials and challenges', function () {
   it("asks Docker Hub's API host and treats loopback hosts as the engine does (plain HTTP allowed)", function () {
     assert.equal(registryApiHost('docker.io'), 'registry-1.docker.io');
     assert.equal(registryApiHost('127.0.0.1:5000'), '127.0.0.1:5000');
-    assert.deepEqual(
-      ['127.0.0.1:5000', 'localhost', '[::1]:5000', 'registry.example', '10.0.0.1:5000'].map(isLoopbackRegistry),
-      [true, true, true, false, false],
-    );
+    assert.deepEqual(['127.0.0.1:5000', 'localhost', '[::1]:5000', 'registry.example', '10.0.0.1:5000'].map(isLoopbackRegistry), [
+      true,
+      true,
+      true,
+      false,
+      false,
+    ]);
   });
 
   it('parses a Bearer challenge and asks its realm for a pull token of the repository', function () {

@@ -123,7 +123,11 @@ describe('The registry digest lookup, against a registry that requires a login',
     );
     registry = spawn('docker-registry', ['serve', join(folder, 'registry.yml')], { stdio: 'ignore' });
     registry.on('error', () => undefined);
-    await waitFor(`docker-registry (Debian's docker-registry package) to answer on ${registryHost}`, async () => (await status(port, '/v2/')) === 401, 20_000);
+    await waitFor(
+      `docker-registry (Debian's docker-registry package) to answer on ${registryHost}`,
+      async () => (await status(port, '/v2/')) === 401,
+      20_000,
+    );
   });
 
   after(async function () {
