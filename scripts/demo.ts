@@ -19,6 +19,10 @@
  * With `--keep` (`npm run demo -- --keep`), it then leaves the service running with all of the above, prints the
  * explorer page's URL with the first template's query and the read token to sign in with (in the terminal only,
  * never in the URL), and waits: Ctrl-C (SIGINT, or SIGTERM) stops the service and removes everything, exit code 0.
+ * So that the page's "Ask the owning team to fix" files a work item, `--keep` also starts, in this process, the
+ * tests' stand-in of Azure Boards (test/support/azureBoards.ts) and configures the service's `remediation` for
+ * https://dev.azure.com/contoso with the stand-in as its `apiUrl`: work item links name dev.azure.com/contoso,
+ * which is never called.
  *
  * Everything listens on and talks to 127.0.0.1 only.
  */
@@ -31,6 +35,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import AdmZip from 'adm-zip';
 import { hashToken } from '../service/src/auth/staticTokens';
+import type { RemediationOrganization } from '../service/src/remediation/settings';
+import { AzureBoardsStandIn } from '../test/support/azureBoards';
+import { AzureDevOpsStandIn } from '../test/support/azureDevOps';
 import { queryToParams, TEMPLATES } from '../web/src/query';
 import { DEMO_CLUSTER, writeDemoCluster } from './demoCluster';
 
@@ -157,7 +164,22 @@ interface DemoService {
   exited: Promise<number | null>;
 }
 
-async function startService(work: string, tokens: DemoTokens): Promise<DemoService> {
+/** The demo's organisation, as its runs name it; never called. */
+const DEMO_ORGANIZATION = 'https://dev.azure.com/contoso';
+
+/**
+ * `--keep`: a local stand-in of Azure Boards on 127.0.0.1 (the one the tests use), accepting only a fresh PAT,
+ * and the `remediation` setting that files contoso's work items there.
+ */
+async function startBoards(): Promise<{ url: string; remediation: RemediationOrganization[] }> {
+  const pat = randomBytes(24).toString('base64url');
+  const standIn = await AzureDevOpsStandIn.start({ organization: 'contoso', personalAccessToken: pat });
+  AzureBoardsStandIn.install(standIn);
+  cleanups.push(() => standIn.close());
+  return { url: standIn.url, remediation: [{ organizationUrl: DEMO_ORGANIZATION, apiUrl: standIn.url, pat }] };
+}
+
+async function startService(work: string, tokens: DemoTokens, remediation: RemediationOrganization[]): Promise<DemoService> {
   await run(process.execPath, [join(ROOT, 'scripts', 'build-service.mjs')]);
   // Hashed in-process, so the tokens never appear on a command line.
   const port = await freePort();
@@ -170,9 +192,11 @@ async function startService(work: string, tokens: DemoTokens): Promise<DemoServi
       CM_TOKENS: JSON.stringify([
         { name: 'demo-pipelines', sha256: hashToken(tokens.ingest), scopes: ['ingest'], organization: 'contoso' },
         { name: 'demo-cluster-inventory', sha256: hashToken(tokens.inventory), scopes: ['inventory'] },
-        // remediate too: the page's "Ask the owning team to fix" answers that no organisation is configured for it.
+        // remediate too: the page's "Ask the owning team to fix" files work items (with --keep, in the Boards stand-in).
         { name: 'demo-security-team', sha256: hashToken(tokens.read), scopes: ['read', 'remediate'] },
       ]),
+      // The stand-in's PAT goes through the environment, never a command line.
+      CM_REMEDIATION: JSON.stringify(remediation),
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -194,7 +218,7 @@ async function startService(work: string, tokens: DemoTokens): Promise<DemoServi
  * `--keep`: prints where the explorer page is and how to sign in, then resolves when Ctrl-C (SIGINT) or
  * SIGTERM arrives, or when the service stops (a terminal's Ctrl-C reaches it too); rejects if it fails.
  */
-async function keepServing(service: DemoService, readToken: string): Promise<void> {
+async function keepServing(service: DemoService, readToken: string, boardsUrl: string): Promise<void> {
   const template = TEMPLATES[0];
   if (!template) throw new Error('the page has no template');
   say(`\n10. The explorer page is served by the service, with everything above: ${service.url}/`);
@@ -202,7 +226,9 @@ async function keepServing(service: DemoService, readToken: string): Promise<voi
   say(`\n   ${service.url}/#/explore?${queryToParams(template.query).toString()}`);
   say('\n   Sign in with this read token (the page keeps it for that browser tab only; it is never part of a URL):');
   say(`\n   ${readToken}`);
-  say('\n   The service keeps running; press Ctrl-C to stop it and remove everything the demo made.');
+  say(`\n   "Ask the owning team to fix" on a row files a work item: work items go to a local stand-in of Azure Boards`);
+  say(`   (${boardsUrl}), so their links name ${DEMO_ORGANIZATION}, which the demo never calls and which does not hold them.`);
+  say('\n   The service keeps running; press Ctrl-C to stop it and the Boards stand-in, and remove everything the demo made.');
   const code = await new Promise<number | null>((ok) => {
     // `on`, not `once`: a terminal's Ctrl-C reaches this process twice (from the terminal, and relayed by
     // npm); a second signal must not end it half-way through its clean-up.
@@ -240,8 +266,10 @@ async function main(): Promise<void> {
   const token = () => randomBytes(24).toString('base64url');
   const tokens: DemoTokens = { ingest: token(), inventory: token(), read: token() };
 
+  const boards = KEEP ? await startBoards() : null;
   say('1. Starting the mapping service on SQLite …');
-  const service = await startService(work, tokens);
+  if (boards) say(`   with work items filed in a local stand-in of Azure Boards at ${boards.url} (--keep)`);
+  const service = await startService(work, tokens, boards?.remediation ?? []);
   const serviceUrl = service.url;
   say(`   ${serviceUrl}`);
 
@@ -335,7 +363,7 @@ async function main(): Promise<void> {
   say('\n   container-mapping query coverage');
   const coverage = await run(process.execPath, [CLI, 'query', 'coverage'], queryEnv);
   for (const line of coverage.trimEnd().split('\n')) say(`   ${line}`);
-  if (KEEP) await keepServing(service, tokens.read);
+  if (boards) await keepServing(service, tokens.read, boards.url);
 }
 
 async function cleanUp(): Promise<void> {

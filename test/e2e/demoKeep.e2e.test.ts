@@ -3,7 +3,9 @@
  * leaves the service running, prints the template query's URL and the read token, and stops cleanly on
  * Ctrl-C. This test runs its command in a process group of its own, as a terminal does, and sends Ctrl-C
  * as the terminal does (SIGINT to the whole group: the demo, its service and its registry), asks the API the template's question,
- * opens the page in Chromium, and writes the screenshot `npm run docs:screenshot` copies into docs/.
+ * opens the page in Chromium, and writes the screenshot `npm run docs:screenshot` copies into docs/. Then, as issue 11's
+ * "Done when" asks, it files a work item from the page's row: the demo's service files it in the demo's own stand-in of
+ * Azure Boards (its `remediation` names https://dev.azure.com/contoso with the stand-in as `apiUrl`).
  */
 import { strict as assert } from 'node:assert';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -151,24 +153,18 @@ describe('npm run demo -- --keep', function () {
     assert.deepEqual(vendor.runs, [], 'unmapped');
   });
 
-  it('lets the token ask for a work item, which the demo answers it cannot file: no Azure Boards organisation is configured', async () => {
-    const ask = async (digest: string) => {
-      const response = await fetch(`${base}/api/v1/remediations`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body: JSON.stringify({ digest, minSeverity: 'high' }),
-      });
-      return { status: response.status, type: ((await response.json()) as { type?: string }).type ?? '' };
-    };
-    const pushedAnswer = await ask(pushed.digest);
-    assert.equal(pushedAnswer.status, 422);
-    assert.match(pushedAnswer.type, /remediation-not-configured$/);
+  it('says it files work items in a local stand-in of Azure Boards, and answers the unmapped vendor image that it has no owner', async () => {
+    assert.match(stdout, /work items go to a local stand-in of Azure Boards\n? *\(http:\/\/127\.0\.0\.1:\d+\/contoso\/\)/);
     const rows = await fetch(`${base}/api/v1/exposed?minSeverity=high`, { headers: { authorization: `Bearer ${token}` } });
     const vendor = ((await rows.json()) as ExposedPage).items.find((r) => r.workloadName === 'checkout');
     assert.ok(vendor);
-    const vendorAnswer = await ask(vendor.digest);
-    assert.equal(vendorAnswer.status, 422);
-    assert.match(vendorAnswer.type, /no-owner$/, 'the unmapped image has no owner to ask');
+    const response = await fetch(`${base}/api/v1/remediations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ digest: vendor.digest, minSeverity: 'high' }),
+    });
+    assert.equal(response.status, 422);
+    assert.match(((await response.json()) as { type?: string }).type ?? '', /no-owner$/, 'the unmapped image has no owner to ask');
   });
 
   it('shows the template as a graph, exposed workload → image → run → repository, after signing in', async () => {
@@ -203,8 +199,69 @@ describe('npm run demo -- --keep', function () {
     }
   });
 
+  it("files a work item from the exposed mapped row, links it under dev.azure.com/contoso, links the same one when asked again, and offers nothing for the vendor's row", async () => {
+    const chromium = await launchBrowser();
+    try {
+      const page = await chromium.context.newPage();
+      await page.setViewportSize({ width: 1400, height: 1000 });
+      await page.goto(url);
+      await page.getByLabel('Read token').fill(token);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('group', { name: 'Show results as' }).getByRole('button', { name: 'Table' }).click();
+      await page.locator('table.results tbody tr').first().waitFor();
+      const panel = page.locator('section.remediation');
+      const repository = 'https://dev.azure.com/contoso/Shop/_git/web-api';
+
+      const vendorRow = page.locator('table.results tbody tr', { hasText: 'ghcr.io/contoso-vendor/checkout:2.1.0' });
+      assert.equal(await vendorRow.locator('td').last().textContent(), 'no owner: this image is not mapped to a pipeline run');
+      assert.equal(await vendorRow.getByRole('button').count(), 0, "nothing to ask for the vendor's row");
+      assert.equal(await vendorRow.getByRole('checkbox').count(), 0);
+
+      await page.getByRole('button', { name: `Ask the owning team to fix ${pushed.reference}` }).click();
+      await panel.getByText(`no open work item yet: files a Bug in Shop, for ${repository}`).waitFor();
+      await panel.getByRole('button', { name: 'File the work item' }).click();
+      await panel.getByText('Filed one work item.').waitFor();
+      const link = panel.getByRole('link', { name: /^Bug \d+$/ });
+      const href = (await link.getAttribute('href')) ?? '';
+      const id = /^https:\/\/dev\.azure\.com\/contoso\/Shop\/_workitems\/edit\/(\d+)$/.exec(href)?.[1];
+      assert.ok(id, `the work item's link names the organisation the runs name: ${href}`);
+      assert.equal(await link.textContent(), `Bug ${id}`);
+
+      // Asked again from a fresh page: the same work item, nothing left to file.
+      await page.reload();
+      await page.locator('table.results tbody tr').first().waitFor();
+      await page.getByRole('button', { name: `Ask the owning team to fix ${pushed.reference}` }).click();
+      await panel.getByText(`open work item exists in Shop, for ${repository}`).waitFor();
+      assert.equal(await panel.getByRole('link', { name: `Bug ${id}` }).getAttribute('href'), href);
+      assert.ok(await panel.getByRole('button', { name: 'File the work item' }).isDisabled(), 'nothing left to file');
+      await screenshot(page, 'demo-keep-remediation');
+    } finally {
+      await chromium.close();
+    }
+    // The API agrees: one open work item, no duplicate.
+    const again = await fetch(`${base}/api/v1/remediations`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ digest: pushed.digest, minSeverity: 'high' }),
+    });
+    assert.equal(again.status, 200);
+    const items = ((await again.json()) as { workItems: Array<{ status: string; url: string | null }> }).workItems;
+    assert.deepEqual(
+      items.map((w) => w.status),
+      ['existing'],
+    );
+    assert.match(items[0]?.url ?? '', /^https:\/\/dev\.azure\.com\/contoso\/Shop\/_workitems\/edit\/\d+$/);
+  });
+
   it('stops on Ctrl-C with exit code 0 and leaves nothing running or on disk', async () => {
     assert.ok(demo?.pid);
+    const boards = /local stand-in of Azure Boards at (http:\/\/127\.0\.0\.1:\d+\/contoso\/)/.exec(stdout)?.[1];
+    assert.ok(boards, stdout);
+    assert.equal(
+      (await fetch(`${boards}_apis/wit/workitems/1`)).status,
+      401,
+      'the stand-in answers while the demo runs (and wants the PAT)',
+    );
     process.kill(-demo.pid, 'SIGINT');
     assert.equal(await exited, 0, stderr);
     assert.match(stdout, /Demo finished; everything it started has been stopped and removed\./);
@@ -212,6 +269,7 @@ describe('npm run demo -- --keep', function () {
     while (groupAlive(demo.pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.ok(!groupAlive(demo.pid), 'no process of the demo is left (service, registry)');
     await assert.rejects(fetch(`${base}/healthz`), 'the service no longer answers');
+    await assert.rejects(fetch(boards), 'the Azure Boards stand-in no longer answers');
     assert.notEqual(await imageInspect(pushed.reference), 0, 'the demo image is removed');
     assert.ok(folder && !existsSync(folder), `${folder} is removed`);
   });

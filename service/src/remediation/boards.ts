@@ -117,14 +117,17 @@ class AzureBoard implements WorkItemBoard {
   }
 }
 
-/** The board of an organisation, authenticated with its PAT. The client is loaded only when a remediation is asked for. */
-export async function openAzureBoard(organizationUrl: string, pat: string): Promise<WorkItemBoard> {
+/**
+ * The board of an organisation, authenticated with its PAT. The client is loaded only when a remediation is asked for.
+ * Requests go to `apiUrl`; the work item links answered name `organizationUrl` (they differ behind a proxy or stand-in).
+ */
+export async function openAzureBoard(organizationUrl: string, pat: string, apiUrl: string = organizationUrl): Promise<WorkItemBoard> {
   const [{ WorkItemTrackingApi }, { PersonalAccessTokenCredentialHandler }] = await Promise.all([
     import('azure-devops-node-api/WorkItemTrackingApi.js'),
     import('azure-devops-node-api/handlers/personalaccesstoken.js'),
   ]);
   // The wit area lives on the organisation URL itself, as the build area does (backfill/azureDevOpsSource.ts).
-  const api = new WorkItemTrackingApi(organizationUrl, [new PersonalAccessTokenCredentialHandler(pat, false)], {
+  const api = new WorkItemTrackingApi(apiUrl, [new PersonalAccessTokenCredentialHandler(pat, false)], {
     socketTimeout: TIMEOUT_MS,
   });
   return new AzureBoard(organizationUrl, api);

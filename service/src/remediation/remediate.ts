@@ -12,7 +12,7 @@ import type { Store } from '../store/store';
 import { BoardError, type WorkItemBoard } from './boards';
 import { draftWorkItem } from './content';
 import { ownersOf, remediationKeyTag } from './owner';
-import { DEFAULT_WORK_ITEM_TYPE, type RemediationOrganization } from './settings';
+import { apiUrlOf, DEFAULT_WORK_ITEM_TYPE, type RemediationOrganization } from './settings';
 
 /** Which rows to hand off: every exposed row of one digest, optionally narrowed to a cluster or namespace. */
 export interface RemediationRequest {
@@ -50,7 +50,8 @@ export interface RemediationResult {
 export interface RemediationDependencies {
   store: Store;
   organizations: readonly RemediationOrganization[];
-  openBoard: (organizationUrl: string, pat: string) => Promise<WorkItemBoard>;
+  /** Opens the board of `organizationUrl` (links name it), whose REST API is reached at `apiUrl`. */
+  openBoard: (organizationUrl: string, pat: string, apiUrl: string) => Promise<WorkItemBoard>;
 }
 
 /** Rows read per page while looking for the digest's rows. */
@@ -185,7 +186,7 @@ export async function remediate(deps: RemediationDependencies, request: Remediat
       `${canonicalOrganizationUrl(base.organizationUrl) ?? base.organizationUrl}|${keyTag}`,
       async (): Promise<RemediationItem> => {
         try {
-          const board = await deps.openBoard(settings.organizationUrl, settings.pat);
+          const board = await deps.openBoard(settings.organizationUrl, settings.pat, apiUrlOf(settings));
           const existing = await board.findOpen(project, keyTag);
           if (existing) return { ...base, status: 'existing', id: existing.id, url: existing.url };
           if (request.dryRun === true) return { ...base, status: 'planned', id: null, url: null };

@@ -8,7 +8,13 @@ import { Type, type Static } from '@sinclair/typebox';
 export const RemediationOrganizationSchema = Type.Object(
   {
     /** Organisation (collection) URL as the reports name it, e.g. https://dev.azure.com/contoso. */
-    organizationUrl: Type.String({ format: 'uri' }),
+    organizationUrl: Type.String({ format: 'uri', pattern: '^https?://' }),
+    /**
+     * Where the service reaches this organisation's REST API when that differs from `organizationUrl`: a proxy, an
+     * Azure DevOps Server reached by an internal name, or a stand-in. Work item links and the matching of runs to
+     * this setting still use `organizationUrl`. Default: `organizationUrl`.
+     */
+    apiUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://' })),
     /** A PAT with the `Work Items: Read & write` scope. Never logged, never answered. */
     pat: Type.String({ minLength: 1 }),
     /** Work item type to file; default `Bug`. */
@@ -26,3 +32,8 @@ export type RemediationOrganization = Static<typeof RemediationOrganizationSchem
 
 /** The work item type filed when an organisation names none. */
 export const DEFAULT_WORK_ITEM_TYPE = 'Bug';
+
+/** Where the REST API of `settings`' organisation is reached: its `apiUrl`, else its `organizationUrl`. */
+export function apiUrlOf(settings: RemediationOrganization): string {
+  return settings.apiUrl ?? settings.organizationUrl;
+}

@@ -21,7 +21,7 @@ export function requireRemediateScope(principal: Principal): void {
 }
 
 /** How the route reaches Azure Boards; tests may replace it. */
-export type BoardOpener = (organizationUrl: string, pat: string) => Promise<WorkItemBoard>;
+export type BoardOpener = (organizationUrl: string, pat: string, apiUrl: string) => Promise<WorkItemBoard>;
 
 /** Registers the route. */
 export function registerRemediationRoutes(app: AppInstance, deps: RouteDependencies, openBoard: BoardOpener = openAzureBoard): void {
