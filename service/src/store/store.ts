@@ -152,6 +152,14 @@ export interface Store {
    * `relations` (index ↔ platform manifest links the document stated) are recorded in the same transaction.
    */
   replaceScans(scans: readonly ImageScan[], relations?: readonly PlatformRelation[]): Promise<void>;
+  /**
+   * Takes the claim `key` for `holder` until `expiresAtMs`, unless another holder has it and it has not
+   * lapsed at `nowMs`: how instances sharing this database agree that one of them does a thing that must
+   * happen once (filing a work item). Resolves to whether `holder` has it now.
+   */
+  takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
+  /** Gives back a claim `holder` took; nothing when it lapsed and another holder took it since. */
+  releaseClaim(key: string, holder: string): Promise<void>;
   /** Records index ↔ platform manifest relations; one already stored from the same source stays as it was. */
   recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void>;
   /** Every stored relation in which one of `digests` is the index or the platform manifest. */

@@ -40,6 +40,7 @@ import { listExposed, type SqlReader } from '../explorerReads';
 import { imageUsage, listBySource, visibleCoverage } from '../explorerSourceReads';
 import type { ImageUsage, SourceFilter, SourceImagePage } from '../explorerSource';
 import { EVERY_RUN, type ReadScope } from '../readScope';
+import { RELEASE_CLAIM_SQL, TAKE_CLAIM_SQL } from '../sql/claims';
 import {
   DELETE_SNAPSHOT_SQL,
   INSERT_SNAPSHOT_SQL,
@@ -282,6 +283,22 @@ export class SqliteStore implements Store {
     try {
       const now = Date.now();
       this.db.transaction(() => this.runAll([...scanStatements(scans, now), ...relationStatements(relations, now)])).immediate();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    try {
+      return this.stmt(TAKE_CLAIM_SQL).run(key, holder, expiresAtMs, nowMs).changes === 1;
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async releaseClaim(key: string, holder: string): Promise<void> {
+    try {
+      this.stmt(RELEASE_CLAIM_SQL).run(key, holder);
     } catch (err) {
       throw toStoreError(err);
     }
