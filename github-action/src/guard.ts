@@ -6,8 +6,17 @@
  * Built-ins only: it runs before anything heavy is loaded.
  */
 
-/** How a guarded run writes its one line (core.info in the entries). */
+/** How a guarded run writes its one line. */
 export type LineWriter = (line: string) => void;
+
+/**
+ * A plain line on stdout, what core.info writes (actions/toolkit packages/core/src/core.ts:
+ * `process.stdout.write(message + os.EOL)`), for the moments before @actions/core is loaded.
+ * Never a workflow command: a line starting with `::` is indented.
+ */
+export const plainLine: LineWriter = (line) => {
+  process.stdout.write(`${line.startsWith('::') ? ` ${line}` : line}\n`);
+};
 
 function describe(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

@@ -5,18 +5,18 @@
  * and the light part of @actions/core only (the bundle leaves out its HTTP client, see
  * scripts/build-action.mjs): nothing here can hang.
  */
-import * as core from '@actions/core';
-import { guarded, hardTimeLimit } from './guard';
+import { guarded, hardTimeLimit, plainLine } from './guard';
 import { isTrue } from './settings';
 import { STATE_WINDOW_SOURCE, STATE_WINDOW_START } from './state';
 
 void guarded(async () => {
-  hardTimeLimit(5000, core.info);
+  hardTimeLimit(5000, plainLine);
+  // @actions/core is ESM-only; esbuild bundles this import into pre.js.
+  const core = await import('@actions/core');
   if (isTrue(core.getInput('disabled'))) return;
   core.saveState(STATE_WINDOW_START, String(Date.now()));
   core.saveState(STATE_WINDOW_SOURCE, 'pre-step');
   core.info(
     `Container mapping: watching this job's pushes from now on (${new Date().toISOString()}); they are reported after its last step.`,
   );
-  return Promise.resolve();
-}, core.info);
+}, plainLine);
