@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Bundles the GitHub Action (github-action/) into github-action/dist/, the files action.yml runs:
 //   pre.js, main.js, post.js  the cheap runs: node built-ins and the light part of @actions/core
-//                             (its HTTP client, needed only by getIDToken, left out by a stub)
+//                             (its HTTP client, needed only by getIDToken, and @actions/exec,
+//                             needed only by core.platform, left out by stubs)
 //   collect.js                the collector, required lazily by main.js and post.js when the first
 //                             look found pushes: dockerode, registries, BuildKit, the full
 //                             @actions/core (getIDToken), delivery
@@ -27,11 +28,15 @@ const unavailable = [
   join(root, 'tasks', 'ContainerMappingV1', 'shims', 'unavailable.cjs'),
 ].find((path) => existsSync(path));
 
-/** Replaces @actions/http-client (and its subpaths) with a stub that throws if ever constructed. */
-const withoutHttpClient = {
-  name: 'without-http-client',
+/**
+ * The light part of @actions/core: its HTTP client (and subpaths), needed only by getIDToken, and
+ * @actions/exec, needed only by core.platform.getDetails(), replaced by stubs that throw if used.
+ */
+const lightCore = {
+  name: 'light-core',
   setup(b) {
     b.onResolve({ filter: /^@actions\/http-client(\/|$)/ }, () => ({ path: join(root, 'github-action', 'shims', 'no-http-client.cjs') }));
+    b.onResolve({ filter: /^@actions\/exec$/ }, () => ({ path: join(root, 'github-action', 'shims', 'no-exec.cjs') }));
   },
 };
 
@@ -54,7 +59,7 @@ await build({
   ...common,
   entryPoints: ['pre', 'main', 'post'].map((e) => join(source, `${e}.ts`)),
   outdir: out,
-  plugins: [withoutHttpClient],
+  plugins: [lightCore],
 });
 await build({ ...common, entryPoints: [join(source, 'collect.ts')], outdir: out });
 // The artifact fallback (@actions/artifact and its storage client: large), loaded by collect.js

@@ -53,7 +53,7 @@ export async function reportJob(look: EngineLook, settings: ActionSettings, star
   // Deprecation warnings from bundled clients would be the only lines on stderr, and no user can act on them.
   process.noDeprecation = true;
   const core = await import('@actions/core');
-  const { host, outcome, pending } = gitHubHost(settings, start, process.env, commands(core, actionLog(core)), VERSION);
+  const { host, outcome, pending } = gitHubHost(settings, start, process.env, commands(core, actionLog(core)), VERSION, look.deadlineMs);
   await collectAndReport(look, collectionDependencies(), host);
   await pending();
   const report = outcome.report;

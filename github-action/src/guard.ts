@@ -5,17 +5,25 @@
  * every path here ends with exit code 0, whatever escaped, and a hard time limit ends the step.
  * Built-ins only: it runs before anything heavy is loaded.
  */
+import { writeSync } from 'node:fs';
 
 /** How a guarded run writes its one line. */
 export type LineWriter = (line: string) => void;
 
 /**
- * A plain line on stdout, what core.info writes (actions/toolkit packages/core/src/core.ts:
- * `process.stdout.write(message + os.EOL)`), for the moments before @actions/core is loaded.
- * Never a workflow command: a line starting with `::` is indented.
+ * A plain line on stdout, as core.info writes one (actions/toolkit packages/core/src/core.ts:
+ * the message and os.EOL), for the first look, which runs before @actions/core is loaded. Never a
+ * workflow command: a line starting with `::` is indented. Written straight to file descriptor 1:
+ * a cheap path needs not even `process.stdout`, whose stream costs milliseconds to set up.
  */
 export const plainLine: LineWriter = (line) => {
-  process.stdout.write(`${line.startsWith('::') ? ` ${line}` : line}\n`);
+  const text = `${line.startsWith('::') ? ` ${line}` : line}\n`;
+  try {
+    writeSync(1, text);
+  } catch {
+    // A non-blocking pipe that is full (EAGAIN): let the stream queue it.
+    process.stdout.write(text);
+  }
 };
 
 function describe(err: unknown): string {

@@ -24,7 +24,11 @@ export interface ActionLog {
  * Keeps the report as the workflow artifact `container-mapping-report` (github-action/src/artifact.ts):
  * never throws, bounded in time, never logs a token.
  */
-export type KeepReportAsArtifact = (report: GitHubReport, log: ActionLog) => Promise<{ kept: boolean; reason?: string }>;
+export type KeepReportAsArtifact = (
+  report: GitHubReport,
+  log: ActionLog,
+  options?: { timeLimitMs?: number },
+) => Promise<{ kept: boolean; reason?: string }>;
 
 /** What the host does outside its memory. */
 export interface ActionCommands {
@@ -89,6 +93,8 @@ export function gitHubHost(
   env: Record<string, string | undefined>,
   commands: ActionCommands,
   version: string,
+  /** Epoch ms by which the step must have finished: the artifact upload gets what is left. */
+  deadlineMs: number = Number.POSITIVE_INFINITY,
 ): { host: CollectionHost<GitHubReport>; outcome: HostOutcome; pending: () => Promise<void> } {
   const outcome: HostOutcome = {};
   let pending: Promise<void> = Promise.resolve();
@@ -144,12 +150,13 @@ export function gitHubHost(
         );
         return;
       }
-      pending = keep(report, log).then(
+      const options = Number.isFinite(deadlineMs) ? { timeLimitMs: Math.max(1000, deadlineMs - commands.now() - 500) } : {};
+      pending = keep(report, log, options).then(
         (kept) => {
           outcome.undelivered = { problem, kept: kept.kept };
           if (kept.kept) {
             log.warning(
-              `Container mapping: the report was not delivered (${problem}); it is kept as this run's artifact container-mapping-report for \`container-mapping backfill --github\`.`,
+              `Container mapping: the report was not delivered (${problem}); it is kept as a container-mapping-report artifact of this run, for \`container-mapping backfill --github\`.`,
             );
           } else {
             log.warning(

@@ -47,6 +47,20 @@ export interface ActionSettings {
 /** What `core.getInput` returns for an input: its trimmed value, '' when unset. */
 export type InputReader = (name: string) => string;
 
+/**
+ * core.getInput's rule over `env`, for the first look, which runs before @actions/core is loaded:
+ * `INPUT_` and the name upper-cased with spaces as `_`, trimmed, '' when unset (actions/toolkit
+ * packages/core/src/core.ts, getInput).
+ */
+export function inputFromEnvironment(env: Record<string, string | undefined>): InputReader {
+  return (name) => (env[`INPUT_${name.replace(/ /g, '_').toUpperCase()}`] ?? '').trim();
+}
+
+/** core.getState's rule over `env`: `STATE_<name>`, '' when unset (actions/toolkit packages/core/src/core.ts, getState). */
+export function stateFromEnvironment(env: Record<string, string | undefined>): (name: string) => string {
+  return (name) => env[`STATE_${name}`] ?? '';
+}
+
 function nonEmpty(text: string | undefined): string | undefined {
   const t = text?.trim();
   return t ? t : undefined;

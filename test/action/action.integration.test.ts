@@ -232,7 +232,7 @@ describe('the GitHub Action, run as the runner runs it', function () {
     const { digest } = await pushNewImage('action-artifact');
     const post = await runStep(job, 'post', copy.directory);
     assertSucceeded(post, 'post');
-    assert.match(post.stdout, /::warning::.*id-token: write.*kept as this run's artifact container-mapping-report/);
+    assert.match(post.stdout, /::warning::.*id-token: write.*kept as a container-mapping-report artifact of this run/);
     const kept = copy.kept();
     assert.equal(kept.length, 1);
     const report = validateGitHubReport(kept[0]);

@@ -100,20 +100,28 @@ describe('the GitHub host of the shared collection', () => {
 
   it('keeps an undelivered report as an artifact and warns; says so when it could not', async () => {
     const kept: GitHubReport[] = [];
+    const limits: Array<number | undefined> = [];
     const r = recorder({
-      keep: (report) => {
+      keep: (report, _log, options) => {
         kept.push(report);
+        limits.push(options?.timeLimitMs);
         return Promise.resolve({ kept: true });
       },
     });
-    const { host, outcome, pending } = gitHubHost(settings(), START, newGitHubJob().env, r.commands, '1.0.0');
+    const deadline = Date.now() + 20_000;
+    const { host, outcome, pending } = gitHubHost(settings(), START, newGitHubJob().env, r.commands, '1.0.0', deadline);
     const built = host.buildReport(parts);
     assert.ok('report' in built);
     host.keepUndelivered(built.report, 'the service answered 503', 0);
     await pending();
     assert.deepEqual(kept, [built.report]);
+    // The upload gets the time the step has left, not a limit of its own.
+    assert.ok((limits[0] ?? Infinity) <= 20_000 && (limits[0] ?? 0) > 10_000, String(limits[0]));
     assert.deepEqual(outcome.undelivered, { problem: 'the service answered 503', kept: true });
-    assert.match(r.warnings.join('\n'), /not delivered \(the service answered 503\); it is kept as this run's artifact/);
+    assert.match(
+      r.warnings.join('\n'),
+      /not delivered \(the service answered 503\); it is kept as a container-mapping-report artifact of this run/,
+    );
 
     const failing = recorder({ keep: () => Promise.resolve({ kept: false, reason: 'no ACTIONS_RUNTIME_TOKEN' }) });
     const second = gitHubHost(settings(), START, newGitHubJob().env, failing.commands, '1.0.0');

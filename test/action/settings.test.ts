@@ -1,16 +1,34 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_AUDIENCE, proxyFromEnvironment, readActionSettings } from '../../github-action/src/settings';
+import {
+  DEFAULT_AUDIENCE,
+  inputFromEnvironment,
+  proxyFromEnvironment,
+  readActionSettings,
+  stateFromEnvironment,
+} from '../../github-action/src/settings';
 import { inputVariable } from './runAction';
 
-/** core.getInput over an environment, as the entries call it. */
-function inputsOf(env: Record<string, string>) {
-  return (name: string) => (env[inputVariable(name)] ?? '').trim();
-}
+const inputsOf = inputFromEnvironment;
 
 describe('the action settings', () => {
   it('names input variables as core.getInput reads them: upper-cased, hyphens kept', () => {
     assert.equal(inputVariable('service-url'), 'INPUT_SERVICE-URL');
     assert.equal(inputVariable('time limit'), 'INPUT_TIME_LIMIT');
+  });
+
+  it("reads inputs and state by @actions/core's own rules, before core is loaded", async () => {
+    const core = await import('@actions/core');
+    const names = { 'INPUT_SERVICE-URL': '  https://a.example  ', INPUT_TIME_LIMIT: '7', STATE_windowStart: '123' };
+    const saved = { ...process.env };
+    try {
+      Object.assign(process.env, names);
+      const env = { ...process.env };
+      for (const name of ['service-url', 'time limit', 'absent']) assert.equal(inputFromEnvironment(env)(name), core.getInput(name), name);
+      for (const name of ['windowStart', 'absent']) assert.equal(stateFromEnvironment(env)(name), core.getState(name), name);
+      assert.equal(inputFromEnvironment(env)('service-url'), 'https://a.example');
+    } finally {
+      for (const name of Object.keys(names)) if (!(name in saved)) delete process.env[name];
+    }
   });
 
   it('reads every input, the default audience, and whether the job may ask for an OIDC token', () => {
