@@ -7,44 +7,8 @@ import { strict as assert } from 'node:assert';
 import AdmZip from 'adm-zip';
 import { GITHUB_REPORT_ARTIFACT_FILE } from '../../common/contract';
 import { keepReportAsArtifact, redactSecrets, reportArtifactName } from '../../github-action/src/artifact';
-import { startGitHubArtifacts, type GitHubArtifactsStandIn, type StandInRun } from '../support/githubArtifacts';
+import { standInRunOf, startGitHubArtifacts, withRunnerEnvironment, type GitHubArtifactsStandIn } from '../support/githubArtifacts';
 import { makeGitHubReport } from '../service/support/githubReports';
-
-/** The run of `makeGitHubReport()`, as the stand-in keeps it. */
-export function standInRunOf(report: ReturnType<typeof makeGitHubReport>): StandInRun {
-  const g = report.github;
-  return {
-    owner: g.owner,
-    ownerId: Number(g.ownerId),
-    repository: g.repository,
-    repositoryId: Number(g.repositoryId),
-    runId: g.runId,
-    runNumber: g.runNumber,
-    runAttempt: g.runAttempt,
-    headSha: g.sha,
-    headBranch: 'main',
-    event: g.eventName ?? 'push',
-    path: '.github/workflows/ci.yml',
-  };
-}
-
-const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER_URL', 'RUNNER_TEMP'] as const;
-
-/** Sets the runner's variables for one test (the client reads process.env), and puts them back. */
-function withRunnerEnvironment(values: Partial<Record<(typeof RUNNER_VARIABLES)[number], string>>): () => void {
-  const saved = RUNNER_VARIABLES.map((name) => [name, process.env[name]] as const);
-  for (const name of RUNNER_VARIABLES) {
-    const value = values[name];
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
-  }
-  return () => {
-    for (const [name, value] of saved) {
-      if (value === undefined) delete process.env[name];
-      else process.env[name] = value;
-    }
-  };
-}
 
 function recordingLog() {
   const lines: string[] = [];

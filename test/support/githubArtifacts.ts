@@ -35,6 +35,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { GitHubReport } from '../../common/githubReport';
 
 const TWIRP_PREFIX = '/twirp/github.actions.results.api.v1.ArtifactService/';
 
@@ -385,4 +386,40 @@ export async function startGitHubArtifacts(): Promise<GitHubArtifactsStandIn> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return handle;
+}
+
+/** The run that sent `report`, as the stand-in keeps it (a push event on main). */
+export function standInRunOf(report: GitHubReport): StandInRun {
+  const g = report.github;
+  return {
+    owner: g.owner,
+    ownerId: Number(g.ownerId),
+    repository: g.repository,
+    repositoryId: Number(g.repositoryId),
+    runId: g.runId,
+    runNumber: g.runNumber,
+    runAttempt: g.runAttempt,
+    headSha: g.sha,
+    headBranch: 'main',
+    event: g.eventName ?? 'push',
+    path: '.github/workflows/ci.yml',
+  };
+}
+
+const RUNNER_VARIABLES = ['ACTIONS_RUNTIME_TOKEN', 'ACTIONS_RESULTS_URL', 'GITHUB_SERVER_URL', 'RUNNER_TEMP'] as const;
+
+/** Sets the runner's variables for one test (the client reads process.env), and puts them back. */
+export function withRunnerEnvironment(values: Partial<Record<(typeof RUNNER_VARIABLES)[number], string>>): () => void {
+  const saved = RUNNER_VARIABLES.map((name) => [name, process.env[name]] as const);
+  for (const name of RUNNER_VARIABLES) {
+    const value = values[name];
+    if (value === undefined) delete process.env[name];
+    else process.env[name] = value;
+  }
+  return () => {
+    for (const [name, value] of saved) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  };
 }
