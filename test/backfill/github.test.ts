@@ -158,6 +158,41 @@ for (const kind of DATABASES) {
       assert.match(result.out, /found 101 report artifacts: 1 new, 0 replaced, 0 unchanged, 100 expired, 0 rejected/);
     });
 
+    it('leaves out artifacts older than --since (default 7 days), and reads a run named by --run-id whole', async () => {
+      const old = makeGitHubReport();
+      standIn.putArtifact(standInRunOf(old), reportArtifactName(old), zipOf(JSON.stringify(old)), {
+        createdAt: new Date(Date.now() - 30 * 86_400_000),
+      });
+      const cli = async (...args: string[]) => {
+        const lines: string[] = [];
+        const code = await main(
+          [
+            'backfill',
+            '--github',
+            '--repository',
+            'contoso/shop',
+            '--api-url',
+            standIn.url,
+            '--server-url',
+            'https://github.com',
+            '--database',
+            db.url,
+            ...args,
+          ],
+          { out: (l) => lines.push(l), err: (l) => lines.push(l), env: { GITHUB_TOKEN } },
+        );
+        return { code, text: lines.join('\n') };
+      };
+
+      const byDefault = await cli();
+      assert.equal(byDefault.code, 0, byDefault.text);
+      assert.match(byDefault.text, /found 0 report artifacts/);
+
+      const byRun = await cli('--run-id', String(GITHUB_RUN_ID));
+      assert.equal(byRun.code, 0, byRun.text);
+      assert.match(byRun.text, /found 1 report artifact: 1 new/);
+    });
+
     it('lists an expired artifact as such and stores nothing from it', async () => {
       const report = makeGitHubReport();
       const artifact = standIn.putArtifact(standInRunOf(report), reportArtifactName(report), zipOf(JSON.stringify(report)), {

@@ -94,7 +94,7 @@ export interface GitHubArtifactsStandIn {
   /** Accepts `token` on the REST side (a PAT, a GitHub App installation token). */
   allowToken(token: string): void;
   /** Stores an artifact directly (as if uploaded), e.g. a corrupt zip. */
-  putArtifact(run: StandInRun, name: string, bytes: Buffer, options?: { expired?: boolean }): StandInArtifact;
+  putArtifact(run: StandInRun, name: string, bytes: Buffer, options?: { expired?: boolean; createdAt?: Date }): StandInArtifact;
   close(): Promise<void>;
 }
 
@@ -154,13 +154,19 @@ export async function startGitHubArtifacts(): Promise<GitHubArtifactsStandIn> {
     },
     putArtifact(run, name, bytes, options = {}) {
       runs.set(run.runId, run);
-      return store(run, name, bytes, undefined, options.expired ?? false);
+      return store(run, name, bytes, undefined, options.expired ?? false, options.createdAt);
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 
-  function store(run: StandInRun, name: string, bytes: Buffer, expiresAt: Date | undefined, expired: boolean): StandInArtifact {
-    const createdAt = new Date();
+  function store(
+    run: StandInRun,
+    name: string,
+    bytes: Buffer,
+    expiresAt: Date | undefined,
+    expired: boolean,
+    createdAt = new Date(),
+  ): StandInArtifact {
     const artifact: StandInArtifact = {
       id: nextArtifactId++,
       name,

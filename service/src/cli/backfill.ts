@@ -38,7 +38,7 @@ export const backfillCommand: Command = {
   usage:
     'backfill --organization https://dev.azure.com/contoso --project NAME [--since 7d|ISO time] ' +
     '[--token PAT | env AZURE_DEVOPS_TOKEN] [--database URL] [--config file.json] [--json]\n' +
-    '       backfill --github --repository OWNER/REPO [--repository …] [--run-id ID] [--since 7d|ISO time] ' +
+    '       backfill --github --repository OWNER/REPO [--repository …] [--run-id ID (all its artifacts)] [--since 7d|ISO time] ' +
     '[--api-url https://HOST/api/v3] [--token T | env CM_GITHUB_TOKEN or GITHUB_TOKEN] [--database URL] [--config file.json] [--json]',
   async run(args: string[], io: CommandIo) {
     const { values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false });

@@ -53,7 +53,8 @@ export async function runGitHubBackfillCommand(values: GitHubBackfillFlags, defa
   const token = values.token ?? GITHUB_TOKEN_VARIABLES.map((name) => io.env[name]).find((v) => v !== undefined && v !== '');
   if (!token)
     throw new UsageError(`a token that may read Actions (actions:read) is required: --token or ${GITHUB_TOKEN_VARIABLES.join(' or ')}`);
-  const sinceText = values.since ?? defaultSince;
+  // One run named by id is read whole, however old, unless --since says otherwise.
+  const sinceText = values.since ?? (runId !== undefined ? new Date(0).toISOString() : defaultSince);
   const since = parseSince(sinceText);
   if (!since) throw new UsageError(`--since "${sinceText}" is neither an ISO 8601 time nor a look-back like 36h or 7d`);
   const config = loadConfig({ ...(values.config ? { file: values.config } : {}), env: io.env, flags: flagsToSettings(values) });
