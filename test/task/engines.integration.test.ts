@@ -218,6 +218,34 @@ describe('The injected task on newer engines and image stores', function () {
     await engineCli(engine, ['image', 'rm', '--force', pushed]).catch(() => undefined);
   });
 
+  it('reports the one platform manifest that docker push --platform sent from a two-platform index, naming the index', async function () {
+    const engine = NEWER_DOCKER_CONTAINERD;
+    const repo = uniqueRepository('push-platform');
+    const pushed = `${REGISTRY}/${repo}:1`;
+    const pipelineStart = await startJob();
+    await buildOn(engine, pushed, `push-platform ${randomUUID()}`, ['--platform', 'linux/amd64,linux/arm64']);
+    const local = JSON.parse(await engineCli(engine, ['image', 'inspect', '--format', '{{json .Id}}', pushed])) as string;
+    // Every platform is on the engine, so only --platform keeps the index from being pushed (Docker 28+).
+    await engineCli(engine, ['push', '--quiet', '--platform', 'linux/arm64', pushed]);
+
+    const run = await runOn(engine.socket, pipelineStart);
+    assertSucceeded(run);
+    const report = onlyReport(receiver, run);
+    const mine = report.images.filter((i) => i.repository === repo);
+    const registry = await registryManifest(REGISTRY, repo, '1');
+    assert.equal(registry.manifests, undefined, 'the registry got one platform manifest, not an index');
+    assert.notEqual(registry.digest, local);
+    assert.deepEqual(
+      mine.map((i) => [i.digest, i.indexDigest, i.imageId, `${i.os}/${i.architecture}`, i.platforms]),
+      [[registry.digest, local, local, 'linux/arm64', undefined]],
+    );
+    assert.deepEqual(
+      report.warnings.filter((w) => w.message.includes(repo)),
+      [],
+    );
+    await engineCli(engine, ['image', 'rm', '--force', pushed]).catch(() => undefined);
+  });
+
   for (const engine of [DEBIAN_DOCKER, NEWER_DOCKER_CONTAINERD]) {
     const engineApi = engine === DEBIAN_DOCKER ? '1.41' : 'its own';
     it(`asks ${engine.label} with a version it accepts (${engineApi}), never above its own`, async function () {
