@@ -65,6 +65,21 @@ export const PODMAN: TestEngine = {
   problemFile: join(SERVICES_DIR, 'podman', 'problem'),
 };
 
+/**
+ * Podman whose events go to journald (`events_logger = "journald"` in the containers.conf of
+ * `PODMAN_JOURNALD_CONF`, which the podman CLI of a test must use too: the process that pushes
+ * writes the event). services.sh starts journald for it when the machine runs none.
+ */
+export const PODMAN_JOURNALD: TestEngine = {
+  label: 'Podman (Debian 12), journald events backend',
+  socket: process.env.CM_TEST_PODMAN_JOURNALD_SOCKET ?? join(SERVICES_DIR, 'podman-journald', 'podman.sock'),
+  cli: 'docker',
+  store: 'podman',
+  problemFile: join(SERVICES_DIR, 'podman-journald', 'problem'),
+};
+/** The containers.conf that selects the journald events backend, for `CONTAINERS_CONF`. */
+export const PODMAN_JOURNALD_CONF = join(SERVICES_DIR, 'podman-journald', 'containers.conf');
+
 /** The newer engine on both stores, for scenarios that must hold on each. */
 export const NEWER_DOCKERS: readonly TestEngine[] = [NEWER_DOCKER_CONTAINERD, NEWER_DOCKER_CLASSIC];
 
