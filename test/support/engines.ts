@@ -153,6 +153,21 @@ export async function privateDockerConfig(): Promise<string> {
   return dir;
 }
 
+/** `GET path` on a unix socket: status and body (status 0 when nothing answers). */
+export function socketGet(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
+}
+
 /** The engine's `/version` answer (Version, ApiVersion, MinAPIVersion, Components). */
 export function engineVersion(engine: TestEngine): Promise<{ Version: string; ApiVersion: string; MinAPIVersion: string }> {
   return new Promise((resolve, reject) => {
