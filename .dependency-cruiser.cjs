@@ -16,9 +16,24 @@ module.exports = {
     {
       name: 'common-is-the-bottom',
       severity: 'error',
-      comment: 'common/ is the contract both sides share; it depends on neither the task nor the service.',
+      comment: 'common/ is the contract both sides share; it depends on neither the collector, the task nor the service.',
       from: { path: '^common/' },
-      to: { path: '^(tasks|service)/' },
+      to: { path: '^(collector|tasks|service|github-action)/' },
+    },
+    {
+      name: 'collector-without-hosts',
+      severity: 'error',
+      comment:
+        'collector/ is the platform-neutral collection every host bundles (the Azure DevOps task, the GitHub Action); it imports no host and not the service.',
+      from: { path: '^collector/' },
+      to: { path: '^(tasks|service|github-action)/' },
+    },
+    {
+      name: 'service-without-collector',
+      severity: 'error',
+      comment: 'The service never imports the collector; what it shares with the collector lives in common/.',
+      from: { path: '^service/' },
+      to: { path: '^collector/' },
     },
     {
       name: 'task-without-service',
@@ -38,8 +53,8 @@ module.exports = {
       name: 'collector-flow-without-io',
       severity: 'error',
       comment:
-        'The collector flow reaches the agent, the engine, Azure DevOps and the disk only through CollectorDependencies, built in collect.ts, so that its tests need none of them.',
-      from: { path: '^tasks/ContainerMappingV1/collection\\.ts$' },
+        "The collector flow (collector/collection.ts, and the task's host around it) reaches the agent, the engine, Azure DevOps and the disk only through its injected dependencies, built in the task's collect.ts, so that its tests need none of them.",
+      from: { path: '^(collector|tasks/ContainerMappingV1)/collection\\.ts$' },
       to: { path: ['(^|/)node_modules/(azure-pipelines-task-lib|dockerode|azure-devops-node-api)/', '^(node:)?fs$'] },
     },
     {

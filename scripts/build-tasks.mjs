@@ -2,6 +2,7 @@
 // Bundles each task under tasks/ into build/tasks/<Task>/ for packaging:
 //   index.js    the entry named in task.json: the cheap first look (node built-ins only)
 //   collect.js  the collector, required lazily by index.js when there is something to report
+//               (the task's entries import the shared collector/ and bundle what they use)
 //   task.json   copied
 //   defaults.json  { "serviceUrl": "<--service-url or empty>" }
 // Usage: node scripts/build-tasks.mjs [--service-url <url>]
@@ -72,9 +73,9 @@ for (const name of tasks) {
     // (see tasks/README.md), and BuildKit sessions (grpc) are never opened. Left out,
     // they cost nothing at start-up.
     alias: {
-      ssh2: join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
-      '@grpc/grpc-js': join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
-      '@grpc/proto-loader': join(root, 'tasks', name, 'shims', 'unavailable.cjs'),
+      ssh2: join(root, 'collector', 'shims', 'unavailable.cjs'),
+      '@grpc/grpc-js': join(root, 'collector', 'shims', 'unavailable.cjs'),
+      '@grpc/proto-loader': join(root, 'collector', 'shims', 'unavailable.cjs'),
     },
   });
   copyFileSync(join(source, 'task.json'), join(out, 'task.json'));

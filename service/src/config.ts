@@ -66,6 +66,8 @@ export const KubernetesSyncSchema = Type.Object(
     intervalMinutes: Type.Optional(Type.Integer({ minimum: 5, maximum: 10_080 })),
     /** Items per list call (default 500, kubectl's). */
     pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+    /** Seconds one list call (one page) may take before the sync gives up on this read and keeps the previous snapshot (default 60). */
+    requestTimeoutSeconds: Type.Optional(Type.Integer({ minimum: 1, maximum: 3600 })),
   },
   { additionalProperties: false },
 );

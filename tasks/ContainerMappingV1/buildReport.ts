@@ -1,19 +1,12 @@
 /**
- * Builds the report (schema version 1) from the run's context and what was found. Pure.
+ * Builds the Azure DevOps report (schema version 1) from the run's context and what the
+ * collector found (collector/report.ts). Pure.
  */
-import type {
-  PushedImage,
-  Report,
-  ReportAgent,
-  ReportCollector,
-  ReportPipeline,
-  ReportSource,
-  ReportWarning,
-  ReportWindow,
-} from '../../common/report';
+import type { Report, ReportAgent, ReportPipeline, ReportSource } from '../../common/report';
 import { REPORT_SCHEMA_VERSION } from '../../common/contract';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import type { RunIdentity } from './settings';
+import type { ReportParts } from '../../collector/report';
 
 /** Raised when the agent did not give the variables that identify the run. */
 export class IncompleteRunError extends Error {
@@ -21,14 +14,6 @@ export class IncompleteRunError extends Error {
     super(`the agent did not set ${missing.join(', ')}`);
     this.name = 'IncompleteRunError';
   }
-}
-
-/** What goes into a report besides the run's identity. */
-export interface ReportParts {
-  collector: ReportCollector;
-  window: ReportWindow;
-  images: PushedImage[];
-  warnings: ReportWarning[];
 }
 
 const MAX_WARNINGS = 100;
@@ -169,10 +154,4 @@ export function buildReport(run: RunIdentity, parts: ReportParts): Report {
     images: parts.images.slice(0, MAX_IMAGES),
     warnings,
   };
-}
-
-/** One line per image for the log: `host/repo:tag → sha256:…`. */
-export function describeImage(image: PushedImage): string {
-  const tag = image.tag !== undefined ? `:${image.tag}` : '';
-  return `${image.registry}/${image.repository}${tag} → ${image.digest}`;
 }

@@ -9,15 +9,15 @@ import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Probe } from './probe';
-import type { MetadataFile } from './buildx';
+import type { MetadataFile } from '../../collector/buildx';
 import { runCollection, type CollectorDependencies } from './collection';
 import { createOidcToken, jobStartTime } from './pipelineApi';
-import { deliverReport } from './deliver';
-import { dockerInspector, dockerRepositoryTags } from './dockerImages';
-import { authFilePaths, readAuthFiles, registryDigestLookup } from './registryDigest';
+import { deliverReport } from '../../collector/deliver';
+import { dockerInspector, dockerRepositoryTags } from '../../collector/dockerImages';
+import { authFilePaths, readAuthFiles, registryDigestLookup } from '../../collector/registryDigest';
 import { info, warn } from './output';
-import type { ReadBuildHistory } from './buildkitCollection';
-import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from './buildkitClient';
+import type { ReadBuildHistory } from '../../collector/buildkitCollection';
+import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from '../../collector/buildkitClient';
 
 /** BuildKit's build history and the blobs asked for, through the engine's `/grpc` upgrade (buildkitClient.ts). */
 const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted) => {

@@ -8,8 +8,7 @@ import { BuildApi } from 'azure-devops-node-api/BuildApi';
 import { TaskApi } from 'azure-devops-node-api/TaskApi';
 import { BearerCredentialHandler } from 'azure-devops-node-api/handlers/bearertoken';
 import type { IRequestOptions } from 'azure-devops-node-api/interfaces/common/VsoBaseInterfaces';
-import type { ProxySettings } from './settings';
-import { apiProxyOptions } from './proxy';
+import type { ProxySettings } from '../../collector/proxy';
 
 /** How to reach the organisation's REST API. */
 export interface PipelineApiOptions {
@@ -22,6 +21,25 @@ export interface PipelineApiOptions {
 
 /** The outcome of a call: its value, or why there is none (never containing a token). */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+/** The proxy as azure-devops-node-api's `IRequestOptions.proxy` takes it (it applies the bypass list itself). */
+export function apiProxyOptions(proxy: ProxySettings): {
+  proxyUrl: string;
+  proxyUsername?: string;
+  proxyPassword?: string;
+  proxyBypassHosts: string[];
+} {
+  const options: { proxyUrl: string; proxyUsername?: string; proxyPassword?: string; proxyBypassHosts: string[] } = {
+    proxyUrl: proxy.url,
+    proxyBypassHosts: [...proxy.bypass],
+  };
+  // Its HTTP client sends `user:password` whenever either is set; only a user name makes us authenticate.
+  if (proxy.username !== undefined) {
+    options.proxyUsername = proxy.username;
+    options.proxyPassword = proxy.password ?? '';
+  }
+  return options;
+}
 
 function requestOptions(options: PipelineApiOptions): IRequestOptions {
   const request: IRequestOptions = { socketTimeout: options.timeoutMs, allowRetries: false, maxRetries: 0 };

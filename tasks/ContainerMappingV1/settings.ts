@@ -5,6 +5,7 @@
  * Precedence for each setting: task input > pipeline variable (`ContainerMapping.*`)
  * > `defaults.json` baked into the package > built-in default.
  */
+import type { ProxySettings } from '../../collector/proxy';
 
 /**
  * Where settings come from: the agent's environment, read before task-lib loads. (task-lib
@@ -94,21 +95,10 @@ export interface RunContext {
 /**
  * The web proxy the agent was configured with (`config --proxyurl …`), as it hands it to
  * every task: the variables `Agent.ProxyUrl`, `Agent.ProxyUsername`, `Agent.ProxyPassword`
- * (a secret variable, so `SECRET_AGENT_PROXYPASSWORD`) and `Agent.ProxyBypassList`.
+ * (a secret variable, so `SECRET_AGENT_PROXYPASSWORD`) and `Agent.ProxyBypassList`. The type
+ * is the collector's (collector/proxy.ts), which every host fills the same way.
  */
-export interface ProxySettings {
-  /** The proxy's origin, `http://proxy.example:8080`, never with credentials. */
-  url: string;
-  username?: string;
-  /** Secret. */
-  password?: string;
-  /**
-   * Regular expressions (from the agent's `.proxybypass`), matched case-insensitively against
-   * a request's whole URL, as task-lib and azure-devops-node-api match them: a match goes direct.
-   * Only those that compile are kept.
-   */
-  bypass: string[];
-}
+export type { ProxySettings };
 
 /** The environment variables that carry the agent's proxy settings to a task. */
 export const PROXY_ENVIRONMENT_NAMES = [

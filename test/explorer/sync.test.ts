@@ -193,6 +193,24 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
     });
   });
 
+  it('abandons a list call that gets no answer within the request timeout and fails naming the resource and the limit', async () => {
+    // The API server accepts the deployments list call and never answers; without a limit the read would wait forever.
+    const standIn = await start({ silent: ['deployments'] });
+    const lister = await createKubernetesLister({ from: 'kubeconfig', file: standIn.writeKubeconfig() }, { requestTimeoutSeconds: 1 });
+
+    await assert.rejects(readCluster(lister), (err: unknown) => {
+      assert.ok(err instanceof ClusterReadError, String(err));
+      assert.equal(err.resource, 'deployments.apps');
+      assert.equal(err.status, null);
+      assert.match(err.message, /^listing deployments\.apps failed: no answer within 1 s \(the request timeout\)/);
+      return true;
+    });
+    assert.ok(
+      standIn.requests.some((r) => r.path === '/apis/apps/v1/deployments'),
+      'the call was made, and the resources before it were read',
+    );
+  });
+
   it('takes a 404 from the Gateway API as not installed and still reads everything else', async () => {
     const standIn = await start({ gatewayApi: false });
     const { list, notInstalled } = await read(standIn);
@@ -377,6 +395,11 @@ describe('sync kubernetes against the Kubernetes API stand-in', () => {
         /--in-cluster .* neither --kubeconfig nor --context/,
       ],
       [['kubernetes', '--cluster', 'c', '--output', '-', '--page-size', '0'], /--page-size "0" is not a positive integer/],
+      [
+        ['kubernetes', '--cluster', 'c', '--output', '-', '--request-timeout', '0'],
+        /--request-timeout "0" is not a whole number of seconds/,
+      ],
+      [['kubernetes', '--cluster', 'c', '--output', '-', '--request-timeout', '1.5'], /--request-timeout "1\.5" is not a whole number/],
     ] as const) {
       it(`exits 2 with the usage for: sync ${args.join(' ')}`, async () => {
         const io = captureIo();

@@ -138,6 +138,41 @@ function queryCommands(kind: DatabaseKind): void {
     }
   });
 
+  it('narrows query exposed by the "Pushed by" conditions, through the service and with --database alike', async () => {
+    // Seeded: WEB pushed by web-api's runs 12 (10:00) and 13 (11:00); API and ADMIN pushed by no run.
+    const digestsOf = async (conditions: string[]) => {
+      const viaService = await run(['exposed', '--min-severity', 'low', '--json', ...conditions]);
+      assert.equal(viaService.code, 0, viaService.err);
+      const direct = await run(['exposed', '--min-severity', 'low', '--json', '--database', svc.db.url, ...conditions], {});
+      assert.equal(direct.code, 0, direct.err);
+      assert.deepEqual(JSON.parse(direct.out), JSON.parse(viaService.out), conditions.join(' '));
+      return (JSON.parse(viaService.out) as ExposedLine[]).map((line) => line.digest);
+    };
+    const all = await digestsOf([]);
+    assert.ok(all.includes(API) && all.includes(WEB), 'without conditions: mapped and unmapped rows');
+    assert.deepEqual(await digestsOf(['--repository', 'web-api']), [WEB]);
+    assert.deepEqual(await digestsOf(['--repository', 'other-repo']), []);
+    assert.deepEqual(await digestsOf(['--since', '2026-03-01T10:30:00Z']), [WEB], 'run 13 pushed at 11:00');
+    assert.deepEqual(await digestsOf(['--since', '2026-03-01T11:00:00.001Z']), []);
+    assert.deepEqual(await digestsOf(['--until', '2026-03-01T10:00:00Z']), [WEB], 'until is inclusive: run 12 pushed at 10:00');
+    assert.deepEqual(await digestsOf(['--until', '2026-03-01T09:59:59Z']), []);
+    assert.deepEqual(await digestsOf(['--organization', 'contoso', '--project', 'Shop']), [WEB]);
+    assert.deepEqual(await digestsOf(['--organization', 'fabrikam']), []);
+  });
+
+  it('exits 2 naming --since or --until when a date is bad or the range is empty, before asking anything', async () => {
+    for (const [args, message] of [
+      [['--since', 'yesterday'], /--since is not a date-time/],
+      [['--until', '2026-13-01T00:00:00Z'], /--until is not a date-time/],
+      [['--since', '2026-03-02T00:00:00Z', '--until', '2026-03-01T00:00:00Z'], /--until is before since \(2026-03-02T00:00:00Z\)/],
+    ] as const) {
+      // No URL and no database: a usage error must come before any request.
+      const { code, err } = await run(['exposed', '--min-severity', 'high', ...args], {});
+      assert.equal(code, 2, args.join(' '));
+      assert.match(err, message);
+    }
+  });
+
   it('prints coverage per cluster and namespace, with the unmapped list, as a table and as --json', async () => {
     const expected = await svc.app.store.coverage({ unmapped: true });
     const json = await run(['coverage', '--json']);

@@ -82,6 +82,26 @@ describe('The query source, query coverage and query image commands', () => {
     assert.deepEqual(JSON.parse(direct.out), lines, 'the same rows from the store directly');
   });
 
+  it('narrows query source by push time (--since, --until, inclusive), through the service and with --database alike', async () => {
+    // Seeded for web-api: WEB by runs 12 (10:00) and 13 (11:00), SHELVED by run 14 (12:30).
+    const digestsOf = async (conditions: string[]) => {
+      const viaService = await run(['source', '--repository', 'web-api', '--json', ...conditions]);
+      assert.equal(viaService.code, 0, viaService.err);
+      const direct = await run(['source', '--repository', 'web-api', '--json', '--database', svc.db.url, ...conditions], {});
+      assert.equal(direct.code, 0, direct.err);
+      assert.deepEqual(JSON.parse(direct.out), JSON.parse(viaService.out), conditions.join(' '));
+      return (JSON.parse(viaService.out) as SourceLine[]).map((line) => line.digest);
+    };
+    assert.deepEqual(await digestsOf([]), [SHELVED, WEB]);
+    assert.deepEqual(await digestsOf(['--since', '2026-03-01T12:00:00Z']), [SHELVED]);
+    assert.deepEqual(await digestsOf(['--until', '2026-03-01T11:00:00Z']), [WEB]);
+    assert.deepEqual(await digestsOf(['--since', '2026-03-01T10:30:00Z', '--until', '2026-03-01T12:30:00Z']), [SHELVED, WEB]);
+    assert.deepEqual(await digestsOf(['--since', '2026-03-01T12:30:00.001Z']), []);
+    const bad = await run(['source', '--repository', 'web-api', '--until', 'soon'], {});
+    assert.equal(bad.code, 2);
+    assert.match(bad.err, /--until is not a date-time/);
+  });
+
   it('exits 2 when query source names no source or a malformed one', async () => {
     for (const [args, message] of [
       [['source'], /--repository <url\|id\|name> or --pipeline <definitionId>/],

@@ -93,6 +93,21 @@ for (const kind of DATABASES) {
       assert.ok(rig.standIn.requestsTo('wiql').every((r) => String((r.body as { query: string }).query).includes(first.keyTag)));
     });
 
+    it('files one work item when two instances of the service sharing the database are asked at the same moment', async () => {
+      rig = await startRig(kind);
+      const other = await rig.anotherInstance();
+      // Both instances' work item queries are answered together if both are made: without a claim both would find
+      // nothing open and each would file one.
+      rig.standIn.hold('wiql', { until: 2, atMostMs: 1500 });
+      const answers = await Promise.all([rig.file({ digest: WEB, minSeverity: 'high' }), other.file({ digest: WEB, minSeverity: 'high' })]);
+      assert.deepEqual(answers.map((a) => a.statusCode).sort(), [200, 201], answers.map((a) => a.body).join('\n'));
+      const items = answers.map((a) => a.json<RemediationResult>().workItems[0]);
+      assert.deepEqual(items.map((i) => i?.status).sort(), ['created', 'existing']);
+      assert.equal(rig.boards.items.size, 1, 'one work item in Azure Boards');
+      assert.equal(items[0]?.id, items[1]?.id, 'both answer the same work item');
+      assert.equal(rig.standIn.requestsTo('workItemCreate').length, 1);
+    });
+
     it('files a new work item once the previous one is closed or removed', async () => {
       rig = await startRig(kind);
       const first = (await rig.file({ digest: WEB, minSeverity: 'high' })).json<RemediationResult>().workItems[0];

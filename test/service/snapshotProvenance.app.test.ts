@@ -109,6 +109,44 @@ for (const kind of DATABASES) {
       assert.deepEqual(await svc.app.store.coverage({}), []);
     });
 
+    it('refuses with 409 naming takenAt a snapshot taken before the stored one, which is kept whole; the same instant or later replaces it', async () => {
+      const EMPTY_LIST = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [] });
+      const at = (takenAt: string, body: string) => post(`/api/v1/clusters/prod/snapshot?takenAt=${encodeURIComponent(takenAt)}`, body);
+      assert.equal((await at('2026-03-02T08:00:00Z', KUBECTL_LIST)).statusCode, 201);
+      assert.equal((await post('/api/v1/scans', TRIVY_OF_WEB)).statusCode, 201);
+      const before = await svc.app.store.coverage({});
+
+      // A late import of an older view (a retried upload, a slow CronJob): the cluster's newer snapshot stays.
+      const late = await at('2026-03-02T07:59:59.999Z', EMPTY_LIST);
+      assert.equal(late.statusCode, 409, late.body);
+      const problem = late.json<{ detail: string; errors: Array<{ parameter?: string }> }>();
+      assert.equal(problem.errors[0]?.parameter, 'takenAt');
+      assert.match(problem.detail, /prod stored now was taken at 2026-03-02T08:00:00\.000Z, after this one \(2026-03-02T07:59:59\.999Z\)/);
+      assert.deepEqual(await svc.app.store.coverage({}), before, 'the stored snapshot is unchanged');
+      assert.equal((await webRow()).snapshotTakenAt, '2026-03-02T08:00:00.000Z');
+
+      // Another cluster is not held against this one's time.
+      assert.equal((await post('/api/v1/clusters/staging/snapshot?takenAt=2026-03-01T00:00:00Z', EMPTY_LIST)).statusCode, 201);
+      // The same instant sent again replaces it (a retry of the same read), and so does a later one.
+      assert.equal((await at('2026-03-02T08:00:00Z', KUBECTL_LIST)).statusCode, 201);
+      assert.equal((await at('2026-03-02T09:00:00Z', EMPTY_LIST)).statusCode, 201);
+      assert.deepEqual(
+        (await svc.app.store.coverage({})).filter((row) => row.cluster === 'prod'),
+        [],
+        'the later, empty view replaced the workloads',
+      );
+    });
+
+    it('keeps the newer snapshot when the store is asked directly (the scheduled sync) to replace it with an older one', async () => {
+      const snapshot = buildClusterSnapshot(JSON.parse(KUBECTL_LIST));
+      await svc.app.store.replaceClusterSnapshot('prod', snapshot, new Date('2026-03-02T08:00:00Z'), 'import');
+      await assert.rejects(
+        svc.app.store.replaceClusterSnapshot('prod', { ...snapshot, workloads: [] }, new Date('2026-03-02T07:00:00Z'), 'sync'),
+        (err: Error) => err.name === 'StaleSnapshotError' && /taken at 2026-03-02T08:00:00\.000Z/.test(err.message),
+      );
+      assert.ok((await svc.app.store.coverage({})).some((row) => row.cluster === 'prod' && row.images > 0));
+    });
+
     it('reads a snapshot stored without provenance (before migration 008) with no importer', async () => {
       await svc.app.store.replaceClusterSnapshot('prod', buildClusterSnapshot(JSON.parse(KUBECTL_LIST)), new Date('2026-03-01T08:00:00Z'));
       assert.equal((await post('/api/v1/scans', TRIVY_OF_WEB)).statusCode, 201);

@@ -172,6 +172,8 @@ export class AzureDevOpsStandIn {
   private readonly routes: Route[] = [];
   private readonly locations = new Map<string, ApiResourceLocation[]>();
   private readonly failures = new Map<string, FailureMode>();
+  /** Routes whose answers wait at a barrier (see `hold`). */
+  private readonly holds = new Map<string, { arrive(): Promise<void> }>();
   private readonly timelines = new Map<number, TimelineJob[]>();
   private mint: (request: OidcTokenRequest) => Promise<string>;
 
@@ -222,6 +224,32 @@ export class AzureDevOpsStandIn {
   /** Sets the job records of build `buildId`'s timeline. */
   setTimeline(buildId: number, jobs: TimelineJob[]): void {
     this.timelines.set(buildId, jobs);
+  }
+
+  /**
+   * Holds the answers of a route until `until` requests to it have arrived, or `atMostMs` passed since the first:
+   * then every held request is answered, and later ones at once. To make requests that race overlap for sure
+   * (two instances of the service asking the same thing), never to test time.
+   */
+  hold(route: string, options: { until: number; atMostMs: number }): void {
+    let waiting: Array<() => void> = [];
+    let open = false;
+    let timer: NodeJS.Timeout | undefined;
+    const release = () => {
+      open = true;
+      clearTimeout(timer);
+      for (const go of waiting) go();
+      waiting = [];
+    };
+    this.holds.set(route, {
+      arrive: () => {
+        if (open) return Promise.resolve();
+        const held = new Promise<void>((resolve) => waiting.push(resolve));
+        if (waiting.length >= options.until) release();
+        else timer ??= setTimeout(release, options.atMostMs);
+        return held;
+      },
+    });
   }
 
   /** Makes a route (`options`, `timeline`, `oidc` or a custom route's name) fail; `undefined` heals it. */
@@ -310,6 +338,7 @@ export class AzureDevOpsStandIn {
       json(res, 200, { count: locations.length, value: locations });
       return;
     }
+    await this.holds.get(recorded.route)?.arrive();
     if (route) {
       const match = rest.match(route.pattern);
       if (match && (await route.handler(recorded, match, res)) !== false) return;

@@ -11,6 +11,7 @@
  * - `limit` cuts a page and sets `metadata.continue` (an opaque token) and `metadata.remainingItemCount`; the token
  *   sent back as `continue` gives the next page; the last page has no `continue`;
  * - a continue token the test marks expired: 410 `Status` `Expired` (k8s.io/apiserver etcd3 `compactedContinue`);
+ * - a resource listed in `silent`: the request is read and never answered (to test the client's time limit);
  * - no or a wrong bearer token: 401 `Status` `Unauthorized`; a resource listed in `forbidden`: 403 `Status`
  *   `Forbidden` with the API server's message form (`pods is forbidden: User "…" cannot list resource "pods" in API
  *   group "" at the cluster scope`).
@@ -52,6 +53,11 @@ export interface KubernetesApiOptions {
    * `continue` are answered 410 `Expired`, as the API server answers a token older than its compaction window.
    */
   readonly expiredContinues?: Readonly<Record<string, number>>;
+  /**
+   * Plural resource names whose list calls are accepted and never answered (an API server behind a load balancer
+   * that holds the connection, or one too overloaded to answer): the connection stays open until `close()`.
+   */
+  readonly silent?: readonly string[];
 }
 
 /** The resources the stand-in serves, by URL path: the kind of their items and whether they are custom resources. */
@@ -180,6 +186,7 @@ export class KubernetesApiStandIn {
     if (req.method !== 'GET' || resource === undefined || (resource.custom && !this.options.gatewayApi)) {
       return status(res, 404, 'NotFound', 'the server could not find the requested resource');
     }
+    if (this.options.silent?.includes(resource.plural)) return;
     const group = resource.apiVersion.includes('/') ? (resource.apiVersion.split('/')[0] ?? '') : '';
     if (this.options.forbidden?.includes(resource.plural)) {
       const qualified = group === '' ? resource.plural : `${resource.plural}.${group}`;

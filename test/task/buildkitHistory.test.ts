@@ -7,16 +7,11 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import type { PushedImage } from '../../common/report';
-import { platformsOfIndex, pushesFromHistory } from '../../tasks/ContainerMappingV1/buildkitHistory';
-import { HISTORY_COMPLETE, HISTORY_STARTED, type HistoryEvent, type HistoryRecord } from '../../tasks/ContainerMappingV1/buildkitProto';
-import {
-  collectBuildHistory,
-  mergeImages,
-  unresolvedWarnings,
-  type HistoryOutcome,
-} from '../../tasks/ContainerMappingV1/buildkitCollection';
-import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
-import type { DockerEndpoint } from '../../tasks/ContainerMappingV1/dockerHost';
+import { platformsOfIndex, pushesFromHistory } from '../../collector/buildkitHistory';
+import { HISTORY_COMPLETE, HISTORY_STARTED, type HistoryEvent, type HistoryRecord } from '../../collector/buildkitProto';
+import { collectBuildHistory, mergeImages, unresolvedWarnings, type HistoryOutcome } from '../../collector/buildkitCollection';
+import type { EngineEvent } from '../../collector/events';
+import type { DockerEndpoint } from '../../collector/dockerHost';
 
 const SINCE = Date.parse('2026-11-28T10:00:00.000Z');
 const UNTIL = Date.parse('2026-11-28T10:30:00.000Z');

@@ -15,7 +15,7 @@ import {
   readHistoryEvent,
   readVarint,
   HISTORY_COMPLETE,
-} from '../../tasks/ContainerMappingV1/buildkitProto';
+} from '../../collector/buildkitProto';
 
 /** A varint, seven bits a byte, low bits first. */
 function varint(value: number): number[] {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { imagesFromMetadata } from '../../tasks/ContainerMappingV1/buildx';
+import { imagesFromMetadata } from '../../collector/buildx';
 
 const D = `sha256:${'c'.repeat(64)}`;
 const AT = Date.parse('2026-11-28T17:00:00Z');

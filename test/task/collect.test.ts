@@ -6,12 +6,12 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
 import { reportLogLine, runCollection, type CollectorDependencies } from '../../tasks/ContainerMappingV1/collection';
-import { deliverReport, type DeliveryResult } from '../../tasks/ContainerMappingV1/deliver';
+import { deliverReport, type DeliveryResult } from '../../collector/deliver';
 import type { Outcome } from '../../tasks/ContainerMappingV1/pipelineApi';
 import type { Probe } from '../../tasks/ContainerMappingV1/probe';
-import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
-import type { InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
-import type { RegistryDigestResult } from '../../tasks/ContainerMappingV1/registryDigest';
+import type { EngineEvent } from '../../collector/events';
+import type { InspectedImage } from '../../collector/pushes';
+import type { RegistryDigestResult } from '../../collector/registryDigest';
 import type { ImageReference } from '../../common/imageReference';
 import type { RunContext, RunIdentity } from '../../tasks/ContainerMappingV1/settings';
 import type { Report } from '../../common/report';

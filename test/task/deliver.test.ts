@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { deliverReport, isRetryable, nextStep, type Credential } from '../../tasks/ContainerMappingV1/deliver';
+import { deliverReport, isRetryable, nextStep, type Credential } from '../../collector/deliver';
 import { ReportReceiver } from './receiver';
 import { ForwardProxy } from './forwardProxy';
 import { loopbackCertificate } from '../support/certificate';

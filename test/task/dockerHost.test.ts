@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { resolveDockerEndpoint, type DockerEndpoint } from '../../tasks/ContainerMappingV1/dockerHost';
+import { resolveDockerEndpoint, type DockerEndpoint } from '../../collector/dockerHost';
 
 describe('Docker host resolution', function () {
   const cases: {

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { decodeChunked, identityFromHeaders, parseHttpResponse } from '../../tasks/ContainerMappingV1/engine';
+import { decodeChunked, identityFromHeaders, parseHttpResponse } from '../../collector/engine';
 
 describe('Engine answers', function () {
   it('parses status, lowercased headers and body of an HTTP/1.0 answer', function () {

@@ -4,12 +4,12 @@
  * resolvePushes), and when an engine restart hides the start of the job (events.ts).
  */
 import { strict as assert } from 'node:assert';
-import { compareApiVersions, minimumFromRefusal, negotiateApiVersion, NEWEST_API_VERSION } from '../../tasks/ContainerMappingV1/apiVersion';
-import { pushedManifestOf, type LocalManifest } from '../../tasks/ContainerMappingV1/indexManifests';
-import { resolvePushes, type InspectedImage } from '../../tasks/ContainerMappingV1/pushes';
-import { engineRestarted } from '../../tasks/ContainerMappingV1/events';
+import { compareApiVersions, minimumFromRefusal, negotiateApiVersion, NEWEST_API_VERSION } from '../../collector/apiVersion';
+import { pushedManifestOf, type LocalManifest } from '../../collector/indexManifests';
+import { resolvePushes, type InspectedImage } from '../../collector/pushes';
+import { engineRestarted } from '../../collector/events';
 import { parseImageReference } from '../../common/imageReference';
-import type { RegistryDigestLookup } from '../../tasks/ContainerMappingV1/registryDigest';
+import type { RegistryDigestLookup } from '../../collector/registryDigest';
 
 /** One RepoDigests entry per repository settles the digest: the registry must not be asked. */
 const registryNotAsked: RegistryDigestLookup = (reference) =>

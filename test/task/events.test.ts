@@ -8,7 +8,7 @@ import {
   parseEvents,
   pushEvents,
   type EngineEvent,
-} from '../../tasks/ContainerMappingV1/events';
+} from '../../collector/events';
 
 // Shapes as Docker 20.10 (API 1.41) writes them.
 const TAG =

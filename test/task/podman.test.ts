@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { eventsUntil, isPodmanAnswer, podmanEventsPath, podmanPush } from '../../tasks/ContainerMappingV1/podman';
-import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
+import { eventsUntil, isPodmanAnswer, podmanEventsPath, podmanPush } from '../../collector/podman';
+import type { EngineEvent } from '../../collector/events';
 
 const event = (actorId: string, attributes: Record<string, string>, s: number): EngineEvent => ({
   type: 'image',

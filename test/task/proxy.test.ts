@@ -6,7 +6,8 @@ import {
   readRunContext,
   type ProxySettings,
 } from '../../tasks/ContainerMappingV1/settings';
-import { apiProxyOptions, proxyAuthorization, proxyFor } from '../../tasks/ContainerMappingV1/proxy';
+import { proxyAuthorization, proxyFor } from '../../collector/proxy';
+import { apiProxyOptions } from '../../tasks/ContainerMappingV1/pipelineApi';
 
 describe("The agent's web proxy", function () {
   describe('is read from the variables the agent sets', function () {

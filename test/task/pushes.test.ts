@@ -6,10 +6,10 @@ import {
   selectLabels,
   untaggedRepositories,
   type InspectedImage,
-} from '../../tasks/ContainerMappingV1/pushes';
-import type { EngineEvent } from '../../tasks/ContainerMappingV1/events';
+} from '../../collector/pushes';
+import type { EngineEvent } from '../../collector/events';
 import { parseImageReference, type ImageReference } from '../../common/imageReference';
-import type { RegistryDigestResult } from '../../tasks/ContainerMappingV1/registryDigest';
+import type { RegistryDigestResult } from '../../collector/registryDigest';
 
 const D1 = `sha256:${'1'.repeat(64)}`;
 const D2 = `sha256:${'2'.repeat(64)}`;

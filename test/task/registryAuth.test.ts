@@ -1,11 +1,5 @@
 import { strict as assert } from 'node:assert';
-import {
-  findCredential,
-  isLoopbackRegistry,
-  parseChallenge,
-  registryApiHost,
-  tokenRealm,
-} from '../../tasks/ContainerMappingV1/registryAuth';
+import { findCredential, isLoopbackRegistry, parseChallenge, registryApiHost, tokenRealm } from '../../collector/registryAuth';
 
 const auth = (user: string, password: string) => Buffer.from(`${user}:${password}`).toString('base64');
 

@@ -16,7 +16,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { parseImageReference } from '../../common/imageReference';
-import { authFilePaths, readAuthFiles, registryDigestLookup } from '../../tasks/ContainerMappingV1/registryDigest';
+import { authFilePaths, readAuthFiles, registryDigestLookup } from '../../collector/registryDigest';
 import { loopbackCertificate, type LoopbackCertificate } from '../support/certificate';
 import { buildScratchImage, docker, removeImages, uniqueRepository } from '../support/docker';
 import { requireDocker } from '../support/services';

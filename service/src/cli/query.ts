@@ -87,9 +87,11 @@ export const queryCommand: Command = {
     'query image <digest> | query images [--registry R] [--repository R] [--tag T] [--organization O] [--project P] ' +
     '[--pipeline P] [--source-repository S] [--commit C] [--provider azure-devops|github] [--since ISO] [--until ISO] [--limit N] [--cursor C] | ' +
     'query run <runId> [--organization O] [--project P] [--hub build|release] [--provider azure-devops|github] | ' +
-    'query exposed --min-severity low|medium|high|critical [--cluster C] [--namespace N] [--fixable] [--limit N] [--cursor C] [--csv] | ' +
+    'query exposed --min-severity low|medium|high|critical [--cluster C] [--namespace N] [--fixable] ' +
+    '[--repository SOURCE] [--organization O] [--project P] [--since ISO] [--until ISO] [--limit N] [--cursor C] [--csv] | ' +
     'query coverage [--cluster C] [--csv] | ' +
-    'query source --repository URL|ID|NAME | --pipeline ID [--hub build|release] [--project P] [--organization O] [--limit N] [--cursor C] [--csv]; ' +
+    'query source --repository URL|ID|NAME | --pipeline ID [--hub build|release] [--project P] [--organization O] ' +
+    '[--since ISO] [--until ISO] [--limit N] [--cursor C] [--csv]; ' +
     'common: [--url http://localhost:8080] [--token T (or CM_TOKEN)] [--database URL (read the store directly)] [--json]',
   async run(args, io) {
     if (args[0] === 'exposed' || args[0] === 'coverage') return runExplorerQuery(args[0], args.slice(1), io);

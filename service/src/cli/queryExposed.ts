@@ -1,6 +1,7 @@
 /**
- * `container-mapping query exposed --min-severity <s> [--cluster C] [--namespace N] [--fixable]`
- * and `query coverage [--cluster C]`: the explorer's questions, asked of a running service
+ * `container-mapping query exposed --min-severity <s> [--cluster C] [--namespace N] [--fixable]
+ * [--repository R] [--organization O] [--project P] [--since ISO] [--until ISO]` (the last five:
+ * the page's "Pushed by" conditions) and `query coverage [--cluster C]`: the explorer's questions, asked of a running service
  * (`--url`/`CM_URL`, `--token`/`CM_TOKEN`) or, with `--database`, of the store directly.
  * Output: a table, `--json` (a bare array of rows) or `--csv`; coverage lists the unmapped digests too.
  */
@@ -8,9 +9,11 @@ import { parseArgs } from 'node:util';
 import { MINIMUM_SEVERITIES } from '../explorer/vulnerabilities/count';
 import type { Severity } from '../explorer/vulnerabilities/severity';
 import type { CoverageRow, ExposedFilter, ExposedPage } from '../store/explorer';
+import type { SourceFilter } from '../store/explorerSource';
 import { openStore } from '../store/openStore';
 import type { Store } from '../store/store';
 import { UsageError, type CommandIo } from './command';
+import { pushTimeFlags } from './pushTimeFlags';
 import { formatCoverageCsv, formatCoverageWithUnmapped } from './coverageRows';
 import { formatExposed, formatExposedCsv, toExposedLines } from './exposedRows';
 import { fetchJson } from './serviceClient';
@@ -25,6 +28,11 @@ const OPTIONS = {
   cluster: { type: 'string' },
   namespace: { type: 'string' },
   fixable: { type: 'boolean' },
+  repository: { type: 'string' },
+  organization: { type: 'string' },
+  project: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
 } as const;
@@ -51,6 +59,18 @@ function limitOf(value: string | undefined): number {
   return Number(value);
 }
 
+/** The "pushed by" flags given, as the route's query parameters (the service checks them again). */
+function pushedByQuery(
+  values: Partial<Record<'repository' | 'organization' | 'project' | 'since' | 'until', string>>,
+): Record<string, string> {
+  const query: Record<string, string> = {};
+  for (const key of ['repository', 'organization', 'project', 'since', 'until'] as const) {
+    const value = values[key];
+    if (value !== undefined) query[key] = value;
+  }
+  return query;
+}
+
 /** Runs `query exposed` or `query coverage` with the arguments after the subcommand; resolves to the exit code. */
 export async function runExplorerQuery(what: 'exposed' | 'coverage', args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
@@ -69,11 +89,19 @@ export async function runExplorerQuery(what: 'exposed' | 'coverage', args: strin
     return 0;
   }
 
+  // "Pushed by": the source repository, organisation, project and push days, as GET /api/v1/exposed takes them.
+  const pushedBy: SourceFilter = {
+    ...(values.repository !== undefined ? { repository: values.repository } : {}),
+    ...(values.organization !== undefined ? { organization: values.organization } : {}),
+    ...(values.project !== undefined ? { project: values.project } : {}),
+    ...pushTimeFlags(values.since, values.until),
+  };
   const filter: ExposedFilter = {
     minSeverity: minSeverityOf(values['min-severity']),
     ...cluster,
     ...(values.namespace !== undefined ? { namespace: values.namespace } : {}),
     ...(values.fixable ? { fixableOnly: true } : {}),
+    ...(Object.keys(pushedBy).length > 0 ? { pushedBy } : {}),
   };
   const limit = limitOf(values.limit);
   const cursor: Record<string, string> = values.cursor !== undefined ? { cursor: values.cursor } : {};
@@ -85,6 +113,7 @@ export async function runExplorerQuery(what: 'exposed' | 'coverage', args: strin
           ...cluster,
           ...(filter.namespace !== undefined ? { namespace: filter.namespace } : {}),
           ...(filter.fixableOnly ? { fixable: 'true' } : {}),
+          ...pushedByQuery(values),
           limit: String(limit),
           ...cursor,
         })) as ExposedPage);

@@ -1,6 +1,6 @@
 /**
  * `container-mapping query source --repository <url|id|name> | --pipeline <definitionId>
- * [--project P] [--organization O] [--hub build|release]`: the remediation owner's view — the
+ * [--project P] [--organization O] [--hub build|release] [--since ISO] [--until ISO]`: the remediation owner's view — the
  * images a source built, where each runs, and its findings — asked of a running service
  * (`--url`/`CM_URL`, `--token`/`CM_TOKEN`) or, with `--database`, of the store directly.
  * Output: a table, `--json` (a bare array of flat rows) or `--csv`.
@@ -10,6 +10,7 @@ import type { SourceFilter, SourceImagePage } from '../store/explorerSource';
 import { openStore } from '../store/openStore';
 import { EVERY_RUN } from '../store/readScope';
 import { UsageError, type CommandIo } from './command';
+import { pushTimeFlags } from './pushTimeFlags';
 import { fetchJson } from './serviceClient';
 import { formatSource, formatSourceCsv, toSourceLines } from './sourceRows';
 
@@ -24,12 +25,22 @@ const OPTIONS = {
   hub: { type: 'string' },
   project: { type: 'string' },
   organization: { type: 'string' },
+  since: { type: 'string' },
+  until: { type: 'string' },
   limit: { type: 'string' },
   cursor: { type: 'string' },
 } as const;
 
 /** The filter the flags name. @throws UsageError when they name no source, or a malformed one. */
-function filterOf(values: { repository?: string; pipeline?: string; hub?: string; project?: string; organization?: string }): SourceFilter {
+function filterOf(values: {
+  repository?: string;
+  pipeline?: string;
+  hub?: string;
+  project?: string;
+  organization?: string;
+  since?: string;
+  until?: string;
+}): SourceFilter {
   if (values.repository === undefined && values.pipeline === undefined) {
     throw new UsageError('query source needs --repository <url|id|name> or --pipeline <definitionId>');
   }
@@ -45,6 +56,7 @@ function filterOf(values: { repository?: string; pipeline?: string; hub?: string
       : {}),
     ...(values.project !== undefined ? { project: values.project } : {}),
     ...(values.organization !== undefined ? { organization: values.organization } : {}),
+    ...pushTimeFlags(values.since, values.until),
   };
 }
 
@@ -79,6 +91,8 @@ export async function runSourceQuery(args: string[], io: CommandIo): Promise<num
     if (values.hub !== undefined) query.hub = values.hub;
     if (filter.project !== undefined) query.project = filter.project;
     if (filter.organization !== undefined) query.organization = filter.organization;
+    if (values.since !== undefined) query.since = values.since;
+    if (values.until !== undefined) query.until = values.until;
     page = (await fetchJson(values, io, '/api/v1/sources/images', query)) as SourceImagePage;
   }
   const lines = toSourceLines(page.items);

@@ -56,6 +56,7 @@ export const serveCommand: Command = {
               : s.kubeconfig !== undefined
                 ? { from: 'kubeconfig', file: s.kubeconfig, context: s.context }
                 : { from: 'default', context: s.context },
+            s.requestTimeoutSeconds !== undefined ? { requestTimeoutSeconds: s.requestTimeoutSeconds } : {},
           ),
         log: { info: (m) => app.log.info(m), warn: (m) => app.log.warn(m) },
         // After the commit, in the background, as after an import (see explorer/registry/lookup.ts).

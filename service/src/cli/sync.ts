@@ -8,7 +8,7 @@ import { writeFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { isInternetExposed, type ClusterSnapshot } from '../explorer/kubernetes/model';
 import { buildClusterSnapshot } from '../explorer/kubernetes/snapshot';
-import { createKubernetesLister, type ClusterAccess } from '../explorer/sync/kubernetesLister';
+import { createKubernetesLister, DEFAULT_LIST_TIMEOUT_SECONDS, type ClusterAccess } from '../explorer/sync/kubernetesLister';
 import { DEFAULT_PAGE_SIZE, readCluster } from '../explorer/sync/readCluster';
 import { UsageError, type Command, type CommandIo } from './command';
 import { sendSnapshot } from './import';
@@ -24,13 +24,15 @@ const FLAGS = {
   url: { type: 'string' },
   token: { type: 'string' },
   'page-size': { type: 'string' },
+  'request-timeout': { type: 'string' },
 } as const;
 
 export const syncCommand: Command = {
   summary: 'read a Kubernetes cluster live into the List that `import kubernetes` reads, and write or send it',
   usage:
     'sync kubernetes --cluster NAME (--output FILE|- | [--url URL (or CM_URL)] [--token T (or CM_TOKEN)]) ' +
-    `[--kubeconfig FILE [--context NAME] | --in-cluster] [--page-size N (default ${DEFAULT_PAGE_SIZE})]   ` +
+    `[--kubeconfig FILE [--context NAME] | --in-cluster] [--page-size N (default ${DEFAULT_PAGE_SIZE})] ` +
+    `[--request-timeout SECONDS (per list call, default ${DEFAULT_LIST_TIMEOUT_SECONDS})]   ` +
     '(without --kubeconfig: $KUBECONFIG, ~/.kube/config, then the in-cluster service account; ' +
     'with --output the List is written, otherwise sent to the service as the snapshot of --cluster)',
   async run(args: string[], io: CommandIo) {
@@ -51,12 +53,17 @@ export const syncCommand: Command = {
     const pageSize = values['page-size'] === undefined ? DEFAULT_PAGE_SIZE : Number(values['page-size']);
     if (!Number.isInteger(pageSize) || pageSize < 1) throw new UsageError(`--page-size "${values['page-size']}" is not a positive integer`);
 
+    const timeoutText = values['request-timeout'];
+    const requestTimeoutSeconds = timeoutText === undefined ? DEFAULT_LIST_TIMEOUT_SECONDS : Number(timeoutText);
+    if (!/^\d+$/.test(timeoutText ?? '60') || requestTimeoutSeconds < 1 || requestTimeoutSeconds > 3600)
+      throw new UsageError(`--request-timeout "${timeoutText}" is not a whole number of seconds from 1 to 3600`);
+
     const access: ClusterAccess = values['in-cluster']
       ? { from: 'in-cluster' }
       : values.kubeconfig !== undefined
         ? { from: 'kubeconfig', file: values.kubeconfig, context: values.context }
         : { from: 'default', context: values.context };
-    const lister = await createKubernetesLister(access);
+    const lister = await createKubernetesLister(access, { requestTimeoutSeconds });
     // Reading takes a while (one consistent list per resource): the snapshot is dated when it started, so that it
     // never looks newer than any part of it.
     const takenAt = new Date();

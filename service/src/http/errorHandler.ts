@@ -6,7 +6,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import { REPORTS_PATH } from '../../../common/report';
 import { ProblemError, databaseUnavailable, invalidInput, type FieldError } from '../errors';
 import type { ServiceMetrics } from '../metrics/registry';
-import { InvalidCursorError, StoreUnavailableError } from '../store/store';
+import { InvalidCursorError, StaleSnapshotError, StoreUnavailableError } from '../store/store';
 
 const CODE_REASONS: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'body-too-large',
@@ -30,6 +30,8 @@ const TITLES: Record<number, string> = {
 export function toProblemError(err: unknown): ProblemError {
   if (err instanceof ProblemError) return err;
   if (err instanceof StoreUnavailableError) return databaseUnavailable();
+  if (err instanceof StaleSnapshotError)
+    return new ProblemError(409, 'Conflict', err.message, 'stale-snapshot', [{ parameter: 'takenAt', detail: err.message }]);
   if (err instanceof InvalidCursorError)
     return invalidInput(err.message, [{ parameter: 'cursor', detail: err.message }], 'invalid-parameter');
   const e = err as Partial<FastifyError> & {

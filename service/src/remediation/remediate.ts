@@ -4,6 +4,8 @@
  * unless an open one already exists. Nothing of this is stored by the service: the tag on the work
  * item is what marks it (see `owner.ts`).
  */
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { canonicalOrganizationUrl } from '../auth/staticTokens';
 import { ProblemError } from '../errors';
 import type { Severity } from '../explorer/vulnerabilities/severity';
@@ -52,7 +54,29 @@ export interface RemediationDependencies {
   organizations: readonly RemediationOrganization[];
   /** Opens the board of `organizationUrl` (links name it), whose REST API is reached at `apiUrl`. */
   openBoard: (organizationUrl: string, pat: string, apiUrl: string) => Promise<WorkItemBoard>;
+  /** This instance's filings in progress, by work item key: one per app (see {@link filingsInProgress}). */
+  inProgress: FilingsInProgress;
+  /** How long a filing waits for another's claim on the same work item; default {@link FILING_WAIT_MS}. */
+  claimWaitMs?: number;
 }
+
+/** The filings one instance has in progress, by work item key. */
+export type FilingsInProgress = Map<string, Promise<unknown>>;
+
+/** A fresh register of filings in progress, for one instance of the service. */
+export function filingsInProgress(): FilingsInProgress {
+  return new Map();
+}
+
+/**
+ * How long a claim to file one work item is held at most: longer than one filing can take (a work item query, a batch
+ * read and a create, each bounded at 30 s by boards.ts), so that it lapses only when its instance died holding it.
+ */
+export const FILING_CLAIM_MS = 180_000;
+/** How long a request waits for another instance's filing of the same work item before it answers 503. */
+export const FILING_WAIT_MS = 60_000;
+/** How often a waiting request asks whether the claim is free. */
+const FILING_POLL_MS = 200;
 
 /** Rows read per page while looking for the digest's rows. */
 const PAGE = 500;
@@ -109,17 +133,55 @@ function boardProblem(err: unknown, organizationUrl: string, index: number): Pro
   );
 }
 
-/** One request at a time per tag in this process, so that two clicks do not file two work items. */
-const inFlight = new Map<string, Promise<unknown>>();
+/** The key of one work item's filing: its organisation and its tag (one open work item per repository and digest). */
+function filingKeyOf(organizationUrl: string, keyTag: string): string {
+  return `${canonicalOrganizationUrl(organizationUrl) ?? organizationUrl}|${keyTag}`;
+}
 
-async function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
-  const before = inFlight.get(key) ?? Promise.resolve();
+/** The database claim (see {@link holdingClaim}) of the filing of the work item tagged `keyTag` in `organizationUrl`. */
+export function filingClaimKey(organizationUrl: string, keyTag: string): string {
+  return `remediation:${filingKeyOf(organizationUrl, keyTag)}`;
+}
+
+/** One filing at a time per key in this instance, so that two clicks do not file two work items. */
+async function oneAtATime<T>(inProgress: FilingsInProgress, key: string, work: () => Promise<T>): Promise<T> {
+  const before = inProgress.get(key) ?? Promise.resolve();
   const mine = before.catch(() => undefined).then(work);
-  inFlight.set(key, mine);
+  inProgress.set(key, mine);
   try {
     return await mine;
   } finally {
-    if (inFlight.get(key) === mine) inFlight.delete(key);
+    if (inProgress.get(key) === mine) inProgress.delete(key);
+  }
+}
+
+/**
+ * Runs `work` holding the database claim `key`, so that instances sharing the database file one work item between
+ * them, not one each: a request that finds the claim taken waits for it (and then finds the work item the other one
+ * filed). The claim is given back when `work` ends, or lapses after {@link FILING_CLAIM_MS} if this instance dies.
+ * @throws ProblemError 503 (Retry-After) when another filing still holds it after {@link FILING_WAIT_MS}.
+ */
+async function holdingClaim<T>(store: Store, key: string, waitMs: number, work: () => Promise<T>): Promise<T> {
+  const holder = randomUUID();
+  const giveUpAt = Date.now() + waitMs;
+  while (!(await store.takeClaim(key, holder, Date.now(), Date.now() + FILING_CLAIM_MS))) {
+    if (Date.now() >= giveUpAt) {
+      throw new ProblemError(
+        503,
+        'Busy',
+        `another request (on this or another instance of the service) has been filing this work item for ${Math.round(waitMs / 1000)} s; ask again shortly: it will be answered as existing once filed`,
+        'remediation-busy',
+        [],
+        5,
+      );
+    }
+    await delay(FILING_POLL_MS);
+  }
+  try {
+    return await work();
+  } finally {
+    // A claim not given back (the database went away) lapses on its own.
+    await store.releaseClaim(key, holder).catch(() => undefined);
   }
 }
 
@@ -182,20 +244,24 @@ export async function remediate(deps: RemediationDependencies, request: Remediat
       sourceRepository: owner.repositoryLabel,
       keyTag,
     };
-    const item = await oneAtATime(
-      `${canonicalOrganizationUrl(base.organizationUrl) ?? base.organizationUrl}|${keyTag}`,
-      async (): Promise<RemediationItem> => {
-        try {
-          const board = await deps.openBoard(settings.organizationUrl, settings.pat, apiUrlOf(settings));
-          const existing = await board.findOpen(project, keyTag);
-          if (existing) return { ...base, status: 'existing', id: existing.id, url: existing.url };
-          if (request.dryRun === true) return { ...base, status: 'planned', id: null, url: null };
-          const created = await board.create(project, workItemType, draft.patch);
-          return { ...base, status: 'created', id: created.id, url: created.url };
-        } catch (err) {
-          throw boardProblem(err, settings.organizationUrl, index);
-        }
-      },
+    const filingKey = filingKeyOf(base.organizationUrl, keyTag);
+    const file = async (): Promise<RemediationItem> => {
+      try {
+        const board = await deps.openBoard(settings.organizationUrl, settings.pat, apiUrlOf(settings));
+        const existing = await board.findOpen(project, keyTag);
+        if (existing) return { ...base, status: 'existing', id: existing.id, url: existing.url };
+        if (request.dryRun === true) return { ...base, status: 'planned', id: null, url: null };
+        const created = await board.create(project, workItemType, draft.patch);
+        return { ...base, status: 'created', id: created.id, url: created.url };
+      } catch (err) {
+        throw boardProblem(err, settings.organizationUrl, index);
+      }
+    };
+    // A dry run files nothing, so it needs no claim; a filing holds this instance's turn, then the database's claim.
+    const item = await oneAtATime(deps.inProgress, filingKey, () =>
+      request.dryRun === true
+        ? file()
+        : holdingClaim(deps.store, filingClaimKey(base.organizationUrl, keyTag), deps.claimWaitMs ?? FILING_WAIT_MS, file),
     );
     workItems.push(item);
   }

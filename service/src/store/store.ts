@@ -138,6 +138,7 @@ export interface Store {
    * the cluster was read at its source; `source`, how it came (`import` through the API, `sync` inside the
    * service); `origin.importedBy`, who made it (`token:<name>`, `scheduled-sync:<API server>`; never a
    * secret); `origin.importedAt`, when it was stored (default: now).
+   * @throws StaleSnapshotError when the stored snapshot was taken after `takenAt` (one taken at the same instant is replaced).
    */
   replaceClusterSnapshot(
     cluster: string,
@@ -151,6 +152,14 @@ export interface Store {
    * `relations` (index ↔ platform manifest links the document stated) are recorded in the same transaction.
    */
   replaceScans(scans: readonly ImageScan[], relations?: readonly PlatformRelation[]): Promise<void>;
+  /**
+   * Takes the claim `key` for `holder` until `expiresAtMs`, unless another holder has it and it has not
+   * lapsed at `nowMs`: how instances sharing this database agree that one of them does a thing that must
+   * happen once (filing a work item). Resolves to whether `holder` has it now.
+   */
+  takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean>;
+  /** Gives back a claim `holder` took; nothing when it lapsed and another holder took it since. */
+  releaseClaim(key: string, holder: string): Promise<void>;
   /** Records index ↔ platform manifest relations; one already stored from the same source stays as it was. */
   recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void>;
   /** Every stored relation in which one of `digests` is the index or the platform manifest. */
@@ -188,6 +197,24 @@ export class StoreUnavailableError extends Error {
   constructor(detail: string, options?: { cause?: unknown }) {
     super(detail, options);
     this.name = 'StoreUnavailableError';
+  }
+}
+
+/**
+ * Thrown by `replaceClusterSnapshot` when the cluster's stored snapshot was taken later than the
+ * one offered: an import that arrives late (a retried upload, a CronJob that ran slow, a file
+ * imported by hand) never replaces a newer view of the cluster. Nothing was changed.
+ */
+export class StaleSnapshotError extends Error {
+  constructor(
+    readonly cluster: string,
+    /** When the stored snapshot was taken (RFC 3339). */
+    readonly storedTakenAt: string,
+    /** When the refused one was taken (RFC 3339). */
+    readonly takenAt: string,
+  ) {
+    super(`the snapshot of ${cluster} stored now was taken at ${storedTakenAt}, after this one (${takenAt}); it is kept`);
+    this.name = 'StaleSnapshotError';
   }
 }
 

@@ -48,6 +48,8 @@ export interface RemediationRig {
   log(): string;
   /** POSTs `body` to /api/v1/remediations with `token` (default: the remediate token). */
   file(body: object, token?: string): Promise<LightMyRequestResponse>;
+  /** Starts a second instance of the service on the same database, configured alike; `close()` stops it too. */
+  anotherInstance(): Promise<{ file(body: object): Promise<LightMyRequestResponse> }>;
   close(): Promise<void>;
 }
 
@@ -68,18 +70,16 @@ export async function startRig(
       done();
     },
   });
-  const app = await buildApp({
-    store,
-    logStream,
-    config: {
-      logLevel: 'trace',
-      tokens: [
-        { name: 'security', sha256: hashToken(REMEDIATE_TOKEN), scopes: ['read', 'remediate'] },
-        { name: 'reader', sha256: hashToken(READ_ONLY_TOKEN), scopes: ['read'] },
-      ],
-      remediation: options.remediation?.(standIn.url) ?? [{ organizationUrl: standIn.url, pat: options.configuredPat ?? PAT }],
-    },
-  });
+  const config = {
+    logLevel: 'trace' as const,
+    tokens: [
+      { name: 'security', sha256: hashToken(REMEDIATE_TOKEN), scopes: ['read' as const, 'remediate' as const] },
+      { name: 'reader', sha256: hashToken(READ_ONLY_TOKEN), scopes: ['read' as const] },
+    ],
+    remediation: options.remediation?.(standIn.url) ?? [{ organizationUrl: standIn.url, pat: options.configuredPat ?? PAT }],
+  };
+  const app = await buildApp({ store, logStream, config });
+  const others: MappingApp[] = [];
   return {
     app,
     db,
@@ -88,7 +88,21 @@ export async function startRig(
     log: () => logged,
     file: (body, token = REMEDIATE_TOKEN) =>
       app.inject({ method: 'POST', url: '/api/v1/remediations', headers: { authorization: `Bearer ${token}` }, payload: body }),
+    async anotherInstance() {
+      const other = await buildApp({ store: await db.open(), logStream, config });
+      others.push(other);
+      return {
+        file: (body: object) =>
+          other.inject({
+            method: 'POST',
+            url: '/api/v1/remediations',
+            headers: { authorization: `Bearer ${REMEDIATE_TOKEN}` },
+            payload: body,
+          }),
+      };
+    },
     async close() {
+      for (const other of others) await other.close();
       await app.close();
       await db.destroy();
       await standIn.close();

@@ -20,15 +20,36 @@ export type ClusterAccess =
 
 type Client = typeof import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } });
 
+/** Per-call configuration: middleware appended to the kubeconfig's own (the object-parameter calls take observable middleware). */
+type CallOptions = import('@kubernetes/client-node', { with: { 'resolution-mode': 'import' } }).ConfigurationOptions;
+
 /** A typed list call, in the client's object-parameter style. */
-type TypedCall = (param: { limit: number; _continue?: string }) => Promise<unknown>;
+type TypedCall = (param: { limit: number; _continue?: string }, options: CallOptions) => Promise<unknown>;
 
 /**
- * Loads the credentials and returns a lister over the cluster they name.
+ * How long one list call (one page) may take before it is abandoned, by default: kubectl waits forever unless told
+ * (`--request-timeout`); a sync inside the service must not, or one API server that accepts and never answers would
+ * hold every later sync of every cluster behind it. A page of 500 items comes back in well under a second from a
+ * healthy API server.
+ */
+export const DEFAULT_LIST_TIMEOUT_SECONDS = 60;
+
+/** What else the lister may be told. */
+export interface ListerOptions {
+  /** Per list call; default {@link DEFAULT_LIST_TIMEOUT_SECONDS}. */
+  readonly requestTimeoutSeconds?: number;
+}
+
+/**
+ * Loads the credentials and returns a lister over the cluster they name. Each list call is aborted (its connection
+ * closed) when no whole answer came within the request timeout, and fails naming that limit.
  *
  * @throws {Error} when the kubeconfig cannot be read or has no such context.
  */
-export async function createKubernetesLister(access: ClusterAccess): Promise<ResourceLister & { readonly server: string }> {
+export async function createKubernetesLister(
+  access: ClusterAccess,
+  options: ListerOptions = {},
+): Promise<ResourceLister & { readonly server: string }> {
   const k8s: Client = await import('@kubernetes/client-node');
   // The typed list calls return model objects (Date timestamps, `_continue`); the serializer turns them back into
   // the API's JSON, which is what kubectl prints. It is not re-exported by the package's index.
@@ -43,36 +64,52 @@ export async function createKubernetesLister(access: ClusterAccess): Promise<Res
   const networking = config.makeApiClient(k8s.NetworkingV1Api);
   const custom = config.makeApiClient(k8s.CustomObjectsApi);
   const typed: Readonly<Record<string, { call: TypedCall; listType: string }>> = {
-    pods: { call: (p) => core.listPodForAllNamespaces(p), listType: 'V1PodList' },
-    replicasets: { call: (p) => apps.listReplicaSetForAllNamespaces(p), listType: 'V1ReplicaSetList' },
-    deployments: { call: (p) => apps.listDeploymentForAllNamespaces(p), listType: 'V1DeploymentList' },
-    statefulsets: { call: (p) => apps.listStatefulSetForAllNamespaces(p), listType: 'V1StatefulSetList' },
-    daemonsets: { call: (p) => apps.listDaemonSetForAllNamespaces(p), listType: 'V1DaemonSetList' },
-    jobs: { call: (p) => batch.listJobForAllNamespaces(p), listType: 'V1JobList' },
-    cronjobs: { call: (p) => batch.listCronJobForAllNamespaces(p), listType: 'V1CronJobList' },
-    services: { call: (p) => core.listServiceForAllNamespaces(p), listType: 'V1ServiceList' },
-    ingresses: { call: (p) => networking.listIngressForAllNamespaces(p), listType: 'V1IngressList' },
+    pods: { call: (p, o) => core.listPodForAllNamespaces(p, o), listType: 'V1PodList' },
+    replicasets: { call: (p, o) => apps.listReplicaSetForAllNamespaces(p, o), listType: 'V1ReplicaSetList' },
+    deployments: { call: (p, o) => apps.listDeploymentForAllNamespaces(p, o), listType: 'V1DeploymentList' },
+    statefulsets: { call: (p, o) => apps.listStatefulSetForAllNamespaces(p, o), listType: 'V1StatefulSetList' },
+    daemonsets: { call: (p, o) => apps.listDaemonSetForAllNamespaces(p, o), listType: 'V1DaemonSetList' },
+    jobs: { call: (p, o) => batch.listJobForAllNamespaces(p, o), listType: 'V1JobList' },
+    cronjobs: { call: (p, o) => batch.listCronJobForAllNamespaces(p, o), listType: 'V1CronJobList' },
+    services: { call: (p, o) => core.listServiceForAllNamespaces(p, o), listType: 'V1ServiceList' },
+    ingresses: { call: (p, o) => networking.listIngressForAllNamespaces(p, o), listType: 'V1IngressList' },
   };
 
+  const timeoutSeconds = options.requestTimeoutSeconds ?? DEFAULT_LIST_TIMEOUT_SECONDS;
   return {
     server,
     async listPage(resource: ClusterResource, page: { limit: number; continueToken: string | null }): Promise<ListPage> {
+      // The client's fetch takes the signal a middleware sets on the request context (client-node 1.x:
+      // `RequestContext.setSignal`, read by `IsomorphicFetchHttpLibrary` as fetch's `signal`); appended to the
+      // configuration's own middleware (the kubeconfig's authentication) for this one call.
+      const signal = AbortSignal.timeout(timeoutSeconds * 1000);
+      const withTimeout: CallOptions = {
+        middleware: [
+          {
+            pre(context) {
+              context.setSignal(signal);
+              return new k8s.Observable(Promise.resolve(context));
+            },
+            post: (response) => new k8s.Observable(Promise.resolve(response)),
+          },
+        ],
+        middlewareMergeStrategy: 'append',
+      };
       const param = { limit: page.limit, ...(page.continueToken === null ? {} : { _continue: page.continueToken }) };
       try {
         // Custom resources (the Gateway API) come back as plain JSON already; built-in ones through their typed call.
         const known = typed[resource.plural];
         let body: unknown;
-        if (known) body = ObjectSerializer.serialize(await known.call(param), known.listType, '');
+        if (known) body = ObjectSerializer.serialize(await known.call(param, withTimeout), known.listType, '');
         else if (resource.optional) {
-          body = await custom.listClusterCustomObject({
-            group: resource.group,
-            version: resource.version,
-            plural: resource.plural,
-            ...param,
-          });
+          body = await custom.listClusterCustomObject(
+            { group: resource.group, version: resource.version, plural: resource.plural, ...param },
+            withTimeout,
+          );
         } else throw new Error(`no list call for ${resource.plural}`);
         return toPage(body);
       } catch (err) {
+        if (signal.aborted) throw new Error(`no answer within ${timeoutSeconds} s (the request timeout); the call was abandoned`);
         if (err instanceof k8s.ApiException) throw new ListCallError(err.code, statusMessage(err.body, fallbackMessage(err.code)));
         throw err;
       }

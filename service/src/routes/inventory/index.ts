@@ -96,6 +96,9 @@ export async function registerInventoryRoutes(app: AppInstance, deps: RouteDepen
       response: {
         201: { ...SnapshotImportSchema, description: 'stored; it replaced the previous snapshot of this cluster' },
         400: problemResponse('not valid JSON (`detail` names the position) or not a readable List (`pointer` names the field)'),
+        409: problemResponse(
+          'the stored snapshot of this cluster was taken after this one (`takenAt`): it is kept, and this one is not stored',
+        ),
         ...ERRORS,
       },
     };

@@ -9,7 +9,7 @@ import type { Severity } from '../../explorer/vulnerabilities/severity';
 import type { AppInstance, RouteDependencies } from '../../http/types';
 import type { WorkItemBoard } from '../../remediation/boards';
 import { openAzureBoard } from '../../remediation/boards';
-import { remediate } from '../../remediation/remediate';
+import { filingsInProgress, remediate } from '../../remediation/remediate';
 import { RemediationRequestSchema, RemediationResultSchema } from '../../schemas/remediation';
 import { problemResponse } from '../../schemas/responses';
 
@@ -25,6 +25,8 @@ export type BoardOpener = (organizationUrl: string, pat: string, apiUrl: string)
 
 /** Registers the route. */
 export function registerRemediationRoutes(app: AppInstance, deps: RouteDependencies, openBoard: BoardOpener = openAzureBoard): void {
+  // This instance's filings in progress; other instances sharing the database are kept apart by its claims.
+  const inProgress = filingsInProgress();
   const schema = {
     summary:
       'File a work item for the team that built an internet-exposed, vulnerable image (one open work item per source repository and digest)',
@@ -40,14 +42,16 @@ export function registerRemediationRoutes(app: AppInstance, deps: RouteDependenc
       502: problemResponse(
         'Azure DevOps refused the configured PAT (`azure-devops-refused`: fix `remediation[i].pat`) or failed; nothing was filed',
       ),
-      503: problemResponse('the database is unreachable; ask again after `Retry-After` seconds'),
+      503: problemResponse(
+        'the database is unreachable, or another request has been filing the same work item for 60 s (`remediation-busy`); ask again after `Retry-After` seconds',
+      ),
     },
   };
   app.post('/api/v1/remediations', { schema }, async (request, reply) => {
     requireRemediateScope(await deps.auth.authenticate(request.headers.authorization));
     const body = request.body;
     const result = await remediate(
-      { store: deps.store, organizations: deps.config.remediation, openBoard },
+      { store: deps.store, organizations: deps.config.remediation, openBoard, inProgress },
       {
         digest: body.digest,
         // The schema admits only the four severities a minimum may be.

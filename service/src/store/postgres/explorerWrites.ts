@@ -8,7 +8,15 @@
 import type pg from 'pg';
 import type { ClusterSnapshot } from '../../explorer/kubernetes/model';
 import type { ImageScan } from '../../explorer/vulnerabilities/finding';
-import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
+import {
+  DELETE_SNAPSHOT_SQL,
+  INSERT_SNAPSHOT_SQL,
+  refuseOlderSnapshot,
+  scanStatements,
+  SNAPSHOT_TAKEN_AT_SQL,
+  snapshotStatements,
+  type Statement,
+} from '../sql/explorer';
 import type { SnapshotOrigin } from '../store';
 import { numberPlaceholders } from './placeholders';
 import { transaction } from './pool';
@@ -34,6 +42,8 @@ export async function replaceClusterSnapshot(
 ): Promise<void> {
   await transaction(pool, async (c) => {
     await c.query(LOCK_KEYS_SQL, [[`container-mapping:cluster:${cluster}`]]);
+    const stored = await c.query<{ taken_at: string }>(numberPlaceholders(SNAPSHOT_TAKEN_AT_SQL), [cluster]);
+    refuseOlderSnapshot(cluster, stored.rows[0]?.taken_at, takenAt);
     await c.query(numberPlaceholders(DELETE_SNAPSHOT_SQL), [cluster]);
     const { rows } = await c.query<{ id: number }>(numberPlaceholders(INSERT_SNAPSHOT_SQL), [
       cluster,

@@ -56,6 +56,7 @@ import { recordPlatformRelations, recordRegistryLookup, runPlatformStatements, s
 import { numberPlaceholders } from './placeholders';
 import { parsePostgresUrl } from './connection';
 import { createPool, query, transaction } from './pool';
+import { RELEASE_CLAIM_SQL, TAKE_CLAIM_SQL } from '../sql/claims';
 import { CANDIDATES_SQL, UNCHANGED_SQL, UPDATE_ATTRIBUTION_SQL, UPSERT_REPORTS_SQL, WRITE_PUSHES_SQL, columnsOf } from './ingestSql';
 
 export { numberPlaceholders } from './placeholders';
@@ -279,6 +280,15 @@ export class PostgresStore implements Store {
 
   async replaceScans(scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {
     await replaceScans(this.pool, scans, relations);
+  }
+
+  async takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    const result = await query(this.pool, numberPlaceholders(TAKE_CLAIM_SQL), [key, holder, expiresAtMs, nowMs]);
+    return result.rowCount === 1;
+  }
+
+  async releaseClaim(key: string, holder: string): Promise<void> {
+    await query(this.pool, numberPlaceholders(RELEASE_CLAIM_SQL), [key, holder]);
   }
 
   async recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void> {

@@ -10,6 +10,7 @@ import type { Query } from './queries';
 import { relatedExists, relatedParams } from './platforms';
 import { sourceConditions } from './explorerSource';
 import { EVERY_RUN, type ReadScope } from '../readScope';
+import { StaleSnapshotError } from '../store';
 
 type Value = string | number | null;
 
@@ -33,6 +34,21 @@ export function insertStatements(table: string, columns: readonly string[], rows
     statements.push({ sql: `INSERT INTO ${table} (${columns.join(', ')}) VALUES ${values}`, params: chunk.flat() });
   }
   return statements;
+}
+
+/** When the cluster's stored snapshot was taken, if it has one. */
+export const SNAPSHOT_TAKEN_AT_SQL = 'SELECT taken_at FROM cluster_snapshots WHERE cluster = ?';
+
+/**
+ * @throws StaleSnapshotError when the stored snapshot (`storedTakenAt`, as read by SNAPSHOT_TAKEN_AT_SQL)
+ * was taken after `takenAt`.
+ */
+export function refuseOlderSnapshot(cluster: string, storedTakenAt: string | undefined, takenAt: Date): void {
+  if (storedTakenAt === undefined) return;
+  const storedMs = Date.parse(storedTakenAt);
+  if (Number.isFinite(storedMs) && storedMs > takenAt.getTime()) {
+    throw new StaleSnapshotError(cluster, new Date(storedMs).toISOString(), takenAt.toISOString());
+  }
 }
 
 /** Deletes a cluster's snapshot; its workloads, images and exposure paths go with it (cascade). */

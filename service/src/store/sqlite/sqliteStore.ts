@@ -40,7 +40,16 @@ import { listExposed, type SqlReader } from '../explorerReads';
 import { imageUsage, listBySource, visibleCoverage } from '../explorerSourceReads';
 import type { ImageUsage, SourceFilter, SourceImagePage } from '../explorerSource';
 import { EVERY_RUN, type ReadScope } from '../readScope';
-import { DELETE_SNAPSHOT_SQL, INSERT_SNAPSHOT_SQL, scanStatements, snapshotStatements, type Statement } from '../sql/explorer';
+import { RELEASE_CLAIM_SQL, TAKE_CLAIM_SQL } from '../sql/claims';
+import {
+  DELETE_SNAPSHOT_SQL,
+  INSERT_SNAPSHOT_SQL,
+  refuseOlderSnapshot,
+  scanStatements,
+  SNAPSHOT_TAKEN_AT_SQL,
+  snapshotStatements,
+  type Statement,
+} from '../sql/explorer';
 import { relationsFromReport } from '../../explorer/platforms/fromReport';
 import type { PlatformRelation } from '../../explorer/platforms/relation';
 import { lookupStatement, relationStatements, relationsQuery, toRelation, unexplainedDigestsQuery } from '../sql/platforms';
@@ -250,6 +259,8 @@ export class SqliteStore implements Store {
     try {
       this.db
         .transaction(() => {
+          const stored = this.stmt(SNAPSHOT_TAKEN_AT_SQL).get(cluster) as { taken_at: string } | undefined;
+          refuseOlderSnapshot(cluster, stored?.taken_at, takenAt);
           this.stmt(DELETE_SNAPSHOT_SQL).run(cluster);
           const row = this.stmt(INSERT_SNAPSHOT_SQL).get(
             cluster,
@@ -272,6 +283,22 @@ export class SqliteStore implements Store {
     try {
       const now = Date.now();
       this.db.transaction(() => this.runAll([...scanStatements(scans, now), ...relationStatements(relations, now)])).immediate();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
+    try {
+      return this.stmt(TAKE_CLAIM_SQL).run(key, holder, expiresAtMs, nowMs).changes === 1;
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  async releaseClaim(key: string, holder: string): Promise<void> {
+    try {
+      this.stmt(RELEASE_CLAIM_SQL).run(key, holder);
     } catch (err) {
       throw toStoreError(err);
     }

@@ -8,8 +8,8 @@
  * index), plus BuildKit's own SLSA provenance of the build (`Result.Attestations`, an in-toto
  * statement; moby/buildkit solver/llbsolver/history.go). Pure.
  */
-import type { PlatformManifest, PushedImage, ReportWarning } from '../../common/report';
-import { normalizeDigest, parseImageReference } from '../../common/imageReference';
+import type { PlatformManifest, PushedImage, ReportWarning } from '../common/report';
+import { normalizeDigest, parseImageReference } from '../common/imageReference';
 import { HISTORY_COMPLETE, type HistoryDescriptor, type HistoryEvent, type HistoryRecord } from './buildkitProto';
 
 /** Media types of what a registry serves by digest: a manifest or an index. */

@@ -11,8 +11,8 @@ import { request as httpRequest, type ClientRequest, type IncomingMessage } from
 import { request as httpsRequest } from 'node:https';
 import { isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
-import { REPORTS_PATH } from '../../common/contract';
-import type { ProxySettings } from './settings';
+import { REPORTS_PATH } from '../common/contract';
+import type { ProxySettings } from './proxy';
 import { proxyAuthorization, proxyFor } from './proxy';
 
 /** Which kind of bearer token a credential is; the log names the kind, never the token. */

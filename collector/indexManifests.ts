@@ -12,7 +12,7 @@
  * `Descriptor.platform`) from API 1.48 on; older engines and the classic store have none, and then
  * `RepoDigests` is the registry's answer (the classic store records it after a successful push).
  */
-import type { PlatformManifest } from '../../common/report';
+import type { PlatformManifest } from '../common/report';
 
 /** One manifest of a local image on the containerd store (image inspect `Manifests[]`). */
 export interface LocalManifest {

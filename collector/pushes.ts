@@ -11,14 +11,8 @@
  * local tag of that repository, each planned as a push of its own. Podman's push event names
  * the image ID and the destination (see podman.ts).
  */
-import type { PushedImage, ReportWarning } from '../../common/report';
-import {
-  formatImageReference,
-  normalizeDigest,
-  parseImageReference,
-  repositoryName,
-  type ImageReference,
-} from '../../common/imageReference';
+import type { PushedImage, ReportWarning } from '../common/report';
+import { formatImageReference, normalizeDigest, parseImageReference, repositoryName, type ImageReference } from '../common/imageReference';
 import type { EngineEvent } from './events';
 import { needsRegistry, pushedManifestOf, settleWithRegistry, type LocalManifest, type PushedManifest } from './indexManifests';
 import { podmanPush } from './podman';

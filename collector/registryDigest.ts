@@ -17,7 +17,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatImageReference, type ImageReference } from '../../common/imageReference';
+import { formatImageReference, type ImageReference } from '../common/imageReference';
 import { findCredential, isLoopbackRegistry, parseChallenge, registryApiHost, tokenRealm, type RegistryCredential } from './registryAuth';
 
 /** Every manifest kind a push can leave behind: image manifests and indexes, Docker's and OCI's. */

@@ -4,7 +4,7 @@
  * without duplicates. Talks to the outside world only through the `readBuildHistory` it is given
  * (built for real in collect.ts). No I/O of its own.
  */
-import type { PushedImage, ReportWarning } from '../../common/report';
+import type { PushedImage, ReportWarning } from '../common/report';
 import type { DockerEndpoint } from './dockerHost';
 import type { EngineEvent } from './events';
 import type { HistoryEvent } from './buildkitProto';

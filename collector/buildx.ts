@@ -3,8 +3,8 @@
  * Pipelines that use one write `docker buildx build --metadata-file <folder>/<name>.json`
  * (or `docker buildx bake --metadata-file`) into the metadata folder, and we report those.
  */
-import type { PushedImage, ReportWarning } from '../../common/report';
-import { normalizeDigest, parseImageReference } from '../../common/imageReference';
+import type { PushedImage, ReportWarning } from '../common/report';
+import { normalizeDigest, parseImageReference } from '../common/imageReference';
 
 const DIGEST_KEY = 'containerimage.digest';
 const NAME_KEY = 'image.name';

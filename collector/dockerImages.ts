@@ -8,7 +8,7 @@ import { tlsMaterial } from './engine';
 import type { InspectImage } from './pushes';
 import type { LocalManifest } from './indexManifests';
 import { minimumFromRefusal, negotiateApiVersion } from './apiVersion';
-import { formatImageReference, parseImageReference, repositoryName } from '../../common/imageReference';
+import { formatImageReference, parseImageReference, repositoryName } from '../common/imageReference';
 
 /** dockerode options for an endpoint. */
 function dockerOptions(endpoint: DockerEndpoint, timeoutMs: number, apiVersion: string | undefined): Docker.DockerOptions {
