@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
-import { imagesFromMetadata } from '../../tasks/ContainerMappingV1/buildx';
+import { imagesFromMetadata } from '../../collector/buildx';
 import { REGISTRY, SECOND_REGISTRY, requireRegistry } from '../support/services';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { registryDigest, uniqueRepository } from '../support/docker';
