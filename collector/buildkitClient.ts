@@ -1,7 +1,9 @@
 /**
  * BuildKit's control API, reached through the Docker engine: `POST /grpc` with `Upgrade: h2c`
  * hands the connection to dockerd's gRPC server (moby/moby daemon/server/router/grpc/grpc_routes.go,
- * the route buildx's `docker` driver dials: docker/buildx driver/docker/driver.go), and one
+ * the route buildx's `docker` driver dials: docker/buildx driver/docker/driver.go; still served,
+ * as deprecated, by Docker 29), or, where that route is gone, HTTP/2 straight on the socket
+ * (moby/moby#50744, `nativeDialer`), and one
  * gRPC call, `moby.buildkit.v1.Control/ListenBuildHistory`, is made on it over node:http2.
  * Everything is bounded by one deadline: an engine whose BuildKit has no history (Docker 20.10)
  * answers "unimplemented" at once, and one that never answers is left when the time is up.
@@ -28,6 +30,8 @@ export class BuildKitUnavailableError extends Error {
   constructor(
     reason: string,
     readonly unsupported = false,
+    /** The engine has no `/grpc` route (404): its gRPC may be served natively on the socket. */
+    readonly noRoute = false,
   ) {
     super(reason);
     this.name = 'BuildKitUnavailableError';
@@ -100,8 +104,108 @@ export function duplexOver(socket: Duplex, head: Buffer): Duplex {
   return stream;
 }
 
-/** Dials dockerd's BuildKit: `POST /grpc` with `Upgrade: h2c`, then the raw connection. */
+/**
+ * Dials the engine's gRPC server natively: HTTP/2 with prior knowledge on the socket itself, which
+ * dockerd serves beside its HTTP/1 API on unix sockets and named pipes since moby/moby#50744
+ * (daemon/command/httphandler.go: an HTTP/2 request with `Content-Type: application/grpc` goes
+ * to the gRPC server). An engine that speaks only HTTP/1 (Podman, an older dockerd) answers the
+ * HTTP/2 preface with an HTTP/1 status line: that is "unsupported", not a failure.
+ */
+export function nativeDialer(endpoint: DockerEndpoint): BuildKitDialer {
+  return (deadlineMs) =>
+    new Promise((resolve, reject) => {
+      if (endpoint.kind !== 'unix' && endpoint.kind !== 'npipe') {
+        // Over TCP dockerd serves gRPC only with TLS and HTTP/2 negotiated; not attempted here.
+        reject(new BuildKitUnavailableError('the engine has no /grpc route, and native gRPC is tried on local sockets only', true));
+        return;
+      }
+      let socket: import('node:net').Socket;
+      try {
+        socket = rawConnect(endpoint);
+      } catch (err) {
+        reject(err instanceof BuildKitUnavailableError ? err : new BuildKitUnavailableError((err as Error).message));
+        return;
+      }
+      const timer = setTimeout(
+        () => {
+          socket.destroy();
+          reject(new BuildKitUnavailableError('the engine did not accept a connection in time'));
+        },
+        Math.max(1, deadlineMs - Date.now()),
+      );
+      socket.once('error', (err: NodeJS.ErrnoException) => {
+        clearTimeout(timer);
+        reject(new BuildKitUnavailableError(err.code ?? err.message));
+      });
+      socket.once('connect', () => {
+        clearTimeout(timer);
+        socket.pause();
+        resolve(http2OnlyDuplex(socket));
+      });
+    });
+}
+
+/**
+ * A Duplex over a socket that must speak HTTP/2: until the server's first HTTP/2 bytes arrive, an
+ * HTTP/1 answer, a refused write or a close means the engine does not serve gRPC there, and the
+ * stream ends with that as an "unsupported" BuildKitUnavailableError (which openBuildKit reports).
+ */
+function http2OnlyDuplex(socket: import('node:net').Socket): Duplex {
+  let http2 = false;
+  const refused = () => new BuildKitUnavailableError('the engine does not serve gRPC on its socket (it answers HTTP/1 only)', true);
+  const stream = new Duplex({
+    read() {
+      socket.resume();
+    },
+    write(chunk: Buffer, _encoding, callback) {
+      socket.write(chunk, (err) => callback(err && !http2 ? refused() : err));
+    },
+    final(callback) {
+      socket.end();
+      callback();
+    },
+    destroy(err, callback) {
+      socket.destroy();
+      callback(err);
+    },
+  });
+  socket.on('data', (chunk: Buffer) => {
+    if (!http2) {
+      // An HTTP/2 server's first bytes are a SETTINGS frame, never "HTTP/1.".
+      if (chunk.subarray(0, 7).toString('latin1') === 'HTTP/1.') {
+        stream.destroy(refused());
+        return;
+      }
+      http2 = true;
+    }
+    if (!stream.push(chunk)) socket.pause();
+  });
+  socket.on('end', () => (http2 ? stream.push(null) : stream.destroy(refused())));
+  socket.on('error', (err) => stream.destroy(http2 ? err : refused()));
+  socket.on('close', () => stream.destroy(http2 ? undefined : refused()));
+  return stream;
+}
+
+/**
+ * Dials dockerd's BuildKit: `POST /grpc` with `Upgrade: h2c`, then the raw connection. An engine
+ * without that route (404: a dockerd that dropped the deprecated upgrade, or Podman) is dialed
+ * natively instead (`nativeDialer`), which Podman refuses at once.
+ */
 export function engineDialer(endpoint: DockerEndpoint): BuildKitDialer {
+  const upgrade = upgradeDialer(endpoint);
+  const native = nativeDialer(endpoint);
+  return async (deadlineMs) => {
+    try {
+      return await upgrade(deadlineMs);
+    } catch (err) {
+      if (err instanceof BuildKitUnavailableError && err.noRoute) return native(deadlineMs);
+      throw err;
+    }
+  };
+}
+
+/** `POST /grpc` with `Upgrade: h2c` (moby's route since Docker 18.09, deprecated once gRPC is served natively). */
+function upgradeDialer(endpoint: DockerEndpoint): BuildKitDialer {
   return (deadlineMs) =>
     new Promise((resolve, reject) => {
       let socket: import('node:net').Socket;
@@ -113,12 +217,12 @@ export function engineDialer(endpoint: DockerEndpoint): BuildKitDialer {
       }
       let answer = Buffer.alloc(0);
       let settled = false;
-      const fail = (reason: string, unsupported = false) => {
+      const fail = (reason: string, unsupported = false, noRoute = false) => {
         if (settled) return;
         settled = true;
         clearTimeout(timer);
         socket.destroy();
-        reject(new BuildKitUnavailableError(reason, unsupported));
+        reject(new BuildKitUnavailableError(reason, unsupported, noRoute));
       };
       const timer = setTimeout(() => fail('the engine did not open its BuildKit connection in time'), Math.max(1, deadlineMs - Date.now()));
       const onData = (chunk: Buffer) => {
@@ -132,7 +236,7 @@ export function engineDialer(endpoint: DockerEndpoint): BuildKitDialer {
         if (status?.[1] !== '101') {
           // 404 (no such route: Podman) or 400 (no upgrade): nothing to ask there.
           const code = status?.[1];
-          fail(`the engine answered /grpc with ${code ?? 'no HTTP status'}`, code === '404' || code === '400');
+          fail(`the engine answered /grpc with ${code ?? 'no HTTP status'}`, code === '404' || code === '400', code === '404');
           return;
         }
         settled = true;
@@ -165,7 +269,14 @@ export async function openBuildKit(dial: BuildKitDialer, deadlineMs: number): Pr
   const http2 = require('node:http2') as typeof import('node:http2'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only here
   const session = http2.connect('http://buildkit', { createConnection: () => transport });
   let broken: Error | undefined;
-  session.on('error', (err: Error) => (broken = new BuildKitUnavailableError(`HTTP/2: ${err.message}`)));
+  // A dialer that learns the engine cannot serve gRPC (nativeDialer) destroys the transport with why.
+  transport.once('error', (err: Error) => {
+    if (err instanceof BuildKitUnavailableError) broken = err;
+  });
+  session.on(
+    'error',
+    (err: Error) => (broken = err instanceof BuildKitUnavailableError ? err : new BuildKitUnavailableError(`HTTP/2: ${err.message}`)),
+  );
   const close = () => {
     session.destroy();
     transport.destroy();
@@ -220,7 +331,12 @@ export async function openBuildKit(dial: BuildKitDialer, deadlineMs: number): Pr
           finish(new BuildKitUnavailableError(`unreadable answer: ${(err as Error).message}`));
         }
       });
-      request.on('error', (err: Error) => finish(new BuildKitUnavailableError(`HTTP/2 stream: ${err.message}`)));
+      // Deferred a turn: the transport's own reason (above) is the better one when it has one.
+      request.on('error', (err: Error) =>
+        setImmediate(() =>
+          finish(broken instanceof BuildKitUnavailableError ? broken : new BuildKitUnavailableError(`HTTP/2 stream: ${err.message}`)),
+        ),
+      );
       request.on('end', () => {
         if (status === undefined) finish(new BuildKitUnavailableError('the answer ended without a gRPC status'));
         else if (status !== '0') {

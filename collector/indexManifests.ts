@@ -91,3 +91,56 @@ export function pushedManifestOf(
       : `${available.length} of its ${images.length} platform manifests are on the agent, none for the engine's platform`;
   return { digest: indexDigest, uncertain: `${why}, so the registry may hold another digest than the image's index` };
 }
+
+/** The registry's digest for the pushed tag, or why it could not be had (registryDigest.ts's answer). */
+export type RegistryAnswer = { ok: true; digest: string } | { ok: false; reason: string };
+
+/**
+ * Whether the registry must settle `decision`: it names the image's index, and `docker push
+ * --platform X` (Docker 28+, containerd store) sends only that platform's manifest from the same
+ * index, logging the same push event. Measured on Docker 28.5: "Using --platform pushes only the
+ * specified platform manifest of a multi-platform image index", and the registry's digest is then
+ * the platform manifest's. Nothing in the event or the local image tells the two apart.
+ */
+export function needsRegistry(
+  indexDigest: string,
+  decision: PushedManifest | undefined,
+  manifests: readonly LocalManifest[] | undefined,
+): boolean {
+  if (!decision || decision.indexDigest !== undefined || decision.digest !== indexDigest) return false;
+  return (manifests ?? []).some((m) => m.kind === 'image' && SHA256.test(m.digest) && m.digest !== indexDigest);
+}
+
+/**
+ * Settles an index decision with what the registry serves for the pushed tag: the index itself, or
+ * one of its platform manifests (a `--platform` push, reported with the index in `indexDigest`).
+ * When the registry cannot tell, or serves a digest that is none of this image's (the tag pushed
+ * again later), the index stays, with the reason as `uncertain`.
+ */
+export function settleWithRegistry(
+  indexDigest: string,
+  decision: PushedManifest,
+  manifests: readonly LocalManifest[],
+  registry: RegistryAnswer,
+): PushedManifest {
+  if (registry.ok && registry.digest === indexDigest) {
+    // The registry holds the index: the local decision stands, and a guess it made is no longer one.
+    const settled: PushedManifest = { ...decision };
+    delete settled.uncertain;
+    return settled;
+  }
+  const platform = registry.ok ? manifests.find((m) => m.kind === 'image' && m.digest === registry.digest) : undefined;
+  if (platform) {
+    const single: PushedManifest = { digest: platform.digest, indexDigest };
+    const described = platformOf(platform);
+    if (described) {
+      single.os = described.os;
+      single.architecture = described.architecture;
+    }
+    return single;
+  }
+  const why = registry.ok
+    ? `the registry now serves ${registry.digest} for the tag, which is none of this image's manifests (pushed again since?)`
+    : `a push with --platform would have sent one platform manifest, and the registry could not say which was sent (${registry.reason})`;
+  return { ...decision, uncertain: decision.uncertain ? `${decision.uncertain}; ${why}` : why };
+}

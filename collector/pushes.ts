@@ -14,7 +14,7 @@
 import type { PushedImage, ReportWarning } from '../common/report';
 import { formatImageReference, normalizeDigest, parseImageReference, repositoryName, type ImageReference } from '../common/imageReference';
 import type { EngineEvent } from './events';
-import { pushedManifestOf, type LocalManifest } from './indexManifests';
+import { needsRegistry, pushedManifestOf, settleWithRegistry, type LocalManifest, type PushedManifest } from './indexManifests';
 import { podmanPush } from './podman';
 import type { RegistryDigestLookup } from './registryDigest';
 
@@ -255,6 +255,24 @@ async function chooseDigest(
   };
 }
 
+/**
+ * On the containerd store (the digest chosen is the image's `Id`, listed under every local name),
+ * what the registry got follows from the image's manifests (indexManifests.ts); when that says
+ * "the index", the registry settles whether a `--platform` push sent one platform manifest instead.
+ */
+async function containerdManifest(
+  push: PlannedPush,
+  image: InspectedImage,
+  digest: string | undefined,
+  askRegistry: RegistryDigestLookup,
+): Promise<PushedManifest | undefined> {
+  const imageId = normalizeDigest(image.id);
+  if (!digest || imageId !== digest) return undefined;
+  const decision = pushedManifestOf(digest, image.manifests, image);
+  if (!decision || !image.manifests || !needsRegistry(digest, decision, image.manifests)) return decision;
+  return settleWithRegistry(digest, decision, image.manifests, await askRegistry(push.reference));
+}
+
 /** Resolves planned pushes to pushed images through `inspect`, and the registry where the engine cannot tell. */
 export async function resolvePushes(
   plan: readonly PlannedPush[],
@@ -268,9 +286,11 @@ export async function resolvePushes(
   // concurrently (only for the pushes the engine cannot settle), then decide in push order.
   const inspected = await Promise.all(plan.map((push) => inspect(push.imageId ?? push.name)));
   const chosen = await Promise.all(
-    plan.map((push, i) => {
+    plan.map(async (push, i) => {
       const image = inspected[i];
-      return image ? chooseDigest(push, image, askRegistry) : undefined;
+      if (!image) return undefined;
+      const choice = await chooseDigest(push, image, askRegistry);
+      return { ...choice, manifest: await containerdManifest(push, image, choice.digest, askRegistry) };
     }),
   );
   for (const [i, push] of plan.entries()) {
@@ -286,10 +306,8 @@ export async function resolvePushes(
     if (choice.warning) warnings.push(choice.warning);
     const digest = choice.digest;
     if (!digest) continue;
-    // The containerd store lists the index digest (the Id) under every local name: what the
-    // registry got follows from the image's manifests (indexManifests.ts).
     const imageId = normalizeDigest(image.id);
-    const manifest = imageId === digest ? pushedManifestOf(digest, image.manifests, image) : undefined;
+    const manifest = choice.manifest;
     if (manifest?.uncertain) {
       warnings.push({ code: 'digest-uncertain', message: `${push.name}: reported ${manifest.digest}, but ${manifest.uncertain}.` });
     }

@@ -9,7 +9,8 @@
 #     downloaded with an apt configuration of its own and unpacked into a cache; the system's packages
 #     and its dockerd are not touched), twice: with the containerd image store and with the classic one,
 #     each on its own socket, data root, exec root, pidfile and containerd namespace
-#   - Podman's Docker-compatible API (Debian 12's podman) on a socket of its own
+#   - Podman's Docker-compatible API (Debian 12's podman) on a socket of its own, and a second one whose
+#     events go to journald (containers.conf `events_logger = "journald"`), with journald started when it is not running
 # and installs into a cache the Node.js binaries of the agent's task handlers the task declares
 # (scripts/agent-node-versions.txt), from the npm registry, for the tests that run the task under each,
 # and, for the deployment tests (test/deploy/): the stand-in base image node:20-bookworm-slim
@@ -255,6 +256,41 @@ start_podman() {
   say "podman: did not answer on $podman_socket (see $dir/podman.log)"; return 1
 }
 
+# Podman with the journald events backend (`events_logger = "journald"` in containers.conf, the default where
+# systemd is PID 1): a second Podman service on its own socket with a containers.conf of its own, and journald
+# itself, which this machine (PID 1 is not systemd) does not run unless started here. Without journald, Podman
+# 4.3 loses the events ("Unable to write image event: ... /run/systemd/journal/socket: connection refused").
+podman_journald_dir="$state/podman-journald"
+podman_journald_socket="$podman_journald_dir/podman.sock"
+
+start_journald() {
+  pgrep -x systemd-journal >/dev/null && return 0
+  local journald=/lib/systemd/systemd-journald
+  if [ ! -x "$journald" ]; then echo "journald ($journald, Debian's systemd package) is not installed" >"$podman_journald_dir/problem"; return 1; fi
+  if [ "$(id -u)" != 0 ]; then echo "journald is not running, and it is started as root" >"$podman_journald_dir/problem"; return 1; fi
+  nohup "$journald" >"$podman_journald_dir/journald.log" 2>&1 &
+  for _ in $(seq 1 40); do [ -S /run/systemd/journal/socket ] && pgrep -x systemd-journal >/dev/null && return 0; sleep 0.25; done
+  echo "systemd-journald did not start (see $podman_journald_dir/journald.log)" >"$podman_journald_dir/problem"; return 1
+}
+
+start_podman_journald() {
+  mkdir -p "$podman_journald_dir"
+  start_journald || { say "podman (journald events): $(cat "$podman_journald_dir/problem")"; return 1; }
+  printf '[engine]\nevents_logger = "journald"\n' >"$podman_journald_dir/containers.conf"
+  if socket_answers "$podman_journald_socket"; then rm -f "$podman_journald_dir/problem"; say "podman (journald events): already answering on $podman_journald_socket"; return 0; fi
+  command -v podman >/dev/null || { echo "podman is not installed" >"$podman_journald_dir/problem"; say "podman (journald events): not installed"; return 1; }
+  rm -f "$podman_journald_socket"
+  CONTAINERS_CONF="$podman_journald_dir/containers.conf" nohup podman system service --time=0 "unix://$podman_journald_socket" >"$podman_journald_dir/podman.log" 2>&1 &
+  for _ in $(seq 1 60); do
+    if socket_answers "$podman_journald_socket"; then
+      rm -f "$podman_journald_dir/problem"; say "podman (journald events): started on $podman_journald_socket"; return 0
+    fi
+    sleep 0.25
+  done
+  echo "podman system service (journald events) did not answer on $podman_journald_socket within 15 s (see $podman_journald_dir/podman.log)" >"$podman_journald_dir/problem"
+  say "podman (journald events): did not answer (see $podman_journald_dir/podman.log)"; return 1
+}
+
 install_missing() {
   local missing=()
   command -v dockerd >/dev/null || missing+=(docker.io)
@@ -314,6 +350,7 @@ case "${1:-start}" in
     start_faults_postgres || rc=1
     start_newer_dockers || rc=1
     start_podman || rc=1
+    start_podman_journald || rc=1
     install_agent_nodes || rc=1
     install_kubectl || rc=1
     stand_in_base || rc=1

@@ -24,6 +24,7 @@ import { ReportReceiver } from '../../test/task/receiver';
 import { agentEnvironment, newJob, runTask, taskDirectory } from '../../test/task/runTask';
 import { hungDaemon } from '../../test/task/hungDaemon';
 import { actionScenarios } from './action';
+import { newerEngineScenarios, type NewerEngineBench } from './newerEngine';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 3;
@@ -150,6 +151,7 @@ async function main(): Promise<void> {
   const devops = await AzureDevOpsStandIn.start();
   const receiver = await ReportReceiver.start();
   const images: string[] = [];
+  let newer: NewerEngineBench | undefined;
   try {
     // An engine with no push since the pipeline started.
     const quietJob = newJob(devops.url);
@@ -191,6 +193,9 @@ async function main(): Promise<void> {
         env: agentEnvironment(busyJob, busyStart, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
       },
     ];
+    // The newer engine's scenarios (newerEngine.ts), in the same rounds and against the same floor.
+    newer = await newerEngineScenarios(devops, receiver.url);
+    scenarios.push(...newer.scenarios);
     // The floor gets the same environment (the largest of them); neither inherits NODE_OPTIONS or NODE_EXTRA_CA_CERTS.
     const floorEnv = scenarios[2]?.env ?? {};
     // The GitHub Action's post run, in the same engine states (bench/task/action.ts).
@@ -223,6 +228,8 @@ async function main(): Promise<void> {
       throw new Error(`expected ${WARMUP + RUNS} reports with the 10 pushed images each, got ${busyReports.length} reports`);
     }
     const disturbed = sent.filter((r) => r.pipeline?.jobId === quietJob.jobId).length;
+    newer.check(sent, WARMUP + RUNS);
+    const disturbedNewer = sent.filter((r) => newer?.idleJobIds.includes(r.pipeline?.jobId ?? '')).length;
     const floorWall = median(floor.map((s) => s.wallMs));
     const floorRss = median(floor.map((s) => s.maxRssKiB));
     const rows = scenarios.map((s) => {
@@ -242,6 +249,7 @@ async function main(): Promise<void> {
     });
 
     console.log(`\nContainer mapping task: median of ${RUNS} runs after ${WARMUP} warm-up rounds (node ${process.version}, ${dir})`);
+    console.log(`${newer.versions}`);
     console.log(`floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS\n`);
     printTable(
       ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'],
@@ -285,6 +293,10 @@ async function main(): Promise<void> {
       file,
       `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows, timeLimit: hung }, null, 2)}\n`,
     );
+    if (disturbedNewer > 0)
+      console.log(
+        `\nnote: ${disturbedNewer} runs of the newer engine's "no pushes" rows found other users' work on the shared engines; those rows are inflated.`,
+      );
     if (disturbed > 0)
       console.log(
         `\nnote: ${disturbed} runs of "engine, no pushes" found pushes made by other users of this engine during the bench; that row is inflated.`,
@@ -294,6 +306,7 @@ async function main(): Promise<void> {
     await devops.close();
     await receiver.close();
     await removeImages(images);
+    await newer?.cleanup();
   }
 }
 

@@ -26,7 +26,13 @@ export interface IngestOutcome extends IngestResult {
 
 /** @throws ProblemError 401/403 unless the principal may send reports at all. */
 export function requireIngestScope(principal: Principal): void {
-  if (principal.kind === 'pipeline' || principal.kind === 'github' || principal.kind === 'attachment') return;
+  if (
+    principal.kind === 'pipeline' ||
+    principal.kind === 'github' ||
+    principal.kind === 'attachment' ||
+    principal.kind === 'github-artifact'
+  )
+    return;
   if (principal.kind === 'token' && principal.token.scopes.includes('ingest')) return;
   if (principal.kind === 'anonymous')
     throw unauthenticated('sending reports needs an Azure DevOps or GitHub Actions OIDC token, or an ingest token');

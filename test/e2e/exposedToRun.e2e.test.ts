@@ -214,6 +214,8 @@ for (const kind of DATABASES) {
                 repositoryUrl: env.BUILD_REPOSITORY_URI,
                 attribution: 'exclusive',
                 pushedDigest: digest,
+                provider: 'azure-devops',
+                commitUrl: null,
               },
             ],
             relatedDigests: [],

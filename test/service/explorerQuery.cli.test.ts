@@ -106,12 +106,12 @@ function queryCommands(kind: DatabaseKind): void {
     const lines = out.split('\r\n');
     assert.equal(lines[0], EXPOSED_CSV_HEADER.join(','));
     assert.equal(lines.length, 4, 'header, api (unmapped), web × runs 13 and 12');
-    assert.match(lines[1] ?? '', new RegExp(`^prod,shop,Deployment,api,.*,${API},0,1,1,2,0,1,,,,,,,,,,,,$`));
+    assert.match(lines[1] ?? '', new RegExp(`^prod,shop,Deployment,api,.*,${API},0,1,1,2,0,1,,,,,,,,,,,,,,$`));
     assert.match(lines[2] ?? '', /^prod,shop,Deployment,web,.*,13,20260301\.2,/);
     assert.match(lines[3] ?? '', /^prod,shop,Deployment,web,.*,12,20260301\.1,/);
     assert.match(
       lines[3] ?? '',
-      /,refs\/heads\/main,https:\/\/dev\.azure\.com\/contoso\/Shop\/_build\/results\?buildId=12,Build,web-api,https:\/\/contoso@dev\.azure\.com\/contoso\/Shop\/_git\/web-api,exclusive,sha256:[0-9a-f]{64}$/,
+      /,refs\/heads\/main,https:\/\/dev\.azure\.com\/contoso\/Shop\/_build\/results\?buildId=12,Build,web-api,https:\/\/contoso@dev\.azure\.com\/contoso\/Shop\/_git\/web-api,exclusive,sha256:[0-9a-f]{64},azure-devops,$/,
     );
   });
 

@@ -75,7 +75,10 @@ describe('The query source, query coverage and query image commands', () => {
     assert.equal(rows.length, 4, 'header, shelved × run 14, web × runs 13 and 12');
     assert.match(rows[1] ?? '', new RegExp(`^${SHELVED},,,,,,,0,0,0,0,0,0,,.*,14,20260301\\.3,`));
     assert.match(rows[2] ?? '', new RegExp(`^${WEB},prod,shop,Deployment,web,true,.*,13,20260301\\.2,`));
-    assert.match(rows[3] ?? '', /,12,20260301\.1,4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c,refs\/heads\/main$/);
+    assert.match(
+      rows[3] ?? '',
+      /,12,20260301\.1,4f9c2a7d1e3b5a6c8d0e2f4a6b8c0d2e4f6a8b0c,refs\/heads\/main,https:\/\/dev\.azure\.com\/contoso\/Shop\/_build\/results\?buildId=12,azure-devops,$/,
+    );
 
     const direct = await run(['source', '--pipeline', '7', '--project', 'Shop', '--json', '--database', svc.db.url], {});
     assert.equal(direct.code, 0, direct.err);

@@ -65,6 +65,21 @@ export const PODMAN: TestEngine = {
   problemFile: join(SERVICES_DIR, 'podman', 'problem'),
 };
 
+/**
+ * Podman whose events go to journald (`events_logger = "journald"` in the containers.conf of
+ * `PODMAN_JOURNALD_CONF`, which the podman CLI of a test must use too: the process that pushes
+ * writes the event). services.sh starts journald for it when the machine runs none.
+ */
+export const PODMAN_JOURNALD: TestEngine = {
+  label: 'Podman (Debian 12), journald events backend',
+  socket: process.env.CM_TEST_PODMAN_JOURNALD_SOCKET ?? join(SERVICES_DIR, 'podman-journald', 'podman.sock'),
+  cli: 'docker',
+  store: 'podman',
+  problemFile: join(SERVICES_DIR, 'podman-journald', 'problem'),
+};
+/** The containers.conf that selects the journald events backend, for `CONTAINERS_CONF`. */
+export const PODMAN_JOURNALD_CONF = join(SERVICES_DIR, 'podman-journald', 'containers.conf');
+
 /** The newer engine on both stores, for scenarios that must hold on each. */
 export const NEWER_DOCKERS: readonly TestEngine[] = [NEWER_DOCKER_CONTAINERD, NEWER_DOCKER_CLASSIC];
 
@@ -136,6 +151,21 @@ export async function privateDockerConfig(): Promise<string> {
     join(dir, 'cli-plugins', 'docker-buildx'),
   );
   return dir;
+}
+
+/** `GET path` on a unix socket: status and body (status 0 when nothing answers). */
+export function socketGet(socketPath: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve) => {
+    const req = request({ socketPath, path, method: 'GET', timeout: 5000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (c: string) => (body += c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve({ status: 0, body: '' }));
+    req.end();
+  });
 }
 
 /** The engine's `/version` answer (Version, ApiVersion, MinAPIVersion, Components). */

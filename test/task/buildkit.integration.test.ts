@@ -8,7 +8,6 @@ import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
@@ -19,7 +18,16 @@ import { pushesFromHistory } from '../../collector/buildkitHistory';
 import { DOCKER_SOCKET, REGISTRY, requireAgentNode, requireDocker, requireRegistry } from '../support/services';
 import { registryDigest, uniqueRepository } from '../support/docker';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
-import { NEWER_CLASSIC, NEWER_CONTAINERD, newerDocker, requireNewerEngine, socketGet, type NewerEngine } from './buildkitEngines';
+import {
+  NEWER_DOCKER_CLASSIC,
+  NEWER_DOCKER_CONTAINERD,
+  engineCli,
+  engineVersion,
+  registryManifest,
+  requireEngine,
+  socketGet,
+  type TestEngine,
+} from '../support/engines';
 import { ReportReceiver } from './receiver';
 import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory } from './runTask';
 
@@ -29,44 +37,20 @@ const validateReport = ajv.compile(ReportSchema);
 
 const unix = (socketPath: string) => ({ kind: 'unix' as const, socketPath, display: `unix://${socketPath}` });
 
-/** The registry's manifest (or index) for `repository:tag`, as JSON. */
-function registryManifest(
-  repository: string,
-  tag: string,
-): Promise<{ manifests?: Array<{ digest: string; platform?: { os: string; architecture: string } }> }> {
-  const [host, port] = REGISTRY.split(':');
-  return new Promise((resolve, reject) => {
-    const req = request(
-      {
-        host,
-        port: Number(port),
-        path: `/v2/${repository}/manifests/${tag}`,
-        headers: { Accept: 'application/vnd.oci.image.index.v1+json, application/vnd.oci.image.manifest.v1+json' },
-        timeout: 5000,
-      },
-      (res) => {
-        let text = '';
-        res.setEncoding('utf8');
-        res.on('data', (c: string) => (text += c));
-        res.on('end', () =>
-          res.statusCode === 200 ? resolve(JSON.parse(text) as never) : reject(new Error(`registry: ${res.statusCode}`)),
-        );
-      },
-    );
-    req.on('timeout', () => req.destroy(new Error('registry timed out')));
-    req.on('error', reject);
-    req.end();
-  });
+/** Fails unless `engine` answers (with the reason services.sh gave); its Docker version, for the log. */
+async function requireNewerEngine(engine: TestEngine): Promise<string> {
+  await requireEngine(engine);
+  return (await engineVersion(engine)).Version;
 }
 
 /** `docker build --push` of a one-file `FROM scratch` image; returns the pushed reference. */
-async function buildAndPush(engine: NewerEngine, repository: string, platforms?: string): Promise<string> {
+async function buildAndPush(engine: TestEngine, repository: string, platforms?: string): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'cm-bk-'));
   try {
     await writeFile(join(dir, 'content.txt'), `buildkit ${randomUUID()}`);
     await writeFile(join(dir, 'Dockerfile'), 'FROM scratch\nCOPY content.txt /content.txt\n');
     const reference = `${REGISTRY}/${repository}:1`;
-    await newerDocker(engine, ['build', '--push', ...(platforms ? ['--platform', platforms] : []), '--tag', reference, dir]);
+    await engineCli(engine, ['build', '--push', ...(platforms ? ['--platform', platforms] : []), '--tag', reference, dir]);
     return reference;
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -81,12 +65,12 @@ describe('BuildKit build history on real engines', function () {
   });
 
   it('reads the pushed index digest and the provenance digest of a docker build --push on the containerd store', async function () {
-    const version = await requireNewerEngine(NEWER_CONTAINERD);
-    console.log(`      (${NEWER_CONTAINERD.label}: Docker ${version})`);
+    const version = await requireNewerEngine(NEWER_DOCKER_CONTAINERD);
+    console.log(`      (${NEWER_DOCKER_CONTAINERD.label}: Docker ${version})`);
     const repository = uniqueRepository('bk-containerd');
     const since = Date.now() - 1000;
-    await buildAndPush(NEWER_CONTAINERD, repository);
-    const events = await listBuildHistory(engineDialer(unix(NEWER_CONTAINERD.socket)), Date.now() + 10_000);
+    await buildAndPush(NEWER_DOCKER_CONTAINERD, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_DOCKER_CONTAINERD.socket)), Date.now() + 10_000);
     const pushes = pushesFromHistory(events, since, Date.now() + 1000);
     const mine = pushes.images.filter((i) => i.repository === repository);
     assert.equal(mine.length, 1, JSON.stringify(pushes, null, 2));
@@ -94,7 +78,7 @@ describe('BuildKit build history on real engines', function () {
     assert.match(mine[0]?.provenanceDigest ?? '', /^sha256:[0-9a-f]{64}$/);
     // The engine logged no push for it: the history is the only source.
     const log = await socketGet(
-      NEWER_CONTAINERD.socket,
+      NEWER_DOCKER_CONTAINERD.socket,
       `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
     );
     assert.doesNotMatch(
@@ -107,12 +91,12 @@ describe('BuildKit build history on real engines', function () {
   });
 
   it('names the classic store’s push without a digest (the history holds the image config), and the engine logged the push', async function () {
-    const version = await requireNewerEngine(NEWER_CLASSIC);
-    console.log(`      (${NEWER_CLASSIC.label}: Docker ${version})`);
+    const version = await requireNewerEngine(NEWER_DOCKER_CLASSIC);
+    console.log(`      (${NEWER_DOCKER_CLASSIC.label}: Docker ${version})`);
     const repository = uniqueRepository('bk-classic');
     const since = Date.now() - 1000;
-    const reference = await buildAndPush(NEWER_CLASSIC, repository);
-    const events = await listBuildHistory(engineDialer(unix(NEWER_CLASSIC.socket)), Date.now() + 10_000);
+    const reference = await buildAndPush(NEWER_DOCKER_CLASSIC, repository);
+    const events = await listBuildHistory(engineDialer(unix(NEWER_DOCKER_CLASSIC.socket)), Date.now() + 10_000);
     const pushes = pushesFromHistory(events, since, Date.now() + 1000);
     assert.deepEqual(
       pushes.images.filter((i) => i.repository === repository),
@@ -123,7 +107,7 @@ describe('BuildKit build history on real engines', function () {
       JSON.stringify(pushes.unresolved),
     );
     const log = await socketGet(
-      NEWER_CLASSIC.socket,
+      NEWER_DOCKER_CLASSIC.socket,
       `/events?since=${Math.floor(since / 1000)}&until=${Math.ceil(Date.now() / 1000) + 1}`,
     );
     assert.match(log.body, new RegExp(`"Action":"push","Actor":\\{"ID":"${reference.replace(/[.]/g, '\\.')}"`));
@@ -174,16 +158,19 @@ describe('BuildKit build history on real engines', function () {
     });
 
     it("reports a docker build --push on the containerd store with the registry's digest (no push event)", async function () {
-      await requireNewerEngine(NEWER_CONTAINERD);
+      await requireNewerEngine(NEWER_DOCKER_CONTAINERD);
       const dir = await taskDirectory();
       const pipelineStart = await nextWholeSecond();
       devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
       const repository = uniqueRepository('bk-task');
-      await buildAndPush(NEWER_CONTAINERD, repository);
+      await buildAndPush(NEWER_DOCKER_CONTAINERD, repository);
 
       const run = await runTask(
         dir,
-        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+        agentEnvironment(job, pipelineStart, {
+          INPUT_DOCKERHOST: `unix://${NEWER_DOCKER_CONTAINERD.socket}`,
+          INPUT_SERVICEURL: receiver.url,
+        }),
       );
       assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
       assert.equal(receiver.received.length, 1, run.stdout);
@@ -199,7 +186,7 @@ describe('BuildKit build history on real engines', function () {
     });
 
     it('reports a two-platform build pushed as an index with its platform manifests, as the registry lists them, under the Node10 handler', async function () {
-      await requireNewerEngine(NEWER_CONTAINERD);
+      await requireNewerEngine(NEWER_DOCKER_CONTAINERD);
       // The oldest Node.js an agent runs the task with: its node:http2 carries the gRPC calls.
       const node10 = requireAgentNode('Node10');
       const dir = await taskDirectory();
@@ -207,11 +194,14 @@ describe('BuildKit build history on real engines', function () {
       devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(pipelineStart).toISOString() }]);
       const repository = uniqueRepository('bk-multi');
       // FROM scratch with no RUN step: both platforms build without emulation.
-      await buildAndPush(NEWER_CONTAINERD, repository, 'linux/amd64,linux/arm64');
+      await buildAndPush(NEWER_DOCKER_CONTAINERD, repository, 'linux/amd64,linux/arm64');
 
       const run = await runTask(
         dir,
-        agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${NEWER_CONTAINERD.socket}`, INPUT_SERVICEURL: receiver.url }),
+        agentEnvironment(job, pipelineStart, {
+          INPUT_DOCKERHOST: `unix://${NEWER_DOCKER_CONTAINERD.socket}`,
+          INPUT_SERVICEURL: receiver.url,
+        }),
         60_000,
         node10,
       );
@@ -220,7 +210,7 @@ describe('BuildKit build history on real engines', function () {
       assert.ok(validateReport(report), ajv.errorsText(validateReport.errors));
       const [image] = report.images.filter((i) => i.repository === repository);
       assert.equal(image?.digest, await registryDigest(REGISTRY, repository, '1'));
-      const index = await registryManifest(repository, '1');
+      const index = await registryManifest(REGISTRY, repository, '1');
       const expected = (index.manifests ?? [])
         .filter((m) => m.platform && m.platform.os !== 'unknown')
         .map((m) => `${m.platform?.os}/${m.platform?.architecture} ${m.digest}`)

@@ -129,15 +129,77 @@ describe('What a docker push sent from the containerd image store', function () 
       assert.equal(images[0]?.platforms, undefined);
     });
 
-    it('reports an index push with its platforms, for the pushed repository only', async function () {
-      const { images } = await resolvePushes(
+    /** A registry that serves `answer` for the pushed tag, recording what it was asked. */
+    const registryServing = (answer: Awaited<ReturnType<RegistryDigestLookup>>) => {
+      const asked: string[] = [];
+      const lookup: RegistryDigestLookup = (reference) => {
+        asked.push(`${reference.registry}/${reference.repository}:${reference.tag}`);
+        return Promise.resolve(answer);
+      };
+      return { asked, lookup };
+    };
+
+    it('reports an index push with its platforms, for the pushed repository only, when the registry serves the index', async function () {
+      const registry = registryServing({ ok: true, digest: INDEX });
+      const { images, warnings } = await resolvePushes(
         [push],
         () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64')])),
-        registryNotAsked,
+        registry.lookup,
       );
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(registry.asked, ['127.0.0.1:5000/team/app:1']);
       assert.deepEqual(
-        images.map((i) => [i.registry, i.repository, i.digest, i.platforms?.map((p) => p.architecture)]),
-        [['127.0.0.1:5000', 'team/app', INDEX, ['amd64', 'arm64']]],
+        images.map((i) => [i.registry, i.repository, i.digest, i.indexDigest, i.platforms?.map((p) => p.architecture)]),
+        [['127.0.0.1:5000', 'team/app', INDEX, undefined, ['amd64', 'arm64']]],
+      );
+    });
+
+    it('reports the one platform manifest a docker push --platform sent, naming the index, when the registry serves it', async function () {
+      const registry = registryServing({ ok: true, digest: ARM64 });
+      const { images, warnings } = await resolvePushes(
+        [push],
+        () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64'), attestation])),
+        registry.lookup,
+      );
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(
+        images.map((i) => [i.digest, i.indexDigest, i.imageId, i.os, i.architecture, i.platforms]),
+        [[ARM64, INDEX, INDEX, 'linux', 'arm64', undefined]],
+      );
+    });
+
+    it('keeps the index with a digest-uncertain warning when the registry cannot say, or serves none of the image’s manifests', async function () {
+      const other = `sha256:${'d'.repeat(64)}`;
+      for (const [answer, why] of [
+        [
+          { ok: false, reason: 'the registry refused the stored login (401)' },
+          /could not say which was sent \(the registry refused the stored login \(401\)\)/,
+        ],
+        [{ ok: true, digest: other }, /the registry now serves sha256:d{64} for the tag, which is none of this image's manifests/],
+      ] as const) {
+        const { images, warnings } = await resolvePushes(
+          [push],
+          () => Promise.resolve(image([manifest(AMD64, 'amd64'), manifest(ARM64, 'arm64')])),
+          registryServing(answer).lookup,
+        );
+        assert.deepEqual(
+          images.map((i) => [i.digest, i.indexDigest, i.platforms?.length]),
+          [[INDEX, undefined, 2]],
+        );
+        assert.deepEqual(
+          warnings.map((w) => w.code),
+          ['digest-uncertain'],
+        );
+        assert.match(warnings[0]?.message ?? '', why);
+      }
+    });
+
+    it('does not ask the registry for a single-manifest image (nothing else could have been pushed)', async function () {
+      const { images, warnings } = await resolvePushes([push], () => Promise.resolve(image([manifest(INDEX, 'amd64')])), registryNotAsked);
+      assert.deepEqual(warnings, []);
+      assert.deepEqual(
+        images.map((i) => [i.digest, i.indexDigest]),
+        [[INDEX, undefined]],
       );
     });
 
@@ -145,7 +207,7 @@ describe('What a docker push sent from the containerd image store', function () 
       const { images, warnings } = await resolvePushes(
         [push],
         () => Promise.resolve(image([manifest(AMD64, 'amd64', false), manifest(ARM64, 'arm64', false)])),
-        registryNotAsked,
+        registryServing({ ok: false, reason: 'the registry did not answer' }).lookup,
       );
       assert.equal(images[0]?.digest, INDEX);
       assert.deepEqual(

@@ -5,7 +5,7 @@
  * Every reported digest is compared with the registry's `Docker-Content-Digest`.
  */
 import { strict as assert } from 'node:assert';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +13,7 @@ import { randomUUID } from 'node:crypto';
 import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import { ReportSchema, type Report } from '../../common/report';
+import { imagesFromMetadata } from '../../collector/buildx';
 import { REGISTRY, SECOND_REGISTRY, requireRegistry } from '../support/services';
 import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { registryDigest, uniqueRepository } from '../support/docker';
@@ -217,6 +218,126 @@ describe('The injected task on newer engines and image stores', function () {
     for (const [digest] of expected) assert.equal(await registryDigest(REGISTRY, repo, digest ?? ''), digest);
     await engineCli(engine, ['image', 'rm', '--force', pushed]).catch(() => undefined);
   });
+
+  it('reports the one platform manifest that docker push --platform sent from a two-platform index, naming the index', async function () {
+    const engine = NEWER_DOCKER_CONTAINERD;
+    const repo = uniqueRepository('push-platform');
+    const pushed = `${REGISTRY}/${repo}:1`;
+    const pipelineStart = await startJob();
+    await buildOn(engine, pushed, `push-platform ${randomUUID()}`, ['--platform', 'linux/amd64,linux/arm64']);
+    const local = JSON.parse(await engineCli(engine, ['image', 'inspect', '--format', '{{json .Id}}', pushed])) as string;
+    // Every platform is on the engine, so only --platform keeps the index from being pushed (Docker 28+).
+    await engineCli(engine, ['push', '--quiet', '--platform', 'linux/arm64', pushed]);
+
+    const run = await runOn(engine.socket, pipelineStart);
+    assertSucceeded(run);
+    const report = onlyReport(receiver, run);
+    const mine = report.images.filter((i) => i.repository === repo);
+    const registry = await registryManifest(REGISTRY, repo, '1');
+    assert.equal(registry.manifests, undefined, 'the registry got one platform manifest, not an index');
+    assert.notEqual(registry.digest, local);
+    assert.deepEqual(
+      mine.map((i) => [i.digest, i.indexDigest, i.imageId, `${i.os}/${i.architecture}`, i.platforms]),
+      [[registry.digest, local, local, 'linux/arm64', undefined]],
+    );
+    assert.deepEqual(
+      report.warnings.filter((w) => w.message.includes(repo)),
+      [],
+    );
+    await engineCli(engine, ['image', 'rm', '--force', pushed]).catch(() => undefined);
+  });
+
+  for (const engine of NEWER_DOCKERS) {
+    it(`reports every target of a buildx bake --metadata-file on the ${engine.store} store, each name once, with the registry's digests`, async function () {
+      const one = uniqueRepository(`bake-one-${engine.store}`);
+      const two = uniqueRepository(`bake-two-${engine.store}`);
+      const context = await scratchContext(`bake ${randomUUID()}`);
+      // A second target with other content, so the two targets' digests differ.
+      await writeFile(join(context, 'Dockerfile.two'), 'FROM scratch\nCOPY content.txt /two.txt\n');
+      // Multi-platform needs the containerd store with the docker driver ("Multi-platform build is not supported for the docker driver" on the classic one).
+      const platforms = engine.store === 'containerd' ? 'platforms = ["linux/amd64", "linux/arm64"]' : '';
+      await writeFile(
+        join(context, 'docker-bake.hcl'),
+        [
+          'group "default" { targets = ["one", "two"] }',
+          `target "one" {\n  context = "${context}"\n  tags = ["${REGISTRY}/${one}:1", "${SECOND_REGISTRY}/${one}:1"]\n}`,
+          `target "two" {\n  context = "${context}"\n  dockerfile = "Dockerfile.two"\n  ${platforms}\n  tags = ["${REGISTRY}/${two}:1"]\n}`,
+        ].join('\n'),
+      );
+      const metadataFolder = join(job.tempDirectory, 'container-mapping');
+      await mkdir(metadataFolder, { recursive: true });
+      const metadataFile = join(metadataFolder, 'bake.json');
+      try {
+        const pipelineStart = await startJob();
+        await engineCli(engine, [
+          'buildx',
+          'bake',
+          `--allow=fs.read=${context}`,
+          '--file',
+          join(context, 'docker-bake.hcl'),
+          '--push',
+          '--metadata-file',
+          metadataFile,
+        ]);
+        // bake's layout: one object per target.
+        const metadata = JSON.parse(await readFile(metadataFile, 'utf8')) as Record<string, { 'image.name'?: string }>;
+        assert.deepEqual(Object.keys(metadata).sort(), ['one', 'two']);
+        // The file alone (what a docker-container builder leaves, whose pushes the engine never sees) names every pushed tag with the registry's digest.
+        const fromFile = imagesFromMetadata([{ name: 'bake.json', text: await readFile(metadataFile, 'utf8'), modifiedMs: Date.now() }]);
+        assert.deepEqual(fromFile.warnings, []);
+        assert.deepEqual(
+          await Promise.all(
+            fromFile.images.map(async (i) => [
+              `${i.registry}/${i.repository}:${i.tag}`,
+              i.digest === (await registryManifest(i.registry, i.repository, '1')).digest,
+            ]),
+          ),
+          [
+            [`${REGISTRY}/${one}:1`, true],
+            [`${SECOND_REGISTRY}/${one}:1`, true],
+            [`${REGISTRY}/${two}:1`, true],
+          ],
+        );
+
+        const run = await runOn(engine.socket, pipelineStart);
+        assertSucceeded(run);
+        const report = onlyReport(receiver, run);
+        const mine = report.images.filter((i) => i.repository === one || i.repository === two);
+        assert.deepEqual(mine.map((i) => `${i.registry}/${i.repository}:${i.tag}`).sort(), [
+          `${REGISTRY}/${one}:1`,
+          `${REGISTRY}/${two}:1`,
+          `${SECOND_REGISTRY}/${one}:1`,
+        ]);
+        for (const image of mine) {
+          const registry = await registryManifest(image.registry, image.repository, '1');
+          assert.equal(image.digest, registry.digest, `${image.registry}/${image.repository}:1 (${image.origin})`);
+          if (registry.manifests) {
+            // An index: its platform manifests as the registry lists them, attestations left out.
+            const expected = registry.manifests.filter((m) => m.platform?.os !== 'unknown').map((m) => m.digest);
+            assert.deepEqual((image.platforms ?? []).map((p) => p.digest).sort(), expected.sort());
+          }
+        }
+        if (engine.store === 'containerd') {
+          const twoImage = mine.find((i) => i.repository === two);
+          assert.deepEqual(twoImage?.platforms?.map((p) => p.architecture).sort(), ['amd64', 'arm64']);
+        }
+        assert.deepEqual(
+          report.warnings.filter((w) => w.message.includes(one) || w.message.includes(two)),
+          [],
+        );
+      } finally {
+        await rm(context, { recursive: true, force: true });
+        await engineCli(engine, [
+          'image',
+          'rm',
+          '--force',
+          `${REGISTRY}/${one}:1`,
+          `${SECOND_REGISTRY}/${one}:1`,
+          `${REGISTRY}/${two}:1`,
+        ]).catch(() => undefined);
+      }
+    });
+  }
 
   for (const engine of [DEBIAN_DOCKER, NEWER_DOCKER_CONTAINERD]) {
     const engineApi = engine === DEBIAN_DOCKER ? '1.41' : 'its own';

@@ -237,6 +237,20 @@ describe('The explorer page in Chromium, against the service process', function 
         rows.map((r) => r[0]?.replace(/@.*/, '')),
         ['contoso.azurecr.io/shop/api:2.0.1', 'contoso.azurecr.io/shop/web:1.4.2'],
       );
+
+      // Reading needs no token, but filing a work item does: the navigation offers to sign in, and the query stays.
+      assert.equal(await page.getByRole('button', { name: 'Sign out' }).count(), 0);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByLabel('Read token').fill(READ_TOKEN);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      assert.equal(await page.evaluate('sessionStorage.length'), 1, 'the token is kept for this tab');
+      assert.equal(await page.getByLabel('Cluster').inputValue(), 'prod', 'the query is kept');
+      // A reload keeps using the token this tab signed in with, rather than reading anonymously.
+      await page.reload();
+      await page.getByRole('button', { name: 'Sign out' }).waitFor();
+      await page.getByRole('button', { name: 'Sign out' }).click();
+      assert.equal(await page.evaluate('sessionStorage.length'), 0, 'signing out forgets the token');
     } finally {
       await open.stop();
     }

@@ -13,7 +13,9 @@ import { signInView } from './views/signIn';
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
+/** "Sign out" with a token; on a read-open service without one, "Sign in" (to file work items, a remediate token is needed). */
 const signOut = document.getElementById('sign-out') as HTMLButtonElement;
+let signedIn = false;
 let api: ApiClient | null = null;
 
 /** A refused token ends the session: back to sign-in, saying why; the URL (the query) is kept. */
@@ -57,7 +59,9 @@ function route(): void {
 function start(client: ApiClient, withToken: boolean): void {
   api = client;
   nav.hidden = false;
-  signOut.hidden = !withToken;
+  signedIn = withToken;
+  signOut.hidden = false;
+  signOut.textContent = withToken ? 'Sign out' : 'Sign in';
   route();
 }
 
@@ -69,23 +73,26 @@ function signIn(message: string | null): void {
 async function boot(): Promise<void> {
   window.addEventListener('hashchange', route);
   signOut.addEventListener('click', () => {
-    forgetToken();
+    if (signedIn) forgetToken();
     api = null;
     signIn(null);
   });
-  // A read-open service answers without a token: then there is nothing to sign in to.
-  try {
-    await new ApiClient(null).coverage();
-    start(new ApiClient(null), false);
-    return;
-  } catch (err) {
-    if (!(err instanceof ApiError && err.status === 401)) {
-      show(main, statusLine(`The service could not be asked: ${err instanceof Error ? err.message : String(err)}`, 'error'));
-      return;
-    }
-  }
   const token = savedToken();
-  if (token === null) return signIn(null);
+  // A read-open service answers without a token: then there is nothing to sign in to, unless this tab signed in
+  // (with a token that may do more than read, such as file work items), which it then keeps using.
+  if (token === null) {
+    try {
+      await new ApiClient(null).coverage();
+      start(new ApiClient(null), false);
+      return;
+    } catch (err) {
+      if (!(err instanceof ApiError && err.status === 401)) {
+        show(main, statusLine(`The service could not be asked: ${err instanceof Error ? err.message : String(err)}`, 'error'));
+        return;
+      }
+    }
+    return signIn(null);
+  }
   try {
     await new ApiClient(token).coverage();
     start(new ApiClient(token), true);

@@ -8,7 +8,7 @@ import { gitHubOwnerUrl, type GitHubReport } from '../../../common/githubReport'
 import { forbidden, type FieldError } from '../errors';
 import type { VerifiedNames } from '../verifiedNames';
 import { GITHUB_CLAIM_TO_REPORT_FIELD, OPTIONAL_GITHUB_CLAIMS, type GitHubClaims } from './githubClaims';
-import type { GitHubPrincipal, Principal, TokenPrincipal } from './principal';
+import type { GitHubArtifactPrincipal, GitHubPrincipal, Principal, TokenPrincipal } from './principal';
 import { organizationMatches, parseOrganizationBinding } from './staticTokens';
 
 /** How a claim compares with its report field: logins and names any case, hex any case, numbers as text. */
@@ -80,6 +80,35 @@ export function holdGitHubClaims(principal: GitHubPrincipal, report: GitHubRepor
   return out;
 }
 
+/**
+ * The mismatches between the run that holds an artifact and the report in it. Ids, names, run
+ * number and server must be the run's; the attempt at most its latest; the commit its head
+ * commit, except for `pull_request*` events, whose GITHUB_SHA is the merge commit GitHub made
+ * rather than the head (docs.github.com "Events that trigger workflows").
+ */
+export function holdGitHubArtifactRun(principal: GitHubArtifactPrincipal, report: GitHubReport): FieldError[] {
+  const run = principal.run;
+  const g = report.github;
+  const out: FieldError[] = [];
+  const differs = (pointer: string, given: string, expected: string, what: string) => {
+    if (!sameText(given, expected)) out.push({ pointer, detail: `is not the ${what} of the run that holds the artifact (${expected})` });
+  };
+  differs('/github/serverUrl', g.serverUrl.replace(/\/+$/, ''), run.serverUrl, 'server');
+  differs('/github/owner', g.owner, run.owner, 'owner');
+  differs('/github/ownerId', g.ownerId, run.ownerId, 'owner id');
+  differs('/github/repository', g.repository, run.repository, 'repository');
+  differs('/github/repositoryId', g.repositoryId, run.repositoryId, 'repository id');
+  differs('/github/runId', String(g.runId), String(run.runId), 'id');
+  differs('/github/runNumber', String(g.runNumber), String(run.runNumber), 'number');
+  if (g.runAttempt > run.latestAttempt)
+    out.push({
+      pointer: '/github/runAttempt',
+      detail: `is past the latest attempt of the run that holds the artifact (${run.latestAttempt})`,
+    });
+  if (!run.event.startsWith('pull_request')) differs('/github/sha', g.sha, run.headSha, 'commit');
+  return out;
+}
+
 function tokenMismatches(principal: TokenPrincipal, report: GitHubReport): FieldError[] {
   const out: FieldError[] = [];
   const { organization, project } = principal.token;
@@ -117,6 +146,10 @@ export function authorizeGitHubReport(principal: Principal, report: GitHubReport
     fields = [{ pointer: '/provider', detail: 'an Azure DevOps pipeline token speaks for an Azure DevOps run, not a GitHub one' }];
   } else if (principal.kind === 'attachment') {
     fields = [{ pointer: '/provider', detail: 'an Azure DevOps attachment speaks for its build, not a GitHub run' }];
+  } else if (principal.kind === 'github-artifact') {
+    // The run's REST answer names the repository, the run and (not for pull requests) the commit; the workflow's name it does not give.
+    fields = holdGitHubArtifactRun(principal, report);
+    verifiedNames = { ...verifiedNames, pipeline: false };
   }
   if (fields.length > 0) {
     const names = fields.map((f) => f.pointer).join(', ');

@@ -291,6 +291,10 @@ export function authorizeReport(principal: Principal, report: Report): Authorize
     fields = [
       { pointer: '/schemaVersion', detail: 'a GitHub Actions token speaks for a GitHub run: it sends a version-2 (GitHub) report' },
     ];
+  } else if (principal.kind === 'github-artifact') {
+    fields = [
+      { pointer: '/schemaVersion', detail: 'a GitHub workflow artifact speaks for a GitHub run: it holds a version-2 (GitHub) report' },
+    ];
   } else if (principal.kind === 'token') {
     fields = tokenMismatches(principal, report);
     // A token bound to one project may name its pipelines and repositories (it may write any of

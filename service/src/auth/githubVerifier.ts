@@ -4,15 +4,15 @@
  * signature and expiry; then the owner must be configured (by login, and by id when its id is
  * configured) and the audience must be the one configured for it.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import { forbidden, unauthenticated } from '../errors';
 import { REQUIRED_GITHUB_CLAIMS, type GitHubClaims } from './githubClaims';
 import type { ResolvedGitHubOwner } from './githubOwners';
-import { IssuerKeys, SigningKeysUnavailable, type IssuerKeysOptions } from './issuerKeys';
+import { IssuerKeys, type IssuerKeysOptions } from './issuerKeys';
+import { ALLOWED_ALGORITHMS, describeJoseError, unverifiedIssuer } from './jwtChecks';
 import type { GitHubPrincipal } from './principal';
 
 /** GitHub signs with RS256 (its discovery document: `id_token_signing_alg_values_supported`); asymmetric only, as for Azure DevOps. */
-const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 
 /** Seconds of clock difference tolerated on `exp`, `nbf` and `iat`. */
 const CLOCK_TOLERANCE_S = 5;
@@ -49,17 +49,7 @@ export class GitHubVerifier {
    * verifies but its owner is not one the service accepts.
    */
   async verify(token: string): Promise<GitHubPrincipal> {
-    let alg: string | undefined;
-    let issuer: unknown;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-      issuer = decodeJwt(token).iss;
-    } catch {
-      throw unauthenticated('the bearer token is not a well-formed JWT');
-    }
-    if (alg === undefined || !ALLOWED_ALGORITHMS.includes(alg)) {
-      throw unauthenticated(`token algorithm "${alg ?? 'missing'}" is not accepted (asymmetric signatures only)`);
-    }
+    const issuer = unverifiedIssuer(token);
     const entry = typeof issuer === 'string' ? this.byIssuer.get(issuer.replace(/\/+$/, '')) : undefined;
     if (!entry || typeof issuer !== 'string') throw unauthenticated(`token issuer "${String(issuer)}" is not a configured GitHub issuer`);
     let payload: Record<string, unknown>;
@@ -73,7 +63,7 @@ export class GitHubVerifier {
       });
       payload = result.payload as Record<string, unknown>;
     } catch (err) {
-      throw unauthenticated(`token rejected: ${describeJoseError(err)}`);
+      throw unauthenticated(`token rejected: ${describeJoseError(err, "the issuer's")}`);
     }
     for (const claim of REQUIRED_GITHUB_CLAIMS) {
       if (typeof payload[claim] !== 'string' || payload[claim] === '') {
@@ -96,15 +86,4 @@ export class GitHubVerifier {
     }
     return { kind: 'github', owner, claims };
   }
-}
-
-function describeJoseError(err: unknown): string {
-  if (err instanceof SigningKeysUnavailable) return err.message;
-  if (err instanceof errors.JWTExpired) return 'the token has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" is not valid (${err.reason})`;
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
-  if (err instanceof errors.JWKSNoMatchingKey) return "no key in the issuer's JWKS matches the token";
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
-  if (err instanceof errors.JOSEError) return err.code;
-  return 'the token could not be verified';
 }

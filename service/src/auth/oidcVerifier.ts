@@ -3,15 +3,15 @@
  * (found through the issuer's OpenID configuration, see issuerKeys.ts) check the signature;
  * then audience, expiry and the pipeline claims are required.
  */
-import { decodeJwt, decodeProtectedHeader, errors, jwtVerify } from 'jose';
+import { jwtVerify } from 'jose';
 import type { ResolvedOrganization } from '../config';
 import { unauthenticated } from '../errors';
 import type { AzureDevOpsPipelineClaims } from './azureDevOpsClaims';
-import { IssuerKeys, SigningKeysUnavailable, type IssuerKeysOptions } from './issuerKeys';
+import { IssuerKeys, type IssuerKeysOptions } from './issuerKeys';
+import { ALLOWED_ALGORITHMS, describeJoseError, unverifiedIssuer } from './jwtChecks';
 import type { PipelinePrincipal } from './principal';
 
 /** Asymmetric algorithms only: `none` and shared-secret HMAC are refused. */
-const ALLOWED_ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512'];
 const REQUIRED_CLAIMS = ['org_id', 'prj_id', 'def_id', 'run_id'] as const;
 
 /** Verifies tokens for the configured organisations. */
@@ -35,17 +35,7 @@ export class OidcVerifier {
    * @throws ProblemError 401 naming what failed (never echoing the token).
    */
   async verify(token: string): Promise<PipelinePrincipal> {
-    let alg: string | undefined;
-    let issuer: unknown;
-    try {
-      alg = decodeProtectedHeader(token).alg;
-      issuer = decodeJwt(token).iss;
-    } catch {
-      throw unauthenticated('the bearer token is not a well-formed JWT');
-    }
-    if (alg === undefined || !ALLOWED_ALGORITHMS.includes(alg)) {
-      throw unauthenticated(`token algorithm "${alg ?? 'missing'}" is not accepted (asymmetric signatures only)`);
-    }
+    const issuer = unverifiedIssuer(token);
     const entry = typeof issuer === 'string' ? this.byIssuer.get(issuer) : undefined;
     if (!entry) throw unauthenticated(`token issuer "${String(issuer)}" is not a configured organisation (nor a configured GitHub issuer)`);
     let payload: Record<string, unknown>;
@@ -59,7 +49,7 @@ export class OidcVerifier {
       });
       payload = verified.payload as Record<string, unknown>;
     } catch (err) {
-      throw unauthenticated(`token rejected: ${describeJoseError(err)}`);
+      throw unauthenticated(`token rejected: ${describeJoseError(err, "the organisation's")}`);
     }
     for (const claim of REQUIRED_CLAIMS) {
       if (typeof payload[claim] !== 'string' && typeof payload[claim] !== 'number') {
@@ -73,16 +63,4 @@ export class OidcVerifier {
     for (const claim of REQUIRED_CLAIMS) claims[claim] = String(payload[claim]);
     return { kind: 'pipeline', organization: entry.org, claims };
   }
-}
-
-function describeJoseError(err: unknown): string {
-  if (err instanceof SigningKeysUnavailable) return err.message;
-  if (err instanceof errors.JWTExpired) return 'the token has expired';
-  if (err instanceof errors.JWTClaimValidationFailed) return `claim "${err.claim}" is not valid (${err.reason})`;
-  if (err instanceof errors.JWSSignatureVerificationFailed) return 'the signature does not verify';
-  if (err instanceof errors.JWKSNoMatchingKey) return "no key in the organisation's JWKS matches the token";
-  if (err instanceof errors.JWKSTimeout) return "the organisation's JWKS did not answer in time";
-  if (err instanceof errors.JOSEAlgNotAllowed) return 'the token algorithm is not accepted';
-  if (err instanceof errors.JOSEError) return err.code;
-  return 'the token could not be verified';
 }

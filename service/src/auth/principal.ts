@@ -63,12 +63,41 @@ export interface AttachmentPrincipal {
   run: AttachedBuild;
 }
 
+/**
+ * What GitHub's REST API says of a workflow run whose artifact held a report (`GET
+ * /repos/{owner}/{repo}/actions/runs/{run_id}`: `id`, `run_number`, `run_attempt` (the latest),
+ * `event`, `head_sha`, `repository.id`, `.full_name`, `.owner.login`, `.owner.id`), read with the
+ * operator's token by `backfill --github`.
+ */
+export interface GitHubArtifactRun {
+  /** GITHUB_SERVER_URL of the server the API belongs to, without a trailing slash. */
+  serverUrl: string;
+  owner: string;
+  ownerId: string;
+  /** `owner/name`. */
+  repository: string;
+  repositoryId: string;
+  runId: number;
+  runNumber: number;
+  /** The run's latest attempt: a report may come from it or an earlier one. */
+  latestAttempt: number;
+  event: string;
+  headSha: string;
+}
+
+/** A report found in a workflow artifact by `backfill --github`: it may speak only for the run that holds the artifact. */
+export interface GitHubArtifactPrincipal {
+  kind: 'github-artifact';
+  run: GitHubArtifactRun;
+}
+
 /** No credentials (allowed only for reads, and only when configured open). */
 export interface AnonymousPrincipal {
   kind: 'anonymous';
 }
 
-export type Principal = PipelinePrincipal | GitHubPrincipal | TokenPrincipal | AttachmentPrincipal | AnonymousPrincipal;
+export type Principal =
+  PipelinePrincipal | GitHubPrincipal | TokenPrincipal | AttachmentPrincipal | GitHubArtifactPrincipal | AnonymousPrincipal;
 
 /** A short label kept with each report and safe to log: never a token. */
 export function describePrincipal(principal: Principal): string {
@@ -81,6 +110,8 @@ export function describePrincipal(principal: Principal): string {
       return `token:${principal.token.name}`;
     case 'attachment':
       return `backfill:${principal.project}`;
+    case 'github-artifact':
+      return `backfill-github:${principal.run.repository}:run ${principal.run.runId}`;
     case 'anonymous':
       return 'anonymous';
   }

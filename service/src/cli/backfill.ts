@@ -1,6 +1,7 @@
 /**
  * `container-mapping backfill`: ingests the reports the task attached to runs while the
- * service was unreachable, read through Azure DevOps' build attachments API. Arguments and
+ * service was unreachable, read through Azure DevOps' build attachments API; with `--github`,
+ * the reports the GitHub action kept as workflow artifacts (`backfillGitHub.ts`). Arguments and
  * I/O only; the backfill itself is `backfill/backfill.ts`, shared with the scheduled mode.
  */
 import { parseArgs } from 'node:util';
@@ -8,6 +9,7 @@ import { createAzureDevOpsSource } from '../backfill/azureDevOpsSource';
 import { backfillInto, formatSummary, parseSince } from '../backfill/backfill';
 import { loadConfig } from '../config';
 import { openStore } from '../store/openStore';
+import { runGitHubBackfillCommand } from './backfillGitHub';
 import { UsageError, type Command, type CommandIo } from './command';
 import { CONFIG_FLAGS, flagsToSettings } from './configFlags';
 
@@ -21,15 +23,32 @@ const FLAGS = {
   since: { type: 'string' },
   token: { type: 'string' },
   json: { type: 'boolean' },
+  github: { type: 'boolean' },
+  repository: { type: 'string', multiple: true },
+  'run-id': { type: 'string' },
+  'api-url': { type: 'string' },
+  'server-url': { type: 'string' },
 } as const;
 
+const AZURE_DEVOPS_ONLY = ['organization', 'project'] as const;
+const GITHUB_ONLY = ['repository', 'run-id', 'api-url', 'server-url'] as const;
+
 export const backfillCommand: Command = {
-  summary: 'ingest reports the task attached to runs while the service was unreachable',
+  summary: 'ingest reports the task attached to runs (or the GitHub action kept as artifacts) while the service was unreachable',
   usage:
     'backfill --organization https://dev.azure.com/contoso --project NAME [--since 7d|ISO time] ' +
-    '[--token PAT | env AZURE_DEVOPS_TOKEN] [--database URL] [--config file.json] [--json]',
+    '[--token PAT | env AZURE_DEVOPS_TOKEN] [--database URL] [--config file.json] [--json]\n' +
+    '       backfill --github --repository OWNER/REPO [--repository …] [--run-id ID (all its artifacts)] [--since 7d|ISO time] ' +
+    '[--api-url https://HOST/api/v3] [--token T | env CM_GITHUB_TOKEN or GITHUB_TOKEN] [--database URL] [--config file.json] [--json]',
   async run(args: string[], io: CommandIo) {
     const { values } = parseArgs({ args, options: FLAGS, strict: true, allowPositionals: false });
+    if (values.github) {
+      const wrong = AZURE_DEVOPS_ONLY.find((flag) => values[flag] !== undefined);
+      if (wrong) throw new UsageError(`--${wrong} is for Azure DevOps; with --github give --repository OWNER/REPO`);
+      return runGitHubBackfillCommand(values, DEFAULT_SINCE, io);
+    }
+    const wrong = GITHUB_ONLY.find((flag) => values[flag] !== undefined);
+    if (wrong) throw new UsageError(`--${wrong} reads GitHub artifacts: add --github`);
     if (!values.organization) throw new UsageError('--organization is required');
     if (!values.project) throw new UsageError('--project is required');
     try {

@@ -7,6 +7,7 @@ import { SEVERITIES } from '../explorer/vulnerabilities/severity';
 import type { CoverageRow, ExposedRow } from '../store/explorer';
 import { formatTable } from './table';
 import type { RelatedDigest } from '../explorer/platforms/relation';
+import type { ImagePush } from '../schemas/images';
 
 /** One run that pushed the row's digest. */
 export interface ExposedRunLine {
@@ -27,6 +28,15 @@ export interface ExposedRunLine {
   attribution: 'exclusive' | 'ambiguous';
   /** The digest the run pushed: the row's, or one related to it (an index and its platform manifests). */
   pushedDigest: string;
+  /** Where the run ran: `azure-devops` or `github`. */
+  provider: ImagePush['provider'];
+  /** The commit's page on GitHub for a GitHub run (`{server}/{owner}/{repo}/commit/{sha}`); `null` for Azure DevOps, whose answer names none. */
+  commitUrl: string | null;
+}
+
+/** The provider and, for a GitHub run, the commit's page: what `query exposed` and `query source` add to each run. */
+export function providerAndCommitUrl(push: ImagePush): { provider: ImagePush['provider']; commitUrl: string | null } {
+  return { provider: push.provider, commitUrl: push.github?.commitUrl ?? null };
 }
 
 /** One element of `query exposed --json`. */
@@ -104,6 +114,7 @@ export function toExposedLines(rows: readonly ExposedRow[]): ExposedLine[] {
       repositoryUrl: push.sourceRepository.url,
       attribution: push.attribution,
       pushedDigest: push.digest,
+      ...providerAndCommitUrl(push),
     })),
     relatedDigests: (row.relatedDigests ?? []).map(describeRelated),
     snapshotTakenAt: row.snapshotTakenAt,
@@ -172,6 +183,8 @@ export const EXPOSED_CSV_HEADER = [
   'repositoryUrl',
   'attribution',
   'pushedDigest',
+  'provider',
+  'commitUrl',
 ] as const;
 
 /** One CSV field, quoted when it must be (RFC 4180: a comma, a quote or a line break; quotes doubled). */
@@ -202,8 +215,10 @@ export function formatExposedCsv(lines: readonly ExposedLine[]): string {
             r.repositoryUrl,
             r.attribution,
             r.pushedDigest,
+            r.provider,
+            r.commitUrl,
           ]
-        : Array<string>(12).fill('');
+        : Array<string>(14).fill('');
       out.push([...head, ...counts, ...tail].map(csvField).join(','));
     }
   }

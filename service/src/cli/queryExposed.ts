@@ -13,6 +13,7 @@ import type { SourceFilter } from '../store/explorerSource';
 import { openStore } from '../store/openStore';
 import type { Store } from '../store/store';
 import { UsageError, type CommandIo } from './command';
+import { limitOf, writePage } from './pageOutput';
 import { pushTimeFlags } from './pushTimeFlags';
 import { formatCoverageCsv, formatCoverageWithUnmapped } from './coverageRows';
 import { formatExposed, formatExposedCsv, toExposedLines } from './exposedRows';
@@ -50,13 +51,6 @@ function minSeverityOf(value: string | undefined): Severity {
   const found = MINIMUM_SEVERITIES.find((s) => s === value?.toLowerCase());
   if (!found) throw new UsageError(`query exposed needs --min-severity ${MINIMUM_SEVERITIES.join('|')}`);
   return found;
-}
-
-function limitOf(value: string | undefined): number {
-  if (value === undefined) return 50;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 500)
-    throw new UsageError('--limit must be a whole number from 1 to 500');
-  return Number(value);
 }
 
 /** The "pushed by" flags given, as the route's query parameters (the service checks them again). */
@@ -118,10 +112,6 @@ export async function runExplorerQuery(what: 'exposed' | 'coverage', args: strin
           ...cursor,
         })) as ExposedPage);
   const lines = toExposedLines(page.items);
-  if (values.json) io.out(JSON.stringify(lines, null, 2));
-  else if (values.csv) io.out(formatExposedCsv(lines));
-  else io.out(formatExposed(lines));
-  // The table and CSV go to stdout; where the next page starts goes to stderr, so a pipe gets only rows.
-  if (page.nextCursor) io.err(`more: --cursor ${page.nextCursor}`);
+  writePage(io, values, lines, page.nextCursor, { table: formatExposed, csv: formatExposedCsv });
   return 0;
 }

@@ -10,6 +10,7 @@ import type { SourceFilter, SourceImagePage } from '../store/explorerSource';
 import { openStore } from '../store/openStore';
 import { EVERY_RUN } from '../store/readScope';
 import { UsageError, type CommandIo } from './command';
+import { limitOf, writePage } from './pageOutput';
 import { pushTimeFlags } from './pushTimeFlags';
 import { fetchJson } from './serviceClient';
 import { formatSource, formatSourceCsv, toSourceLines } from './sourceRows';
@@ -60,13 +61,6 @@ function filterOf(values: {
   };
 }
 
-function limitOf(value: string | undefined): number {
-  if (value === undefined) return 50;
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 500)
-    throw new UsageError('--limit must be a whole number from 1 to 500');
-  return Number(value);
-}
-
 /** Runs `query source` with the arguments after the subcommand; resolves to the exit code. */
 export async function runSourceQuery(args: string[], io: CommandIo): Promise<number> {
   const { values, positionals } = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true });
@@ -96,10 +90,6 @@ export async function runSourceQuery(args: string[], io: CommandIo): Promise<num
     page = (await fetchJson(values, io, '/api/v1/sources/images', query)) as SourceImagePage;
   }
   const lines = toSourceLines(page.items);
-  if (values.json) io.out(JSON.stringify(lines, null, 2));
-  else if (values.csv) io.out(formatSourceCsv(lines));
-  else io.out(formatSource(lines));
-  // Rows go to stdout; where the next page starts goes to stderr, so a pipe gets only rows.
-  if (page.nextCursor) io.err(`more: --cursor ${page.nextCursor}`);
+  writePage(io, values, lines, page.nextCursor, { table: formatSource, csv: formatSourceCsv });
   return 0;
 }

@@ -6,7 +6,8 @@
 import { SEVERITIES } from '../explorer/vulnerabilities/severity';
 import type { MergedFinding } from '../explorer/vulnerabilities/merge';
 import type { SourceImage } from '../store/explorerSource';
-import { csvField, describeExposure } from './exposedRows';
+import type { ImagePush } from '../schemas/images';
+import { csvField, describeExposure, providerAndCommitUrl } from './exposedRows';
 import { formatTable } from './table';
 
 /** One push of the row's digest by the source. */
@@ -21,6 +22,10 @@ export interface SourceRunLine {
   pushedAt: string;
   commit: string | null;
   branch: string | null;
+  /** Where the run ran: `azure-devops` or `github`. */
+  provider: ImagePush['provider'];
+  /** The commit's page on GitHub for a GitHub run; `null` for Azure DevOps. */
+  commitUrl: string | null;
 }
 
 /** One finding in a few fields. */
@@ -82,6 +87,7 @@ export function toSourceLines(images: readonly SourceImage[]): SourceLine[] {
         pushedAt: p.pushedAt,
         commit: p.commit,
         branch: p.branch,
+        ...providerAndCommitUrl(p),
       })),
     };
     const findings = { ...image.findings.counts, topFindings: image.findings.topFindings.map(findingLine) };
@@ -149,6 +155,9 @@ export const SOURCE_CSV_HEADER = [
   'runNumber',
   'commit',
   'branch',
+  'runUrl',
+  'provider',
+  'commitUrl',
 ] as const;
 
 /** The CSV: one line per (row, push), newest push first. Lines end in CRLF (RFC 4180). */
@@ -168,7 +177,22 @@ export function formatSourceCsv(lines: readonly SourceLine[]): string {
     ];
     for (const r of l.runs) {
       out.push(
-        [...head, r.reference, r.pushedAt, r.pipelineId, r.pipeline, r.runId, r.runNumber, r.commit, r.branch].map(csvField).join(','),
+        [
+          ...head,
+          r.reference,
+          r.pushedAt,
+          r.pipelineId,
+          r.pipeline,
+          r.runId,
+          r.runNumber,
+          r.commit,
+          r.branch,
+          r.runUrl,
+          r.provider,
+          r.commitUrl,
+        ]
+          .map(csvField)
+          .join(','),
       );
     }
   }

@@ -11,12 +11,8 @@
  * `npm run bench:explorer`'s browser figures (1,000 rows).
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { hashToken } from '../../../service/src/auth/staticTokens';
 import { kubectlList, trivyReport, type ClusterWorkload } from '../../../scripts/clusterDocuments';
-import { freePort, startService, type ServiceProcess } from '../../e2e/support/serviceProcess';
+import { post, startSqliteService } from './sqliteService';
 import { digestOf, image, makeReport } from '../../service/support/reports';
 
 export const LARGE_READ_TOKEN = 'cmt_large-read-token-0123456789';
@@ -32,16 +28,6 @@ export interface LargeResultService {
   /** Rows the template query answers (checked by walking its pages). */
   rows: number;
   stop(): Promise<void>;
-}
-
-async function post(url: string, token: string, body: unknown): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: JSON.stringify(body),
-  });
-  const text = await response.text();
-  assert.ok(response.ok, `${url}: ${response.status} ${text.slice(0, 500)}`);
 }
 
 /** Runs `work` on every item, `width` at a time. */
@@ -71,76 +57,64 @@ async function countRows(base: string, token: string): Promise<number> {
 
 /** Starts `serve` on SQLite and seeds it so that the template query answers `rows` rows. */
 export async function startLargeResultService(rows: number, options: { readOpen?: boolean } = {}): Promise<LargeResultService> {
-  const dir = mkdtempSync(join(tmpdir(), 'cm-large-'));
-  let service: ServiceProcess | undefined;
-  try {
-    service = await startService(await freePort(), {
-      CM_DATABASE_URL: `sqlite:${join(dir, 'mappings.db')}`,
-      CM_READ_OPEN: options.readOpen ? 'true' : 'false',
-      CM_TOKENS: JSON.stringify([
-        { name: 'large-ingest', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
-        { name: 'large-read', sha256: hashToken(LARGE_READ_TOKEN), scopes: ['read'] },
-        { name: 'large-inventory', sha256: hashToken(INVENTORY_TOKEN), scopes: ['inventory'] },
-      ]),
-    });
-    const base = service.url.replace(/\/$/, '');
-    const now = new Date();
-    const workloads: ClusterWorkload[] = Array.from({ length: rows }, (_, i) => {
-      const namespace = `team-${i % 10}`;
-      return {
-        namespace,
-        name: `app-${i}`,
-        image: `contoso.azurecr.io/${namespace}/app-${i}:1.0.${i}`,
-        digest: digestOf(`large result image ${i}`),
-        exposure: i % 3 === 2 ? { ingressHost: `app-${i}.contoso.com` } : 'LoadBalancer',
-      };
-    });
-    await post(`${base}/api/v1/clusters/${LARGE_CLUSTER}/snapshot`, INVENTORY_TOKEN, kubectlList(workloads, now));
-    const finding = (i: number) => ({
-      id: `CVE-2024-${10000 + i}`,
-      packageName: 'golang.org/x/net',
-      installedVersion: '0.15.0',
-      fixedVersion: '0.17.0',
-      severity: 'HIGH' as const,
-      title: 'a high finding for the large result',
-    });
-    await eachLimited(workloads, 4, (w) =>
-      post(`${base}/api/v1/scans`, INVENTORY_TOKEN, trivyReport(w.image, w.digest, [finding(Number(w.name.slice(4)))], now)),
-    );
-    const mapped = workloads.map((w, i) => ({ w, i })).filter(({ i }) => i % 4 !== 3);
-    await eachLimited(mapped, 4, ({ w, i }) => {
-      const p = Math.floor(i / 10) % PIPELINES;
-      const report = makeReport({
-        pipeline: {
-          definitionId: 100 + p,
-          definitionName: `app-${p} CI`,
-          runId: 5000 + i,
-          runNumber: `20261128.${i}`,
-          runUrl: `https://dev.azure.com/contoso/Shop/_build/results?buildId=${5000 + i}`,
-        },
-        source: {
-          url: `https://dev.azure.com/contoso/Shop/_git/app-${p}`,
-          name: `app-${p}`,
-          id: `a1b2c3d4-0000-4000-8000-${String(p).padStart(12, '0')}`,
-        },
-        images: [image({ digest: w.digest, registry: 'contoso.azurecr.io', repository: `${w.namespace}/${w.name}`, tag: `1.0.${i}` })],
+  const service = await startSqliteService(
+    {
+      prefix: 'cm-large',
+      readOpen: options.readOpen ?? false,
+      tokens: [
+        { name: 'large-ingest', token: INGEST_TOKEN, scopes: ['ingest'] },
+        { name: 'large-read', token: LARGE_READ_TOKEN, scopes: ['read'] },
+        { name: 'large-inventory', token: INVENTORY_TOKEN, scopes: ['inventory'] },
+      ],
+    },
+    async (base) => {
+      const now = new Date();
+      const workloads: ClusterWorkload[] = Array.from({ length: rows }, (_, i) => {
+        const namespace = `team-${i % 10}`;
+        return {
+          namespace,
+          name: `app-${i}`,
+          image: `contoso.azurecr.io/${namespace}/app-${i}:1.0.${i}`,
+          digest: digestOf(`large result image ${i}`),
+          exposure: i % 3 === 2 ? { ingressHost: `app-${i}.contoso.com` } : 'LoadBalancer',
+        };
       });
-      return post(`${base}/api/v1/reports`, INGEST_TOKEN, report);
-    });
-    const answered = await countRows(base, LARGE_READ_TOKEN);
-    assert.equal(answered, rows, `the template query answers ${answered} rows, not ${rows}`);
-    const running = service;
-    return {
-      url: base,
-      rows: answered,
-      async stop() {
-        await running.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await service?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+      await post(`${base}/api/v1/clusters/${LARGE_CLUSTER}/snapshot`, INVENTORY_TOKEN, kubectlList(workloads, now));
+      const finding = (i: number) => ({
+        id: `CVE-2024-${10000 + i}`,
+        packageName: 'golang.org/x/net',
+        installedVersion: '0.15.0',
+        fixedVersion: '0.17.0',
+        severity: 'HIGH' as const,
+        title: 'a high finding for the large result',
+      });
+      await eachLimited(workloads, 4, (w) =>
+        post(`${base}/api/v1/scans`, INVENTORY_TOKEN, trivyReport(w.image, w.digest, [finding(Number(w.name.slice(4)))], now)),
+      );
+      const mapped = workloads.map((w, i) => ({ w, i })).filter(({ i }) => i % 4 !== 3);
+      await eachLimited(mapped, 4, ({ w, i }) => {
+        const p = Math.floor(i / 10) % PIPELINES;
+        const report = makeReport({
+          pipeline: {
+            definitionId: 100 + p,
+            definitionName: `app-${p} CI`,
+            runId: 5000 + i,
+            runNumber: `20261128.${i}`,
+            runUrl: `https://dev.azure.com/contoso/Shop/_build/results?buildId=${5000 + i}`,
+          },
+          source: {
+            url: `https://dev.azure.com/contoso/Shop/_git/app-${p}`,
+            name: `app-${p}`,
+            id: `a1b2c3d4-0000-4000-8000-${String(p).padStart(12, '0')}`,
+          },
+          images: [image({ digest: w.digest, registry: 'contoso.azurecr.io', repository: `${w.namespace}/${w.name}`, tag: `1.0.${i}` })],
+        });
+        return post(`${base}/api/v1/reports`, INGEST_TOKEN, report);
+      });
+      const answered = await countRows(base, LARGE_READ_TOKEN);
+      assert.equal(answered, rows, `the template query answers ${answered} rows, not ${rows}`);
+      return answered;
+    },
+  );
+  return { url: service.url, rows: service.seeded, stop: () => service.stop() };
 }

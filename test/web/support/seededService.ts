@@ -4,15 +4,12 @@
  * documents as the findings of its `web`, `api` and `admin` images, and runs 12 and 13 of
  * `web-api CI` that pushed `web`'s image (the same seed as test/service/support/explorerSeed.ts).
  */
-import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { hashToken } from '../../../service/src/auth/staticTokens';
 import { WEB_API } from '../../explorer/vulnerabilityFixtures';
 import { ADMIN, API, WEB } from '../../service/support/explorerSeed';
 import { image, makeReport } from '../../service/support/reports';
-import { freePort, startService, type ServiceProcess } from '../../e2e/support/serviceProcess';
+import { post, startSqliteService } from './sqliteService';
 
 export const READ_TOKEN = 'cmt_web-read-token-0123456789';
 /** A token with the read and remediate scopes: it may ask the owning team to fix. */
@@ -26,18 +23,6 @@ const FIXTURES = join(__dirname, '..', '..', 'fixtures', 'explorer');
 export interface SeededService {
   url: string;
   stop(): Promise<void>;
-}
-
-async function post(url: string, token: string, body: string): Promise<void> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body,
-  });
-  assert.ok(
-    response.status === 201 || response.status === 200 || response.status === 202,
-    `${url}: ${response.status} ${await response.text()}`,
-  );
 }
 
 /** A scanner fixture, as if it had scanned `digest` (the fixtures scanned the web-api image). */
@@ -54,47 +39,35 @@ export interface RemediationSetting {
  * runs that organisation's and configures the service to file work items there.
  */
 export async function startSeededService(options: { readOpen?: boolean; remediation?: RemediationSetting } = {}): Promise<SeededService> {
-  const dir = mkdtempSync(join(tmpdir(), 'cm-web-'));
-  let service: ServiceProcess | undefined;
-  try {
-    service = await startService(await freePort(), {
-      CM_DATABASE_URL: `sqlite:${join(dir, 'mappings.db')}`,
-      CM_READ_OPEN: options.readOpen ? 'true' : 'false',
-      CM_TOKENS: JSON.stringify([
-        { name: 'web-ingest', sha256: hashToken(INGEST_TOKEN), scopes: ['ingest'] },
-        { name: 'web-read', sha256: hashToken(READ_TOKEN), scopes: ['read'] },
-        { name: 'web-inventory', sha256: hashToken(INVENTORY_TOKEN), scopes: ['inventory'] },
-        { name: 'web-fix', sha256: hashToken(FIX_TOKEN), scopes: ['read', 'remediate'] },
-      ]),
-      ...(options.remediation ? { CM_REMEDIATION: JSON.stringify([options.remediation]) } : {}),
-    });
-    const base = service.url.replace(/\/$/, '');
-    await post(`${base}/api/v1/clusters/prod/snapshot`, INVENTORY_TOKEN, readFileSync(join(FIXTURES, 'kubectl-list.json'), 'utf8'));
-    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', WEB));
-    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', WEB));
-    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', API));
-    await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', ADMIN));
-    const organizationUrl = options.remediation?.organizationUrl;
-    const org = organizationUrl ? { organizationUrl, runUrl: `${organizationUrl}Shop/_build/results?buildId=12` } : {};
-    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ pipeline: org, images: [image({ digest: WEB })] })));
-    const later = image({ digest: WEB, tag: '1.0.1', pushedAt: '2026-03-01T11:00:00.000Z' });
-    const run13 = {
-      runId: 13,
-      runNumber: '20260301.2',
-      runUrl: organizationUrl ? `${organizationUrl}Shop/_build/results?buildId=13` : RUN_13_URL,
-    };
-    await post(`${base}/api/v1/reports`, INGEST_TOKEN, JSON.stringify(makeReport({ pipeline: { ...org, ...run13 }, images: [later] })));
-    const running = service;
-    return {
-      url: base,
-      async stop() {
-        await running.stop();
-        rmSync(dir, { recursive: true, force: true });
-      },
-    };
-  } catch (err) {
-    await service?.stop();
-    rmSync(dir, { recursive: true, force: true });
-    throw err;
-  }
+  const organizationUrl = options.remediation?.organizationUrl;
+  const service = await startSqliteService(
+    {
+      prefix: 'cm-web',
+      readOpen: options.readOpen ?? false,
+      tokens: [
+        { name: 'web-ingest', token: INGEST_TOKEN, scopes: ['ingest'] },
+        { name: 'web-read', token: READ_TOKEN, scopes: ['read'] },
+        { name: 'web-inventory', token: INVENTORY_TOKEN, scopes: ['inventory'] },
+        { name: 'web-fix', token: FIX_TOKEN, scopes: ['read', 'remediate'] },
+      ],
+      env: options.remediation ? { CM_REMEDIATION: JSON.stringify([options.remediation]) } : {},
+    },
+    async (base) => {
+      await post(`${base}/api/v1/clusters/prod/snapshot`, INVENTORY_TOKEN, readFileSync(join(FIXTURES, 'kubectl-list.json'), 'utf8'));
+      await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', WEB));
+      await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', WEB));
+      await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('trivy-web-api.json', API));
+      await post(`${base}/api/v1/scans`, INVENTORY_TOKEN, scanOf('grype-web-api.json', ADMIN));
+      const org = organizationUrl ? { organizationUrl, runUrl: `${organizationUrl}Shop/_build/results?buildId=12` } : {};
+      await post(`${base}/api/v1/reports`, INGEST_TOKEN, makeReport({ pipeline: org, images: [image({ digest: WEB })] }));
+      const later = image({ digest: WEB, tag: '1.0.1', pushedAt: '2026-03-01T11:00:00.000Z' });
+      const run13 = {
+        runId: 13,
+        runNumber: '20260301.2',
+        runUrl: organizationUrl ? `${organizationUrl}Shop/_build/results?buildId=13` : RUN_13_URL,
+      };
+      await post(`${base}/api/v1/reports`, INGEST_TOKEN, makeReport({ pipeline: { ...org, ...run13 }, images: [later] }));
+    },
+  );
+  return { url: service.url, stop: () => service.stop() };
 }

@@ -10,6 +10,7 @@
  * "answered means committed". A batch has no size limit: SQLite writes it in one synchronous
  * run, with nothing to overlap.
  */
+import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -74,16 +75,31 @@ interface PendingIngest {
  */
 export const CANDIDATES_SQL = `${ATTRIBUTION_CANDIDATES_SELECT} WHERE p.digest IN (SELECT value FROM json_each(?))`;
 
+/** Whether SQLite refused because another connection holds the lock (SQLITE_BUSY, SQLITE_LOCKED and their extended codes). */
+function isLocked(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && /^SQLITE_(BUSY|LOCKED)/.test(code);
+}
+
 /**
- * SQLITE_BUSY (and SQLITE_LOCKED): another connection kept the write lock for longer than
- * `busy_timeout` — a second process on the same file, an administrator's open transaction. The
+ * SQLITE_BUSY (and SQLITE_LOCKED): another connection kept the write lock for longer than the
+ * store waits for it — a second process on the same file, an administrator's open transaction. The
  * database is there but cannot be written now; the same request may succeed later (503).
  */
 function toStoreError(err: unknown): unknown {
-  const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code !== 'string' || !/^SQLITE_(BUSY|LOCKED)/.test(code)) return err;
+  if (!isLocked(err)) return err;
+  const code = String((err as { code: string }).code);
   return new StoreUnavailableError(`the database is locked by another connection (${code})`, { cause: err });
 }
+
+/**
+ * How long SQLite itself may wait for a lock (`busy_timeout`). better-sqlite3 is synchronous: while SQLite waits,
+ * the whole service waits, every request and health check with it. So SQLite waits only briefly, and a write that
+ * still finds the file locked waits between tries without holding the event loop (see `whenUnlocked`).
+ */
+const SQLITE_BUSY_TIMEOUT_MS = 20;
+/** How long a write waits in all for another connection's lock before it is refused as 503. */
+export const DEFAULT_LOCK_WAIT_MS = 5_000;
 
 const bind = (values: Array<string | number | boolean | null>): Bindable[] => values.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
 
@@ -102,7 +118,11 @@ export class SqliteStore implements Store {
   });
   private commitCount = 0;
 
-  constructor(readonly file: string) {
+  /** @param lockWaitMs how long a write waits for another connection's lock before it is refused (default 5 s). */
+  constructor(
+    readonly file: string,
+    private readonly lockWaitMs: number = DEFAULT_LOCK_WAIT_MS,
+  ) {
     if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     this.db = new Database(file);
     // WAL lets readers run beside the one writer. With WAL, synchronous=NORMAL syncs the WAL
@@ -112,7 +132,7 @@ export class SqliteStore implements Store {
     // send again. FULL would close that window at the cost of one fsync per report.
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma(`busy_timeout = ${SQLITE_BUSY_TIMEOUT_MS}`);
     this.db.pragma('foreign_keys = ON');
     // Each report of a group commit runs in its own savepoint, and SQLite keeps what a savepoint
     // may have to undo in a statement journal, spilled to a temporary file past 64 KiB: two
@@ -123,6 +143,24 @@ export class SqliteStore implements Store {
       this.ingestOnce(report, context, json),
     );
     this.batchTransaction = this.db.transaction((batch: readonly PendingIngest[]) => this.ingestBatch(batch));
+  }
+
+  /**
+   * Runs the synchronous `write` (one transaction) and, while another connection holds the lock, runs it again after
+   * a pause that leaves the event loop free (10 ms, doubling up to 250 ms), for up to `lockWaitMs` in all. A refused
+   * transaction was rolled back whole, so running it again is safe.
+   * @throws StoreUnavailableError when the lock is still held after that; whatever else `write` throws, at once.
+   */
+  private async whenUnlocked<T>(write: () => T): Promise<T> {
+    const giveUpAt = Date.now() + this.lockWaitMs;
+    for (let pauseMs = 10; ; pauseMs = Math.min(pauseMs * 2, 250)) {
+      try {
+        return write();
+      } catch (err) {
+        if (!isLocked(err) || Date.now() + pauseMs > giveUpAt) throw toStoreError(err);
+      }
+      await delay(pauseMs);
+    }
   }
 
   /** Ingestion transactions committed so far (one per group commit), for tests and the benchmark. */
@@ -142,14 +180,16 @@ export class SqliteStore implements Store {
     const done: string[] = [];
     for (const m of loadMigrations('sqlite')) {
       if (applied.has(m.version)) continue;
-      this.db
-        .transaction(() => {
-          this.db.exec(m.sql);
-          this.db
-            .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
-            .run(m.version, m.name, new Date().toISOString());
-        })
-        .immediate();
+      await this.whenUnlocked(() =>
+        this.db
+          .transaction(() => {
+            this.db.exec(m.sql);
+            this.db
+              .prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)')
+              .run(m.version, m.name, new Date().toISOString());
+          })
+          .immediate(),
+      );
       done.push(m.version);
     }
     return done;
@@ -164,15 +204,11 @@ export class SqliteStore implements Store {
    * Writes a batch in one transaction. @throws when nothing of it was committed (BEGIN, COMMIT
    * or the database itself failed), StoreUnavailableError when another connection holds the lock.
    */
-  private commitBatch(batch: readonly PendingIngest[]): Array<Outcome<IngestResult>> {
-    try {
-      if (!this.db.open) throw new Error('the store is closed');
-      const outcomes = this.batchTransaction.immediate(batch);
-      this.commitCount += 1;
-      return outcomes;
-    } catch (err) {
-      throw toStoreError(err);
-    }
+  private async commitBatch(batch: readonly PendingIngest[]): Promise<Array<Outcome<IngestResult>>> {
+    if (!this.db.open) throw new Error('the store is closed');
+    const outcomes = await this.whenUnlocked(() => this.batchTransaction.immediate(batch));
+    this.commitCount += 1;
+    return outcomes;
   }
 
   /** The body of the batch transaction: one savepoint per report. */
@@ -256,7 +292,7 @@ export class SqliteStore implements Store {
     origin: SnapshotOrigin = {},
   ): Promise<void> {
     const importedAtMs = (origin.importedAt ?? new Date()).getTime();
-    try {
+    await this.whenUnlocked(() =>
       this.db
         .transaction(() => {
           const stored = this.stmt(SNAPSHOT_TAKEN_AT_SQL).get(cluster) as { taken_at: string } | undefined;
@@ -273,35 +309,23 @@ export class SqliteStore implements Store {
           };
           this.runAll(snapshotStatements(row.id, snapshot));
         })
-        .immediate();
-    } catch (err) {
-      throw toStoreError(err);
-    }
+        .immediate(),
+    );
   }
 
   async replaceScans(scans: readonly ImageScan[], relations: readonly PlatformRelation[] = []): Promise<void> {
-    try {
-      const now = Date.now();
-      this.db.transaction(() => this.runAll([...scanStatements(scans, now), ...relationStatements(relations, now)])).immediate();
-    } catch (err) {
-      throw toStoreError(err);
-    }
+    const now = Date.now();
+    await this.whenUnlocked(() =>
+      this.db.transaction(() => this.runAll([...scanStatements(scans, now), ...relationStatements(relations, now)])).immediate(),
+    );
   }
 
   async takeClaim(key: string, holder: string, nowMs: number, expiresAtMs: number): Promise<boolean> {
-    try {
-      return this.stmt(TAKE_CLAIM_SQL).run(key, holder, expiresAtMs, nowMs).changes === 1;
-    } catch (err) {
-      throw toStoreError(err);
-    }
+    return this.whenUnlocked(() => this.stmt(TAKE_CLAIM_SQL).run(key, holder, expiresAtMs, nowMs).changes === 1);
   }
 
   async releaseClaim(key: string, holder: string): Promise<void> {
-    try {
-      this.stmt(RELEASE_CLAIM_SQL).run(key, holder);
-    } catch (err) {
-      throw toStoreError(err);
-    }
+    await this.whenUnlocked(() => this.stmt(RELEASE_CLAIM_SQL).run(key, holder));
   }
 
   async recordPlatformRelations(relations: readonly PlatformRelation[]): Promise<void> {
@@ -324,11 +348,7 @@ export class SqliteStore implements Store {
   /** Runs statements in one transaction of their own. */
   private async writeAll(statements: readonly Statement[]): Promise<void> {
     if (statements.length === 0) return;
-    try {
-      this.db.transaction(() => this.runAll(statements)).immediate();
-    } catch (err) {
-      throw toStoreError(err);
-    }
+    await this.whenUnlocked(() => this.db.transaction(() => this.runAll(statements)).immediate());
   }
 
   async listExposed(filter: ExposedFilter, page: PageRequest, scope: ReadScope = EVERY_RUN): Promise<ExposedPage> {
