@@ -36,6 +36,22 @@ module.exports = {
       to: { path: '^collector/' },
     },
     {
+      name: 'action-without-task-or-service',
+      severity: 'error',
+      comment:
+        'The GitHub Action (github-action/) bundles the collector and common/; it shares nothing with the Azure DevOps task and never imports the service.',
+      from: { path: '^github-action/' },
+      to: { path: '^(tasks|service)/' },
+    },
+    {
+      name: 'action-host-without-io',
+      severity: 'error',
+      comment:
+        "The action's host and its pure parts reach the runner only through what its entries (pre/main/post.ts, collect.ts) hand them, so that their tests need no runner.",
+      from: { path: '^github-action/src/(host|settings|githubRun|report|state|summary)\\.ts$' },
+      to: { path: ['(^|/)node_modules/@actions/', '^(node:)?fs$', '(^|/)node_modules/dockerode/'] },
+    },
+    {
       name: 'task-without-service',
       severity: 'error',
       comment: 'The task ships alone in every pipeline; what it shares with the service lives in common/.',

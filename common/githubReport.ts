@@ -84,8 +84,12 @@ export const GitHubWindowSchema = Type.Object(
   {
     since: DateTime,
     until: DateTime,
-    /** Where `since` came from: the action's `pre` step, or (no `pre` ran) the start of its `post` step's job as the runner says it. */
-    sinceSource: Type.Union([Type.Literal('pre-step'), Type.Literal('job-start')]),
+    /**
+     * Where `since` came from: the action's `pre` step (run at the job's start); `main-step` when
+     * no `pre` ran (an action in the workflow's own repository, `uses: ./…`, gets none) and the
+     * step's main run started the window; `job-start`, the job's start as the runner says it.
+     */
+    sinceSource: Type.Union([Type.Literal('pre-step'), Type.Literal('main-step'), Type.Literal('job-start')]),
   },
   { additionalProperties: false },
 );

@@ -23,6 +23,7 @@ import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '..
 import { ReportReceiver } from '../../test/task/receiver';
 import { agentEnvironment, newJob, runTask, taskDirectory } from '../../test/task/runTask';
 import { hungDaemon } from '../../test/task/hungDaemon';
+import { actionScenarios } from './action';
 import { newerEngineScenarios, type NewerEngineBench } from './newerEngine';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
@@ -138,6 +139,8 @@ interface Scenario {
   budgetOverFloorMs: number;
   env: Record<string, string>;
   check?: () => void;
+  /** The file `node` runs; default the task's index.js. */
+  script?: string;
 }
 
 async function main(): Promise<void> {
@@ -195,6 +198,15 @@ async function main(): Promise<void> {
     scenarios.push(...newer.scenarios);
     // The floor gets the same environment (the largest of them); neither inherits NODE_OPTIONS or NODE_EXTRA_CA_CERTS.
     const floorEnv = scenarios[2]?.env ?? {};
+    // The GitHub Action's post run, in the same engine states (bench/task/action.ts).
+    scenarios.push(
+      ...actionScenarios({
+        sinceMs: quietStartAfterPushes,
+        absentSocket: join(tmpdir(), `absent-${randomUUID()}.sock`),
+        dockerSocket: DOCKER_SOCKET,
+        serviceUrl: receiver.url,
+      }),
+    );
 
     const floor: Sample[] = [];
     const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
@@ -203,7 +215,7 @@ async function main(): Promise<void> {
       const f = await measure(['-e', '0'], floorEnv);
       if (round >= WARMUP) floor.push(f);
       for (const s of scenarios) {
-        const sample = await measure([index], s.env);
+        const sample = await measure([s.script ?? index], s.env);
         if (round >= WARMUP) samples.get(s.name)?.push(sample);
       }
     }
