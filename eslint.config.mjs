@@ -11,7 +11,7 @@ const RULES = {
 
 export default tseslint.config(
   {
-    ignores: ['node_modules/**', 'dist/**', 'build/**', 'data/**', '**/*.cjs', '**/*.mjs', 'bin/**', '.tmp/**'],
+    ignores: ['node_modules/**', 'dist/**', 'github-action/dist/**', 'build/**', 'data/**', '**/*.cjs', '**/*.mjs', 'bin/**', '.tmp/**'],
   },
   ...tseslint.configs.recommended,
   {

@@ -2,18 +2,13 @@
  * Sends the report to the mapping service: `POST {serviceUrl}/api/v1/reports`, within a time
  * budget, with one retry on network errors, 429 and 5xx. When the service refuses a credential
  * (401/403) and another one is left (the job's OIDC token first, then the static
- * `ContainerMapping.Token`), the report is sent once more with the next credential. Uses node:http(s) directly: it is
- * cheaper to load than fetch and lets us bound every attempt. Through the agent's web proxy
- * when it has one (and the service is not in its bypass list): an `http:` service is asked in
- * absolute form through the proxy, an `https:` one through a CONNECT tunnel, TLS end to end.
+ * `ContainerMapping.Token`), the report is sent once more with the next credential. Through
+ * the host's web proxy when it has one and the service is not in its bypass list (http.ts).
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
-import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
 import { REPORTS_PATH } from '../common/contract';
 import type { ProxySettings } from './proxy';
-import { proxyAuthorization, proxyFor } from './proxy';
+import { proxyFor } from './proxy';
+import { sendRequest, TunnelRefused } from './http';
 
 /** Which kind of bearer token a credential is; the log names the kind, never the token. */
 export type CredentialKind = 'oidc' | 'static';
@@ -58,97 +53,6 @@ export interface DeliveryOptions {
   retryDelayMs?: number;
   /** The agent's web proxy; its bypass list decides whether the service is reached through it. */
   proxy?: ProxySettings;
-}
-
-interface Answer {
-  status: number;
-  body: string;
-}
-
-/** The proxy refused to open a tunnel. */
-class TunnelRefused extends Error {
-  constructor(readonly status: number) {
-    super(`the proxy answered ${status} to CONNECT`);
-  }
-}
-
-/** One POST, directly or through `proxy`; settles once, whatever fails first. */
-function post(
-  url: URL,
-  headers: Record<string, string>,
-  body: string,
-  timeoutMs: number,
-  proxy: ProxySettings | undefined,
-): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const open: { destroy(error?: Error): unknown }[] = [];
-    let settled = false;
-    const finish = (error: Error | undefined, answer?: Answer) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      if (error || !answer) {
-        for (const stream of open) stream.destroy();
-        reject(error ?? new Error('no answer'));
-      } else {
-        resolve(answer);
-      }
-    };
-    const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
-    const send = (req: ClientRequest) => {
-      open.push(req);
-      req.on('error', (err) => finish(err));
-      req.on('response', (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => {
-          if (chunks.length < 64) chunks.push(c);
-        });
-        res.on('error', (err) => finish(err));
-        res.on('end', () =>
-          finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8').slice(0, 2000) }),
-        );
-      });
-      req.end(body);
-    };
-    const postHeaders = { ...headers, 'Content-Length': String(Buffer.byteLength(body)) };
-
-    if (!proxy) {
-      send((url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method: 'POST', headers: postHeaders }));
-      return;
-    }
-    const proxyUrl = new URL(proxy.url);
-    const toProxy = proxyUrl.protocol === 'https:' ? httpsRequest : httpRequest;
-    const at = {
-      protocol: proxyUrl.protocol,
-      hostname: proxyUrl.hostname.replace(/^\[|\]$/g, ''),
-      port: proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80),
-    };
-    const authorization = proxyAuthorization(proxy);
-    const proxyHeaders: Record<string, string> = authorization ? { 'Proxy-Authorization': authorization } : {};
-    if (url.protocol === 'http:') {
-      // A plain-HTTP service: the whole request goes to the proxy, its target in absolute form.
-      send(toProxy({ ...at, method: 'POST', path: url.href, headers: { ...postHeaders, Host: url.host, ...proxyHeaders } }));
-      return;
-    }
-    // An HTTPS service: a CONNECT tunnel, then TLS with the service itself through it.
-    const authority = `${url.hostname}:${url.port || 443}`;
-    const tunnel = toProxy({ ...at, method: 'CONNECT', path: authority, headers: { Host: authority, ...proxyHeaders } });
-    open.push(tunnel);
-    tunnel.on('error', (err) => finish(err));
-    tunnel.on('connect', (res: IncomingMessage, socket: Socket) => {
-      open.push(socket);
-      if (res.statusCode !== 200) {
-        finish(new TunnelRefused(res.statusCode ?? 0));
-        return;
-      }
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      const tls: ConnectionOptions = { socket, host };
-      // SNI carries host names only, never addresses.
-      if (isIP(host) === 0) tls.servername = host;
-      send(httpsRequest(url, { method: 'POST', headers: postHeaders, createConnection: () => tlsConnect(tls) }));
-    });
-    tunnel.end();
-  });
 }
 
 /** Whether a failed attempt is worth one more try. */
@@ -209,7 +113,13 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
     if (refused) sent.refused = refused;
     let status: number | undefined;
     try {
-      const answer = await post(url, headers, options.body, Math.min(options.attemptTimeoutMs, left), proxy);
+      const answer = await sendRequest(url, {
+        method: 'POST',
+        headers,
+        body: options.body,
+        timeoutMs: Math.min(options.attemptTimeoutMs, left),
+        proxy,
+      });
       status = answer.status;
       if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt, ...sent };
       if (proxy && status === 407) {
@@ -223,7 +133,7 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
       result = {
         delivered: false,
         status,
-        problem: `${refusedProblem}the service answered ${status}${notAccepted}${problemDetail(answer.body)}`,
+        problem: `${refusedProblem}the service answered ${status}${notAccepted}${problemDetail(answer.body.slice(0, 2000))}`,
         attempts: attempt,
         ...sent,
       };

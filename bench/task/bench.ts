@@ -2,8 +2,8 @@
  * `npm run bench:task`: whole-process wall time and peak memory of the packaged task, beside
  * `node -e 0` spawned the same way with the same environment in the same run (the floor).
  *
- * Scenarios: no Docker engine; an engine and no push; an engine and 10 pushes (reported to a
- * local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token).
+ * Scenarios: no Docker engine; an engine and no push; an engine and 1, 5 and 10 pushes (reported
+ * to a local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token).
  * Runs are interleaved (floor, then each scenario) so drift hits all alike; the first rounds
  * are a warm-up. Medians are printed as a table and written to bench/results/.
  *
@@ -33,6 +33,8 @@ const HUNG_RUNS = Number(process.env.BENCH_HUNG_RUNS ?? 3);
 const HUNG_LIMIT_SECONDS = 4;
 /** How far past its time limit the task may end: the bound the integration tests used to assert. */
 const HUNG_BUDGET_OVER_LIMIT_MS = 1500;
+/** The push scenarios' targets over the floor (issue 15), by number of pushes. */
+const PUSH_BUDGETS_MS: Record<number, number> = { 1: 45, 5: 60, 10: 75 };
 
 /** Resolves at the next whole second (System.PipelineStartTime has whole seconds) and returns it. */
 async function nextWholeSecond(): Promise<number> {
@@ -45,21 +47,23 @@ async function nextWholeSecond(): Promise<number> {
 interface Sample {
   wallMs: number;
   maxRssKiB: number;
+  /** User + system CPU time (time(1), 10 ms resolution): far less sensitive than wall time to other processes on the machine. */
+  cpuMs: number;
 }
 
 /** Spawns `node <args>` under /usr/bin/time; wall time measured here, peak RSS from time(1). */
 function measure(args: string[], env: Record<string, string>): Promise<Sample> {
   return new Promise((ok, fail) => {
     const started = process.hrtime.bigint();
-    const child = spawn(TIME, ['-f', 'CMBENCH %M', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(TIME, ['-f', 'CMBENCH %M %U %S', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', fail);
     child.on('close', (code) => {
       const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const rss = /CMBENCH (\d+)/.exec(stderr);
+      const rss = /CMBENCH (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
       if (code !== 0 || !rss) fail(new Error(`run failed (${code}): ${stderr.slice(-500)}`));
-      else ok({ wallMs, maxRssKiB: Number(rss[1]) });
+      else ok({ wallMs, maxRssKiB: Number(rss[1]), cpuMs: (Number(rss[2]) + Number(rss[3])) * 1000 });
     });
   });
 }
@@ -156,16 +160,26 @@ async function main(): Promise<void> {
     // An engine with no push since the pipeline started.
     const quietJob = newJob(devops.url);
     const quietStart = await nextWholeSecond();
-    // An engine with 10 pushes in the job.
-    const busyJob = newJob(devops.url);
-    const busyStart = await nextWholeSecond();
-    devops.setTimeline(busyJob.buildId, [{ id: busyJob.jobId, startTime: new Date(busyStart).toISOString() }]);
+    // Jobs with 10, 5 and 1 pushes. A job's window runs from its start to now, so the windows
+    // nest: the 10-push job starts, 5 images are pushed; the 5-push job starts, 4 more; the
+    // 1-push job starts, the last one.
     const repo = uniqueRepository('bench');
-    for (let i = 0; i < 10; i++) {
-      const ref = `${REGISTRY}/${repo}:${i}`;
-      images.push(ref);
-      await buildScratchImage(ref, `bench ${i} ${randomUUID()}`);
-      await pushImage(ref);
+    const pushJobs: { job: ReturnType<typeof newJob>; start: number; pushes: number }[] = [];
+    for (const [pushes, batch] of [
+      [10, 5],
+      [5, 4],
+      [1, 1],
+    ] as const) {
+      const job = newJob(devops.url);
+      const start = await nextWholeSecond();
+      devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(start).toISOString() }]);
+      pushJobs.push({ job, start, pushes });
+      for (let i = 0; i < batch; i++) {
+        const ref = `${REGISTRY}/${repo}:${images.length}`;
+        images.push(ref);
+        await buildScratchImage(ref, `bench ${images.length} ${randomUUID()}`);
+        await pushImage(ref);
+      }
     }
     const noEngineJob = newJob(devops.url);
     // The quiet job's window must not see the pushes above: its pipeline "starts" after them.
@@ -187,11 +201,14 @@ async function main(): Promise<void> {
         budgetOverFloorMs: 50,
         env: agentEnvironment(quietJob, quietStartAfterPushes, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
       },
-      {
-        name: 'engine, 10 pushes',
-        budgetOverFloorMs: 300,
-        env: agentEnvironment(busyJob, busyStart, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
-      },
+      ...pushJobs
+        .slice()
+        .reverse()
+        .map(({ job, start, pushes }) => ({
+          name: `engine, ${pushes} push${pushes === 1 ? '' : 'es'}`,
+          budgetOverFloorMs: PUSH_BUDGETS_MS[pushes] ?? 300,
+          env: agentEnvironment(job, start, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
+        })),
     ];
     // The newer engine's scenarios (newerEngine.ts), in the same rounds and against the same floor.
     newer = await newerEngineScenarios(devops, receiver.url);
@@ -208,34 +225,48 @@ async function main(): Promise<void> {
       }),
     );
 
+    // BENCH_BASELINE_TASK_DIR: another build of the task (e.g. the previous commit's
+    // build/tasks/ContainerMappingV1), run right after ours in every scenario of every round, so
+    // that a loaded machine slows both alike and the pair compares fairly.
+    const baseline = process.env.BENCH_BASELINE_TASK_DIR;
+    const runs: { name: string; budgetOverFloorMs: number; env: Record<string, string>; entry: string }[] = scenarios.flatMap((s) => [
+      { ...s, entry: s.script ?? index },
+      // The baseline is another build of the task: the action's scenarios have none.
+      ...(baseline && s.script === undefined ? [{ ...s, name: `${s.name} [baseline]`, entry: join(baseline, 'index.js') }] : []),
+    ]);
     const floor: Sample[] = [];
-    const samples = new Map<string, Sample[]>(scenarios.map((s) => [s.name, []]));
+    const samples = new Map<string, Sample[]>(runs.map((s) => [s.name, []]));
     const before = receiver.received.length;
     for (let round = 0; round < WARMUP + RUNS; round++) {
       const f = await measure(['-e', '0'], floorEnv);
       if (round >= WARMUP) floor.push(f);
-      for (const s of scenarios) {
-        const sample = await measure([s.script ?? index], s.env);
+      for (const s of runs) {
+        const sample = await measure([s.entry], s.env);
         if (round >= WARMUP) samples.get(s.name)?.push(sample);
       }
     }
     type Sent = { pipeline?: { jobId?: string }; images?: { repository: string }[] };
     const sent = receiver.received.slice(before).map((r) => r.body as Sent);
-    const busyReports = sent.filter((r) => r.pipeline?.jobId === busyJob.jobId);
     // Other users of this engine may push meanwhile: count only the bench's own repository.
-    const tenPerReport = busyReports.every((r) => (r.images ?? []).filter((i) => i.repository === repo).length === 10);
-    if (busyReports.length !== WARMUP + RUNS || !tenPerReport) {
-      throw new Error(`expected ${WARMUP + RUNS} reports with the 10 pushed images each, got ${busyReports.length} reports`);
+    for (const { job, pushes } of pushJobs) {
+      const reports = sent.filter((r) => r.pipeline?.jobId === job.jobId);
+      const complete = reports.every((r) => (r.images ?? []).filter((i) => i.repository === repo).length === pushes);
+      const expected = (WARMUP + RUNS) * (baseline ? 2 : 1);
+      if (reports.length !== expected || !complete) {
+        throw new Error(`expected ${expected} reports with the ${pushes} pushed images each, got ${reports.length} reports`);
+      }
     }
     const disturbed = sent.filter((r) => r.pipeline?.jobId === quietJob.jobId).length;
     newer.check(sent, WARMUP + RUNS);
     const disturbedNewer = sent.filter((r) => newer?.idleJobIds.includes(r.pipeline?.jobId ?? '')).length;
     const floorWall = median(floor.map((s) => s.wallMs));
     const floorRss = median(floor.map((s) => s.maxRssKiB));
-    const rows = scenarios.map((s) => {
+    const floorCpu = median(floor.map((s) => s.cpuMs));
+    const rows = runs.map((s) => {
       const list = samples.get(s.name) ?? [];
       const wall = median(list.map((x) => x.wallMs));
       const rss = median(list.map((x) => x.maxRssKiB));
+      const cpu = median(list.map((x) => x.cpuMs));
       return {
         scenario: s.name,
         medianWallMs: +wall.toFixed(1),
@@ -245,14 +276,20 @@ async function main(): Promise<void> {
         withinBudget: wall - floorWall <= s.budgetOverFloorMs,
         medianPeakRssMiB: +(rss / 1024).toFixed(1),
         peakRssOverFloorMiB: +((rss - floorRss) / 1024).toFixed(1),
+        medianCpuMs: Math.round(cpu),
+        cpuOverFloorMs: Math.round(cpu - floorCpu),
       };
     });
 
     console.log(`\nContainer mapping task: median of ${RUNS} runs after ${WARMUP} warm-up rounds (node ${process.version}, ${dir})`);
     console.log(`${newer.versions}`);
-    console.log(`floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS\n`);
+    console.log(
+      `floor (node -e 0): ${floorWall.toFixed(1)} ms, ${(floorRss / 1024).toFixed(1)} MiB peak RSS, ${Math.round(floorCpu)} ms CPU; load average ${loadavg()
+        .map((l) => l.toFixed(1))
+        .join(' ')}\n`,
+    );
     printTable(
-      ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor'],
+      ['scenario', 'wall ms', 'over floor', 'ratio', 'budget', 'ok', 'peak MiB', 'MiB over floor', 'CPU ms over floor'],
       rows.map((r) =>
         [
           r.scenario,
@@ -263,6 +300,7 @@ async function main(): Promise<void> {
           r.withinBudget ? 'yes' : 'NO',
           r.medianPeakRssMiB,
           signed(r.peakRssOverFloorMiB),
+          signed(r.cpuOverFloorMs),
         ].map(String),
       ),
     );
@@ -291,7 +329,7 @@ async function main(): Promise<void> {
     const file = join(out, `task-${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
     writeFileSync(
       file,
-      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1) }, scenarios: rows, timeLimit: hung }, null, 2)}\n`,
+      `${JSON.stringify({ date: new Date().toISOString(), node: process.version, runs: RUNS, warmup: WARMUP, disturbedQuietRuns: disturbed, loadAverage: loadavg(), floor: { medianWallMs: +floorWall.toFixed(1), medianPeakRssMiB: +(floorRss / 1024).toFixed(1), medianCpuMs: Math.round(floorCpu) }, baseline: baseline ?? null, scenarios: rows, timeLimit: hung }, null, 2)}\n`,
     );
     if (disturbedNewer > 0)
       console.log(

@@ -1,10 +1,10 @@
 /**
  * The collector bundle's entry (`collect.js`), loaded lazily by index.ts when the first look
  * found something to report. The one place where the collection's dependencies are built for
- * real: task-lib's logging commands, the engine through dockerode, the organisation's REST
- * API, the service, the file system and the clock. The flow itself is in collection.ts.
+ * real: the agent's logging commands, the engine, the organisation's REST API, the service,
+ * the file system and the clock. The flow itself is in collection.ts. Node built-ins only
+ * (see tasks/README.md, *Performance design*, for what that saves).
  */
-import * as tl from 'azure-pipelines-task-lib/task';
 import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -15,7 +15,7 @@ import { createOidcToken, jobStartTime } from './pipelineApi';
 import { deliverReport } from '../../collector/deliver';
 import { dockerInspector, dockerRepositoryTags } from '../../collector/dockerImages';
 import { authFilePaths, readAuthFiles, registryDigestLookup } from '../../collector/registryDigest';
-import { info, warn } from './output';
+import { addAttachment, debug, info, setSecret, succeedWithIssues, warn } from './output';
 import type { ReadBuildHistory } from '../../collector/buildkitCollection';
 import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from '../../collector/buildkitClient';
 
@@ -72,13 +72,14 @@ export function collectorDependencies(): CollectorDependencies {
       writeFileSync(path, text);
       return path;
     },
-    addAttachment: (type, name, path) => tl.addAttachment(type, name, path),
+    addAttachment,
     agent: {
-      setSecret: (value) => tl.setSecret(value),
-      // `true`: `task.complete` with `done=true`, the step's final result (azure-pipelines-task-lib node/task.ts, setResult).
-      setResult: (_result, message) => tl.setResult(tl.TaskResult.SucceededWithIssues, message, true),
+      setSecret,
+      // The agent hands node tasks a correlation id for the issues they file (task-lib's `_loadData` reads it).
+      setResult: (_result, message) => succeedWithIssues(message, process.env.COMMAND_CORRELATION_ID),
       info,
       warn,
+      debug,
     },
     now: () => Date.now(),
   };
@@ -86,9 +87,5 @@ export function collectorDependencies(): CollectorDependencies {
 
 /** Runs the full collection for a probe that found work, with the real dependencies. */
 export async function collect(probe: Probe): Promise<void> {
-  // Deprecation warnings from the bundled clients would be the only lines on stderr, and no
-  // user can act on them: `new Buffer()` in the proxy tunnel azure-devops-node-api uses, and
-  // `url.parse()` in its HTTP client, which Node 24 (the agent's preferred handler) warns about.
-  process.noDeprecation = true;
   await runCollection(probe, collectorDependencies());
 }

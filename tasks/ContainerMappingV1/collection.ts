@@ -35,6 +35,8 @@ export interface AgentCommands {
   info(line: string): void;
   /** Writes a warning shown in the job's summary. */
   warn(line: string): void;
+  /** Writes a debug line (`task.debug`); called only when the run has System.Debug. */
+  debug?(line: string): void;
 }
 
 /** Everything the collection does outside its own memory: the collector's dependencies and the agent's. */
@@ -52,30 +54,44 @@ export interface CollectorDependencies extends CollectionDependencies {
 
 const API_TIMEOUT_MS = 5000;
 
-/** The job's window: its timeline start, else the pipeline's start. */
-async function jobWindow(
+/** A debug line, when the run has System.Debug (never a token: outcomes carry none). */
+function debugLine(context: RunContext, deps: CollectorDependencies, line: string): void {
+  if (context.debug) deps.agent.debug?.(line);
+}
+
+/** The job's start time from the timeline, asked at once; undefined when it cannot be asked (no API, a release). */
+function timelineStart(
   context: RunContext,
   api: PipelineApiOptions | undefined,
   probe: Probe,
+  deps: CollectorDependencies,
+): Promise<Outcome<string>> | undefined {
+  const run = context.run;
+  if (!(api && hubOf(run) === 'build' && run.projectId && run.buildId !== undefined && run.jobId)) return undefined;
+  const asked = deps.jobStartTime({ ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps.now) }, run.projectId, run.buildId, run.jobId);
+  void asked.then(
+    (start) => debugLine(context, deps, `Timeline: ${start.ok ? `the job started at ${start.value}` : start.reason}.`),
+    () => undefined,
+  );
+  return asked;
+}
+
+/** The job's window: its timeline start, else the pipeline's start. */
+async function jobWindow(
+  context: RunContext,
+  timeline: Promise<Outcome<string>> | undefined,
   until: string,
   warnings: ReportWarning[],
-  deps: CollectorDependencies,
 ): Promise<ReportWindow | undefined> {
-  const run = context.run;
-  if (api && hubOf(run) === 'build' && run.projectId && run.buildId !== undefined && run.jobId) {
-    const start = await deps.jobStartTime(
-      { ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps.now) },
-      run.projectId,
-      run.buildId,
-      run.jobId,
-    );
+  if (timeline) {
+    const start = await timeline;
     if (start.ok) return { since: start.value, until, sinceSource: 'timeline' };
     warnings.push({
       code: 'timeline-unavailable',
       message: `The job's start time could not be read from the timeline (${start.reason}); the pipeline's start time is used.`,
     });
   }
-  const pipelineStart = parseAgentTime(run.pipelineStartTime);
+  const pipelineStart = parseAgentTime(context.run.pipelineStartTime);
   if (pipelineStart === undefined) return undefined;
   return { since: new Date(pipelineStart).toISOString(), until, sinceSource: 'pipelineStartTime' };
 }
@@ -91,18 +107,20 @@ async function serviceCredentials(
   api: PipelineApiOptions | undefined,
   probe: Probe,
   deps: CollectorDependencies,
+  onStart: (abandon: () => void) => void,
 ): Promise<ServiceCredentials> {
   const run = context.run;
   const credentials: Credential[] = [];
   let note: string | undefined;
   if (api && run.projectId && run.hostType && run.planId && run.jobId) {
     const oidc = await deps.createOidcToken(
-      { ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps.now) },
+      { ...api, timeoutMs: timeLeft(probe, API_TIMEOUT_MS, deps.now), onStart },
       run.projectId,
       run.hostType,
       run.planId,
       run.jobId,
     );
+    debugLine(context, deps, `OIDC token: ${oidc.ok ? 'received' : oidc.reason}.`);
     if (oidc.ok) {
       deps.agent.setSecret(oidc.value);
       credentials.push({ kind: 'oidc', token: oidc.value });
@@ -158,8 +176,14 @@ function logUndeliveredReleaseReport(report: Report, problem: string, imageCount
   if (imageCount > 0) agent.setResult('SucceededWithIssues', 'pushed images could not be reported');
 }
 
-/** The Azure DevOps host of the collector's flow, for one probe. */
-function azureDevOpsHost(probe: Probe, deps: CollectorDependencies): CollectionHost<Report> {
+/**
+ * The Azure DevOps host of the collector's flow, for one probe. Both Azure DevOps calls start
+ * at once, the moment the first look found work, and run while the engine is asked: the
+ * timeline (the window needs it first) and, when a service is configured, the OIDC token (the
+ * report needs it last). The token is asked on speculation: a window that turns out to hold
+ * nothing to report never uses it, and `abandon` then drops the call instead of waiting for it.
+ */
+function azureDevOpsHost(probe: Probe, deps: CollectorDependencies): CollectionHost<Report> & { abandon(): void } {
   const { agent } = deps;
   const context = probe.context;
   const api: PipelineApiOptions | undefined =
@@ -171,6 +195,11 @@ function azureDevOpsHost(probe: Probe, deps: CollectorDependencies): CollectionH
           ...(context.proxy ? { proxy: context.proxy } : {}),
         }
       : undefined;
+  const timeline = timelineStart(context, api, probe, deps);
+  let abandonToken: (() => void) | undefined;
+  const credentials = context.serviceUrl ? serviceCredentials(context, api, probe, deps, (abandon) => (abandonToken = abandon)) : undefined;
+  // Awaited by the flow when it reports; a rejection meanwhile must not count as unhandled.
+  credentials?.catch(() => undefined);
   return {
     log: agent,
     collector: { name: TASK_NAME, version: TASK_VERSION },
@@ -178,10 +207,11 @@ function azureDevOpsHost(probe: Probe, deps: CollectorDependencies): CollectionH
       ? { url: context.serviceUrl, proxy: context.proxy }
       : { missing: 'no service URL is configured (ContainerMapping.ServiceUrl)' },
     async jobWindow(until, warnings) {
-      const window = await jobWindow(context, api, probe, until, warnings, deps);
+      const window = await jobWindow(context, timeline, until, warnings);
+      if (window) debugLine(context, deps, `Window: ${window.since} to ${window.until} (${window.sinceSource}).`);
       return window ? { window } : { unknown: "the job's start time is unknown (no timeline and no System.PipelineStartTime)" };
     },
-    credentials: () => serviceCredentials(context, api, probe, deps),
+    credentials: () => credentials ?? Promise.resolve({ credentials: [], note: 'no service URL' }),
     buildReport(parts) {
       try {
         return { report: buildReport(context.run, parts) };
@@ -204,6 +234,7 @@ function azureDevOpsHost(probe: Probe, deps: CollectorDependencies): CollectionH
         if (imageCount > 0) agent.setResult('SucceededWithIssues', 'pushed images could not be reported');
       }
     },
+    abandon: () => abandonToken?.(),
   };
 }
 
@@ -214,5 +245,10 @@ export async function runCollection(probe: Probe, deps: CollectorDependencies): 
   if (context.staticToken) agent.setSecret(context.staticToken);
   if (context.jobToken) agent.setSecret(context.jobToken);
   if (context.proxy?.password) agent.setSecret(context.proxy.password);
-  await collectAndReport(probe, deps, azureDevOpsHost(probe, deps));
+  const host = azureDevOpsHost(probe, deps);
+  try {
+    await collectAndReport(probe, deps, host);
+  } finally {
+    host.abandon();
+  }
 }

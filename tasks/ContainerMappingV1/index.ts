@@ -1,13 +1,12 @@
 /**
  * Entry point of the injected task. Runs in every job of an organisation, so it decides the
- * common cases (opted out, no engine, nothing pushed) with node built-ins only, and loads
- * the heavy collector (task-lib, azure-devops-node-api, dockerode) only when there is
- * something to report. It never fails and never hangs the job: every path exits 0 (Succeeded)
+ * common cases (opted out, no engine, nothing pushed) with the least code, and loads the
+ * rest of the collector (`collect.js`: image lookups, registries, BuildKit, Azure DevOps,
+ * delivery) only when there is something to report. It never fails and never hangs the job: every path exits 0 (Succeeded)
  * unless the collector reports SucceededWithIssues, and a hard time limit ends the step.
  */
 import { join } from 'node:path';
 import { probe, readContextFromEnvironment } from './probe';
-import { PROXY_ENVIRONMENT_NAMES } from './settings';
 import { endGroup, info } from './output';
 import type * as Collector from './collect';
 
@@ -49,10 +48,6 @@ async function run(): Promise<void> {
     info(verdict.message);
     return;
   }
-  // task-lib, as it loads, reads the agent's proxy variables and writes the password to the
-  // debug log (`##vso[task.debug]Agent.ProxyPassword=…`). The context already holds them
-  // (read above, like every secret), so task-lib must not find them.
-  for (const name of PROXY_ENVIRONMENT_NAMES) delete process.env[name];
   // A path computed at run time, so the bundler leaves this require to Node; a synchronous
   // require of a sibling file is the cheapest way to load it (no ESM loader start-up).
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above

@@ -89,6 +89,8 @@ export interface RunContext {
   timeLimitMs: number;
   /** The agent's web proxy, when the agent was configured with one. */
   proxy?: ProxySettings;
+  /** `System.Debug` is true: the step writes its debug lines (`task.debug`). */
+  debug?: boolean;
   run: RunIdentity;
 }
 
@@ -204,6 +206,7 @@ export function readRunContext(source: SettingsSource, defaults: PackageDefaults
   if (metadataFolder !== undefined) context.metadataFolder = metadataFolder;
   const proxy = readProxySettings(source);
   if (proxy !== undefined) context.proxy = proxy;
+  if (isTrue(v('System.Debug'))) context.debug = true;
   return context;
 }
 

@@ -174,7 +174,10 @@ for (const kind of DATABASES) {
       assert.match(metrics, /cm_reports_ingested_total\{result="created"\} 1/);
       assert.match(metrics, /cm_reports_rejected_total\{reason="invalid-report"\} 1/);
       // Counted once under its route and status; which bucket depends on the machine's speed, so only +Inf is certain.
-      assert.match(metrics, /cm_http_request_duration_seconds_bucket\{method="POST",route="\/api\/v1\/reports",status="201",le="\+Inf"\} 1/);
+      assert.match(
+        metrics,
+        /cm_http_request_duration_seconds_bucket\{method="POST",route="\/api\/v1\/reports",status="201",le="\+Inf"\} 1/,
+      );
       assert.match(metrics, /cm_http_request_duration_seconds_count\{method="POST",route="\/api\/v1\/reports",status="201"\} 1/);
       const doc = (await svc.app.inject('/openapi.json')).json();
       assert.equal(doc.openapi, '3.1.0');

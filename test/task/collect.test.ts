@@ -270,6 +270,45 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.deepEqual(report.warnings, []);
   });
 
+  it('asks for the OIDC token and reads the timeline at once, before either has answered', async function () {
+    const s = stubs();
+    let answerTimeline: (outcome: Outcome<string>) => void = () => undefined;
+    s.jobStartTime.returns(new Promise<Outcome<string>>((resolve) => (answerTimeline = resolve)));
+    const running = runCollection(probe(context()), dependencies(s));
+    await Promise.resolve();
+    // The timeline has not answered, and the token is already being asked for: the two overlap.
+    sinon.assert.calledOnce(s.jobStartTime);
+    sinon.assert.calledOnce(s.createOidcToken);
+    sinon.assert.notCalled(s.inspector);
+    answerTimeline({ ok: true, value: JOB_START });
+    await running;
+    sinon.assert.calledOnce(s.createOidcToken);
+    assert.deepEqual((s.deliverReport.firstCall.args[0] as Parameters<typeof deliverReport>[0]).credentials?.[0], {
+      kind: 'oidc',
+      token: OIDC_TOKEN,
+    });
+  });
+
+  it('abandons the OIDC token asked for at once when the job turns out to have nothing to report', async function () {
+    const s = stubs();
+    let abandoned = false;
+    s.createOidcToken.callsFake((options: { onStart?: (abandon: () => void) => void }) => {
+      return new Promise<Outcome<string>>((resolve) => {
+        options.onStart?.(() => {
+          abandoned = true;
+          resolve({ ok: false, reason: 'abandoned' });
+        });
+      });
+    });
+    // The push happened before this job's start (an earlier job of the pipeline on the same agent).
+    s.jobStartTime.resolves({ ok: true, value: new Date(NOW - 1000).toISOString() } satisfies Outcome<string>);
+    await runCollection(probe(context()), dependencies(s));
+    sinon.assert.calledOnce(s.createOidcToken);
+    assert.equal(abandoned, true, 'the speculative token request was left running');
+    sinon.assert.notCalled(s.deliverReport);
+    sinon.assert.calledWith(s.info, 'Nothing to report: no image was pushed in this job.');
+  });
+
   it('attaches the report without asking for a token when no service URL is configured', async function () {
     const s = stubs();
     await runCollection(probe(context({ serviceUrl: undefined })), dependencies(s));

@@ -7,7 +7,6 @@ import {
   type ProxySettings,
 } from '../../tasks/ContainerMappingV1/settings';
 import { proxyAuthorization, proxyFor } from '../../collector/proxy';
-import { apiProxyOptions } from '../../tasks/ContainerMappingV1/pipelineApi';
 
 describe("The agent's web proxy", function () {
   describe('is read from the variables the agent sets', function () {
@@ -127,19 +126,6 @@ describe("The agent's web proxy", function () {
 
     it('sends no Proxy-Authorization without a user name', function () {
       assert.equal(proxyAuthorization({ url: 'http://p', password: 'pw', bypass: [] }), undefined);
-    });
-
-    it('hands azure-devops-node-api the proxy, its credentials and the bypass list', function () {
-      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', username: 'svc', password: 'pw', bypass: ['a'] }), {
-        proxyUrl: 'http://p:1',
-        proxyUsername: 'svc',
-        proxyPassword: 'pw',
-        proxyBypassHosts: ['a'],
-      });
-      assert.deepEqual(apiProxyOptions({ url: 'http://p:1', password: 'pw', bypass: [] }), {
-        proxyUrl: 'http://p:1',
-        proxyBypassHosts: [],
-      });
     });
   });
 });

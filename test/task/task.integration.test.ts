@@ -199,6 +199,13 @@ describe('The injected task, run as the agent runs it', function () {
       `/contoso/${job.projectId}/_apis/distributedtask/hubs/build/plans/${job.planId}/jobs/${job.jobId}/oidctoken`,
     );
     assert.equal(devops.requestsTo('timeline')[0]?.authorization, `Bearer ${job.accessToken}`);
+    // Each call is one request at its fixed route and api-version (pipelineApi.ts), with no
+    // resource-location look-up (`OPTIONS …/_apis/{area}`) before it.
+    assert.deepEqual(devops.requests.map((r) => r.route).sort(), ['oidc', 'timeline']);
+    assert.deepEqual(devops.requestsTo('options'), [], 'a resource location was looked up');
+    assert.match(devops.requestsTo('timeline')[0]?.accept ?? '', /^application\/json;api-version=6\.0$/);
+    assert.match(oidc[0]?.accept ?? '', /^application\/json;api-version=7\.1-preview\.1$/);
+    assert.deepEqual(oidc[0]?.body, {});
     assert.equal(receiver.received[0]?.authorization, `Bearer ${devops.mintedTokens[0]}`);
     assert.equal(receiver.received[0]?.path, '/api/v1/reports');
     assert.match(receiver.received[0]?.contentType ?? '', /^application\/json/);
