@@ -61,6 +61,9 @@ export async function startNativeGrpcFront(engineSocket: string): Promise<Native
       head = Buffer.concat([head, chunk]);
       if (head.length < PREFACE.length && !head.includes('\r\n')) return;
       client.removeListener('data', onHead);
+      // Held until piped: an HTTP/2 client sends its first frames right after the preface, and they would be lost
+      // while the engine's upgrade is answered (a flowing socket with no 'data' listener drops what it reads).
+      client.pause();
       if (head.subarray(0, PREFACE.length).toString('latin1') === PREFACE) {
         http2++;
         carryHttp2(client, head, engineSocket);
