@@ -1,8 +1,9 @@
 /**
- * The collection's dependencies built for real, the same for every host: the engine through
- * dockerode, the registries (with the runner's or agent's own Docker and Podman logins, read only
- * when a registry asks for credentials), BuildKit's build history through the engine's `/grpc`
- * upgrade, buildx metadata files, the service, the clock. A host's bundle entry passes them to
+ * The collection's dependencies built for real, the same for every host (the task's and the
+ * action's `collect.ts`): the engine through its API (`engine.ts`), the registries (with the
+ * runner's or agent's own Docker and Podman logins, read only when a registry asks for
+ * credentials), BuildKit's build history through the engine (the `/grpc` upgrade, or gRPC on its
+ * socket), buildx metadata files, the service, the clock. A host's bundle entry passes them to
  * `collectAndReport` (collection.ts) with its own `CollectionHost`.
  */
 import { readFileSync, statSync } from 'node:fs';

@@ -5,66 +5,23 @@
  * the file system and the clock. The flow itself is in collection.ts. Node built-ins only
  * (see tasks/README.md, *Performance design*, for what that saves).
  */
-import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { homedir, tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Probe } from './probe';
-import type { MetadataFile } from '../../collector/buildx';
 import { runCollection, type CollectorDependencies } from './collection';
 import { createOidcToken, jobStartTime } from './pipelineApi';
-import { deliverReport } from '../../collector/deliver';
-import { dockerInspector, dockerRepositoryTags } from '../../collector/dockerImages';
-import { authFilePaths, readAuthFiles, registryDigestLookup } from '../../collector/registryDigest';
+import { collectionDependencies } from '../../collector/dependencies';
 import { addAttachment, debug, info, setSecret, succeedWithIssues, warn } from './output';
-import type { ReadBuildHistory } from '../../collector/buildkitCollection';
-import { BuildKitUnavailableError, engineDialer, openBuildKit, readContent, readHistory } from '../../collector/buildkitClient';
-
-/** BuildKit's build history and the blobs asked for, through the engine's `/grpc` upgrade (buildkitClient.ts). */
-const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted) => {
-  try {
-    const session = await openBuildKit(engineDialer(endpoint), deadlineMs);
-    try {
-      const events = await readHistory(session);
-      const contents = new Map<string, Buffer>();
-      for (const digest of wanted(events)) {
-        const blob = await readContent(session, digest).catch(() => undefined);
-        if (blob) contents.set(digest, blob);
-      }
-      return { ok: true, events, contents };
-    } finally {
-      session.close();
-    }
-  } catch (err) {
-    const unsupported = err instanceof BuildKitUnavailableError && err.unsupported;
-    return { ok: false, reason: (err as Error).message, unsupported };
-  }
-};
-
-/** Reads buildx metadata files (the first MiB of each); one that vanished since the listing was not ours to report. */
-function readMetadataFiles(paths: readonly string[]): MetadataFile[] {
-  const files: MetadataFile[] = [];
-  for (const path of paths) {
-    try {
-      files.push({ name: path, text: readFileSync(path, 'utf8').slice(0, 1024 * 1024), modifiedMs: statSync(path).mtimeMs });
-    } catch {
-      // A file that vanished between the listing and now was not ours to report.
-    }
-  }
-  return files;
-}
 
 /** The real dependencies. */
 export function collectorDependencies(): CollectorDependencies {
   return {
-    inspector: dockerInspector,
-    repositoryTags: dockerRepositoryTags,
-    // The agent's own Docker and Podman logins, read only if a registry asks for credentials.
-    registryDigest: (timeoutMs) => registryDigestLookup(() => readAuthFiles(authFilePaths(process.env, homedir())), timeoutMs),
+    // The engine, the registries (with the agent's own Docker and Podman logins, read only if a registry asks for
+    // credentials), BuildKit's history, buildx metadata files, the service and the clock: as for every host.
+    ...collectionDependencies(process.env),
     jobStartTime,
     createOidcToken,
-    deliverReport,
-    readMetadataFiles,
-    readBuildHistory,
     writeFile(folder, name, text) {
       const directory = folder ?? tmpdir();
       mkdirSync(directory, { recursive: true });
@@ -81,7 +38,6 @@ export function collectorDependencies(): CollectorDependencies {
       warn,
       debug,
     },
-    now: () => Date.now(),
   };
 }
 
