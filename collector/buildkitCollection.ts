@@ -59,7 +59,8 @@ export interface BuildHistoryResult {
 }
 
 /**
- * Reads the history when the events in the window show a build on the engine; warns about
+ * Reads the history when the events in the window show a build on an engine that may keep one
+ * (`engineApiVersion`, its newest API version: see buildkitSigns.ts); warns about
  * `docker-container` builders, whose own BuildKit is not read (see tasks/README.md), unless the
  * job wrote buildx metadata files.
  */
@@ -70,9 +71,10 @@ export async function collectBuildHistory(
   deadlineMs: number,
   readBuildHistory: ReadBuildHistory | undefined,
   hasMetadataFiles = false,
+  engineApiVersion?: string,
 ): Promise<BuildHistoryResult> {
   const result: BuildHistoryResult = { images: [], unresolved: [], warnings: [] };
-  const signs = buildSigns(events, window.sinceMs);
+  const signs = buildSigns(events, window.sinceMs, engineApiVersion);
   if (signs.engineBuild && readBuildHistory) {
     const pushesOf = (events: readonly HistoryEvent[]) => pushesFromHistory(events, window.sinceMs, window.untilMs);
     // The pushed indexes are read from BuildKit's content store for their platform manifests.

@@ -149,7 +149,7 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
     });
   }
   // Something to report is likely: ask for the service's token while the images are resolved.
-  const signs = buildSigns(look.events, sinceMs);
+  const signs = buildSigns(look.events, sinceMs, look.engine?.apiVersion);
   const built = signs.engineBuild || signs.containerBuilders.length > 0;
   const likely = pushes.length > 0 || truncated || restarted || built || look.metadataFiles.length > 0;
   const credentialsRequest = 'url' in host.service && likely ? host.credentials() : undefined;
@@ -161,6 +161,7 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
     deps.now() + timeLeft(look, BUILD_HISTORY_TIMEOUT_MS, deps.now),
     deps.readBuildHistory,
     look.metadataFiles.length > 0,
+    look.engine?.apiVersion,
   );
   let images: PushedImage[] = [];
   if (pushes.length > 0) {

@@ -148,8 +148,9 @@ export function nothingToReport(look: EngineLook): string | undefined {
   // Podman keeps its whole events log, across restarts too: neither check applies to it.
   const truncated = look.eventsRead && !look.podman && mayBeTruncated(look.events, since);
   const restarted = look.eventsRead && !look.podman && engineRestarted(look.engineStartedMs, since);
-  // A BuildKit build may have pushed without a push event (Docker 28+): see buildkitSigns.ts.
-  const signs = buildSigns(look.events, since);
+  // A BuildKit build may have pushed without a push event (Docker 23+ keeps a build history, and
+  // on the containerd store logs no push): see buildkitSigns.ts.
+  const signs = buildSigns(look.events, since, look.engine?.apiVersion);
   const built = signs.engineBuild || signs.containerBuilders.length > 0;
   if (pushed || truncated || restarted || built || look.metadataFiles.length > 0) return undefined;
   return look.engineProblem !== undefined

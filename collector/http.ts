@@ -7,9 +7,9 @@
  * (so the target's certificate is checked as on a direct connection, `NODE_EXTRA_CA_CERTS` included).
  */
 import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import { request as httpsRequest } from 'node:https';
+import type { RequestOptions } from 'node:https';
 import { isIP, type Socket } from 'node:net';
-import { connect as tlsConnect, type ConnectionOptions } from 'node:tls';
+import type { ConnectionOptions } from 'node:tls';
 import type { ProxySettings } from './proxy';
 import { proxyAuthorization } from './proxy';
 
@@ -36,6 +36,18 @@ export interface HttpRequestOptions {
    * started on speculation whose answer may not be wanted. Calling it after the end does nothing.
    */
   onStart?: (abandon: () => void) => void;
+}
+
+/**
+ * `node:https`'s request, loaded at the first HTTPS request: with `node:tls` and `node:crypto` it
+ * costs more to load than a plain request takes, and a job whose endpoints are all `http:` (an
+ * agent beside its server, a service on the cluster network) never needs it.
+ */
+function httpsRequest(options: RequestOptions): ClientRequest;
+function httpsRequest(url: URL, options: RequestOptions): ClientRequest;
+function httpsRequest(first: URL | RequestOptions, options?: RequestOptions): ClientRequest {
+  const https = require('node:https') as typeof import('node:https'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
+  return first instanceof URL && options !== undefined ? https.request(first, options) : https.request(first);
 }
 
 /** The proxy refused to open a tunnel. */
@@ -117,6 +129,7 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       const tls: ConnectionOptions = { socket, host };
       // SNI carries host names only, never addresses.
       if (isIP(host) === 0) tls.servername = host;
+      const tlsConnect = (require('node:tls') as typeof import('node:tls')).connect; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
       send(httpsRequest(url, { method, headers, createConnection: () => tlsConnect(tls) }));
     });
     tunnel.end();

@@ -12,9 +12,7 @@
  * those the agent's Docker or Podman login already stored are used, read-only and never logged:
  * see `authFilePaths`.
  */
-import { createHash } from 'node:crypto';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
-import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatImageReference, type ImageReference } from '../common/imageReference';
@@ -63,7 +61,8 @@ function send(
   body?: string,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    // node:https (with node:tls and node:crypto) is loaded only when a registry is asked over HTTPS.
+    const request = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')).request : httpRequest; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
     const req = request(url, { method, headers: { 'User-Agent': 'container-mapping-task', ...headers }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
@@ -128,6 +127,7 @@ async function digestOf(answer: Answer, url: URL, headers: Record<string, string
   if (typeof header === 'string' && /^sha256:[0-9a-f]{64}$/.test(header)) return header;
   const full = await send(url, 'GET', headers, budget());
   if (full.status !== 200 || full.body.length === 0) return undefined;
+  const { createHash } = require('node:crypto') as typeof import('node:crypto'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for such a registry
   return `sha256:${createHash('sha256').update(full.body).digest('hex')}`;
 }
 

@@ -7,6 +7,7 @@
 //   defaults.json  { "serviceUrl": "<--service-url or empty>" }
 // Usage: node scripts/build-tasks.mjs [--service-url <url>]
 import { build } from 'esbuild';
+import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -58,17 +59,39 @@ for (const name of tasks) {
   const task = JSON.parse(readFileSync(join(source, 'task.json'), 'utf8'));
   const version = `${task.version.Major}.${task.version.Minor}.${task.version.Patch}`;
   const entries = ['index', 'collect'].filter((entry) => readdirSync(source).includes(`${entry}.ts`));
-  await build({
-    entryPoints: entries.map((entry) => join(source, `${entry}.ts`)),
+  // collect.js first: index.js carries its content hash, which names its code cache on the agent
+  // (collector/codeCache.ts), so that a cache is never read by another build.
+  const define = { __TASK_VERSION__: JSON.stringify(version) };
+  for (const entry of [...entries].reverse()) {
+    await build(bundleOptions(join(source, `${entry}.ts`), out, task, define));
+    if (entry === 'collect') {
+      const hash = createHash('sha256')
+        .update(readFileSync(join(out, 'collect.js')))
+        .digest('hex')
+        .slice(0, 16);
+      define.__COLLECTOR_HASH__ = JSON.stringify(hash);
+    }
+  }
+  copyFileSync(join(source, 'task.json'), join(out, 'task.json'));
+  writeFileSync(join(out, 'defaults.json'), `${JSON.stringify({ serviceUrl }, null, 2)}\n`);
+  const files = readdirSync(out).map((f) => `${f} (${Math.round(statSync(join(out, f)).size / 1024)} KiB)`);
+  console.log(`build-tasks: ${name} ${version} → build/tasks/${name}: ${files.join(', ')}`);
+}
+
+/** esbuild's options for one entry of a task. */
+function bundleOptions(entry, out, task, define) {
+  return {
+    entryPoints: [entry],
     outdir: out,
     bundle: true,
     platform: 'node',
     target: `node${oldestNode(task)}`,
     format: 'cjs',
-    minify: true,
+    // TASK_BUILD_MINIFY=0: readable names in a CPU profile (npm run bench:task:profile); never for a release.
+    minify: process.env.TASK_BUILD_MINIFY !== '0',
     legalComments: 'none',
     logLevel: 'warning',
-    define: { __TASK_VERSION__: JSON.stringify(version) },
+    define,
     // dockerode's optional transports: ssh:// engines are not supported by the task
     // (see tasks/README.md), and BuildKit sessions (grpc) are never opened. Left out,
     // they cost nothing at start-up.
@@ -77,9 +100,5 @@ for (const name of tasks) {
       '@grpc/grpc-js': join(root, 'collector', 'shims', 'unavailable.cjs'),
       '@grpc/proto-loader': join(root, 'collector', 'shims', 'unavailable.cjs'),
     },
-  });
-  copyFileSync(join(source, 'task.json'), join(out, 'task.json'));
-  writeFileSync(join(out, 'defaults.json'), `${JSON.stringify({ serviceUrl }, null, 2)}\n`);
-  const files = readdirSync(out).map((f) => `${f} (${Math.round(statSync(join(out, f)).size / 1024)} KiB)`);
-  console.log(`build-tasks: ${name} ${version} → build/tasks/${name}: ${files.join(', ')}`);
+  };
 }

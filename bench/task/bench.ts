@@ -13,7 +13,7 @@
  * is where the time it takes is measured.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -145,6 +145,8 @@ interface Scenario {
   check?: () => void;
   /** The file `node` runs; default the task's index.js. */
   script?: string;
+  /** A task scenario on a self-hosted agent (its own copy of the task folder): the baseline runs it too. */
+  selfHosted?: boolean;
 }
 
 async function main(): Promise<void> {
@@ -152,6 +154,8 @@ async function main(): Promise<void> {
   await requireRegistry(REGISTRY);
   const dir = await taskDirectory();
   const index = join(dir, 'index.js');
+  const selfHostedDir = mkdtempSync(join(tmpdir(), 'cm-bench-self-hosted-'));
+  cpSync(dir, selfHostedDir, { recursive: true });
   const devops = await AzureDevOpsStandIn.start();
   const receiver = await ReportReceiver.start();
   const images: string[] = [];
@@ -209,6 +213,19 @@ async function main(): Promise<void> {
           budgetOverFloorMs: PUSH_BUDGETS_MS[pushes] ?? 300,
           env: agentEnvironment(job, start, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}` }),
         })),
+      // The same jobs on a self-hosted agent, which keeps the collector's code cache from its
+      // first job on (collector/codeCache.ts): from a copy of the task folder of their own, so that
+      // the rows above (a Microsoft-hosted agent, a fresh folder every job) never read that cache.
+      ...pushJobs
+        .slice()
+        .reverse()
+        .map(({ job, start, pushes }) => ({
+          name: `engine, ${pushes} push${pushes === 1 ? '' : 'es'}, self-hosted agent`,
+          budgetOverFloorMs: PUSH_BUDGETS_MS[pushes] ?? 300,
+          env: agentEnvironment(job, start, { ...base, INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}`, AGENT_ISSELFHOSTED: '1' }),
+          script: join(selfHostedDir, 'index.js'),
+          selfHosted: true,
+        })),
     ];
     // The newer engine's scenarios (newerEngine.ts), in the same rounds and against the same floor.
     newer = await newerEngineScenarios(devops, receiver.url);
@@ -232,7 +249,9 @@ async function main(): Promise<void> {
     const runs: { name: string; budgetOverFloorMs: number; env: Record<string, string>; entry: string }[] = scenarios.flatMap((s) => [
       { ...s, entry: s.script ?? index },
       // The baseline is another build of the task: the action's scenarios have none.
-      ...(baseline && s.script === undefined ? [{ ...s, name: `${s.name} [baseline]`, entry: join(baseline, 'index.js') }] : []),
+      ...(baseline && (s.script === undefined || s.selfHosted)
+        ? [{ ...s, name: `${s.name} [baseline]`, entry: join(baseline, 'index.js') }]
+        : []),
     ]);
     const floor: Sample[] = [];
     const samples = new Map<string, Sample[]>(runs.map((s) => [s.name, []]));
@@ -251,7 +270,8 @@ async function main(): Promise<void> {
     for (const { job, pushes } of pushJobs) {
       const reports = sent.filter((r) => r.pipeline?.jobId === job.jobId);
       const complete = reports.every((r) => (r.images ?? []).filter((i) => i.repository === repo).length === pushes);
-      const expected = (WARMUP + RUNS) * (baseline ? 2 : 1);
+      // Each job runs twice a round (on a Microsoft-hosted and a self-hosted agent), and the baseline build after each.
+      const expected = 2 * (WARMUP + RUNS) * (baseline ? 2 : 1);
       if (reports.length !== expected || !complete) {
         throw new Error(`expected ${expected} reports with the ${pushes} pushed images each, got ${reports.length} reports`);
       }
@@ -346,6 +366,7 @@ async function main(): Promise<void> {
     await receiver.close();
     await removeImages(images);
     await newer?.cleanup();
+    rmSync(selfHostedDir, { recursive: true, force: true });
   }
 }
 

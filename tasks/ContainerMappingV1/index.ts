@@ -8,10 +8,14 @@
 import { join } from 'node:path';
 import { probe, readContextFromEnvironment } from './probe';
 import { endGroup, info } from './output';
+import { loadWithCodeCache } from '../../collector/codeCache';
 import type * as Collector from './collect';
 
 /** File name of the heavy bundle, beside this one. */
 const COLLECTOR_FILE = 'collect.js';
+
+/** The first 16 hex digits of `collect.js`'s SHA-256, set by the build (scripts/build-tasks.mjs); it names the bundle's code cache. */
+declare const __COLLECTOR_HASH__: string | undefined;
 
 /** Ends the step as Succeeded whatever escaped: nothing here may fail the job. */
 function succeedAnyway(err: unknown): void {
@@ -48,12 +52,20 @@ async function run(): Promise<void> {
     info(verdict.message);
     return;
   }
-  // A path computed at run time, so the bundler leaves this require to Node; a synchronous
-  // require of a sibling file is the cheapest way to load it (no ESM loader start-up).
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- see above
-  const collector = require(join(__dirname, COLLECTOR_FILE)) as typeof Collector;
+  // A path computed at run time, so the bundler leaves it to Node; loaded synchronously (no ESM
+  // loader start-up), with V8's code cache of an earlier job when this agent kept one
+  // (collector/codeCache.ts).
+  const file = join(__dirname, COLLECTOR_FILE);
+  const collector =
+    typeof __COLLECTOR_HASH__ === 'string'
+      ? loadWithCodeCache<typeof Collector>(file, __COLLECTOR_HASH__)
+      : // eslint-disable-next-line @typescript-eslint/no-require-imports -- an unbundled run (no hash): plain require
+        { exports: require(file) as typeof Collector, keepCache: () => undefined };
   ownCrashHandlers();
-  await collector.collect(verdict.probe);
+  await collector.exports.collect(verdict.probe);
+  // Only a self-hosted agent keeps its task folder for a later job; on a Microsoft-hosted one the
+  // cache would be written for nobody.
+  if (verdict.probe.context.run.agentSelfHosted === true) collector.keepCache();
 }
 
 run()

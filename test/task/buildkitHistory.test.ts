@@ -11,6 +11,8 @@ import { platformsOfIndex, pushesFromHistory } from '../../collector/buildkitHis
 import { HISTORY_COMPLETE, HISTORY_STARTED, type HistoryEvent, type HistoryRecord } from '../../collector/buildkitProto';
 import { collectBuildHistory, mergeImages, unresolvedWarnings, type HistoryOutcome } from '../../collector/buildkitCollection';
 import type { EngineEvent } from '../../collector/events';
+import { buildSigns, mayKeepBuildHistory } from '../../collector/buildkitSigns';
+import { nothingToReport, type EngineLook } from '../../collector/firstLook';
 import type { DockerEndpoint } from '../../collector/dockerHost';
 
 const SINCE = Date.parse('2026-11-28T10:00:00.000Z');
@@ -261,6 +263,57 @@ describe('The collection’s BuildKit step', function () {
       ['buildkit-history-unavailable'],
     );
     assert.match(warnings[0]?.message ?? '', /did not list its build history in time/);
+  });
+
+  it('does not ask an engine older than the build history (Docker 20.10, Podman: API 1.41) after a build, and asks one that says nothing or 1.42 and later', async function () {
+    const read = sinon
+      .stub()
+      .resolves({ ok: true, events: [complete(record())], contents: new Map([[INDEX, INDEX_BLOB]]) } satisfies HistoryOutcome);
+    const window = { sinceMs: SINCE, untilMs: UNTIL };
+    const old = await collectBuildHistory([tagEvent], window, ENDPOINT, UNTIL, read, false, '1.41');
+    sinon.assert.notCalled(read);
+    assert.deepEqual(old, { images: [], unresolved: [], warnings: [] });
+    for (const version of [undefined, '1.42', '1.51', 'v1.44', 'unreadable']) {
+      read.resetHistory();
+      const result = await collectBuildHistory([tagEvent], window, ENDPOINT, UNTIL, read, false, version);
+      sinon.assert.calledOnce(read);
+      assert.equal(result.images.length, 2, `API ${version}`);
+    }
+    // A docker-container builder is named whatever the engine's version: its pushes are on its own BuildKit.
+    const builder = await collectBuildHistory([builderEvent], window, ENDPOINT, UNTIL, read, false, '1.41');
+    assert.deepEqual(
+      builder.warnings.map((w) => w.code),
+      ['buildkit-container-builder'],
+    );
+  });
+
+  it('reads the signs of a build only on an engine that may keep a build history', function () {
+    assert.deepEqual(buildSigns([tagEvent], SINCE, '1.41'), { engineBuild: false, containerBuilders: [] });
+    assert.deepEqual(buildSigns([tagEvent], SINCE, '1.42'), { engineBuild: true, containerBuilders: [] });
+    assert.deepEqual(buildSigns([tagEvent], SINCE), { engineBuild: true, containerBuilders: [] });
+    assert.deepEqual(buildSigns([builderEvent], SINCE, '1.40').containerBuilders, ['buildx_buildkit_ci0']);
+    assert.equal(mayKeepBuildHistory('1.41'), false);
+    assert.equal(mayKeepBuildHistory('1.24'), false);
+    assert.equal(mayKeepBuildHistory('1.42'), true);
+    assert.equal(mayKeepBuildHistory('2.0'), true);
+    assert.equal(mayKeepBuildHistory(''), true);
+  });
+
+  it('lets the first look end a build-only job on an engine that keeps no build history, and go on for one that may', function () {
+    const look = (apiVersion: string | undefined, events: EngineEvent[]): EngineLook => ({
+      endpoint: ENDPOINT,
+      engine: apiVersion === undefined ? {} : { apiVersion },
+      events,
+      eventsRead: true,
+      probeSinceMs: SINCE,
+      untilMs: UNTIL,
+      metadataFiles: [],
+      deadlineMs: UNTIL + 30_000,
+    });
+    assert.equal(nothingToReport(look('1.41', [tagEvent])), 'Nothing to report: no image was pushed in this job.');
+    assert.equal(nothingToReport(look('1.51', [tagEvent])), undefined);
+    assert.equal(nothingToReport(look(undefined, [tagEvent])), undefined);
+    assert.equal(nothingToReport(look('1.41', [builderEvent])), undefined, 'a docker-container builder is warned about');
   });
 
   it('names a docker-container builder seen in the window, whose pushes it cannot read', async function () {

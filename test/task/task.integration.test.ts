@@ -3,7 +3,7 @@
  * registries, the Azure DevOps stand-in and a local report receiver.
  */
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
@@ -218,6 +218,75 @@ describe('The injected task, run as the agent runs it', function () {
     );
     assert.match(run.stdout, /##\[endgroup\]\n$/);
     for (const secret of [job.accessToken, staticToken, devops.mintedTokens[0] ?? 'none']) assertNeverPrinted(run, secret);
+  });
+
+  it("keeps the collector's code cache on a self-hosted agent and reads it in its next jobs; a Microsoft-hosted agent writes none", async function () {
+    const repo = uniqueRepository('cache');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `cache ${randomUUID()}`);
+    await pushImage(reference);
+    const digest = await registryDigest(REGISTRY, repo, '1');
+    // A task folder of its own: the cache it keeps must not reach the other tests' runs.
+    const folder = mkdtempSync(join(tmpdir(), 'cm-task-folder-'));
+    cpSync(dir, folder, { recursive: true });
+    const caches = () => readdirSync(folder).filter((f) => f.endsWith('.cache'));
+    const digests = () => receiver.received.map((r) => imagesIn(r.body as Report, [repo]).map((i) => i.digest));
+    try {
+      assertSucceeded(await runTask(folder, env(pipelineStart, { AGENT_ISSELFHOSTED: '0' })));
+      assert.deepEqual(caches(), [], 'a Microsoft-hosted agent kept a cache');
+
+      assertSucceeded(await runTask(folder, env(pipelineStart, { AGENT_ISSELFHOSTED: '1' })));
+      const written = caches();
+      assert.equal(written.length, 1);
+      assert.match(
+        written[0] ?? '',
+        new RegExp(`^collect\\.js\\.[0-9a-f]{16}\\.${process.version.replace(/\./g, '\\.')}-${process.arch}\\.cache$`),
+      );
+      const path = join(folder, written[0] ?? '');
+      const kept = readFileSync(path);
+      const keptAt = statSync(path).mtimeMs;
+
+      // The next job reads it: V8 accepted it, so it is not written again.
+      assertSucceeded(await runTask(folder, env(pipelineStart, { AGENT_ISSELFHOSTED: '1' })));
+      assert.equal(statSync(path).mtimeMs, keptAt, 'the cache was written again, so V8 had rejected it');
+      assert.deepEqual(readFileSync(path), kept);
+
+      // A damaged cache is rejected by V8: the collector runs from source and the cache is replaced.
+      writeFileSync(path, Buffer.alloc(kept.length, 0x42));
+      assertSucceeded(await runTask(folder, env(pipelineStart, { AGENT_ISSELFHOSTED: '1' })));
+      assert.notDeepEqual(readFileSync(path), Buffer.alloc(kept.length, 0x42));
+
+      assert.deepEqual(digests(), [[digest], [digest], [digest], [digest]], 'every job reported the push alike');
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('loads neither TLS nor HTTP/2 on a push job whose endpoints are plain HTTP on Docker 20.10', async function () {
+    const repo = uniqueRepository('modules');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `modules ${randomUUID()}`);
+    await pushImage(reference);
+    // Node's own list of the modules it loaded, read when the process ends (a preload, as NODE_OPTIONS allows).
+    const listed = join(job.tempDirectory, 'modules.txt');
+    const preload = join(job.tempDirectory, 'modules.cjs');
+    writeFileSync(
+      preload,
+      `process.on('exit', () => require('fs').writeFileSync(${JSON.stringify(listed)}, process.moduleLoadList.join('\\n')));\n`,
+    );
+    const run = await runTask(dir, env(pipelineStart, { NODE_OPTIONS: `--require ${preload}` }));
+    assertSucceeded(run);
+    assert.deepEqual(
+      imagesIn(onlyReport(receiver), [repo]).map((i) => i.digest),
+      [await registryDigest(REGISTRY, repo, '1')],
+    );
+    const modules = readFileSync(listed, 'utf8').split('\n');
+    assert.ok(modules.includes('NativeModule http'), 'the report was not sent with node:http');
+    // A build on an engine with no build history (API 1.41) opens no BuildKit session (node:http2),
+    // and plain-HTTP endpoints need no TLS.
+    for (const absent of ['http2', 'https', 'tls']) assert.ok(!modules.includes(`NativeModule ${absent}`), `node:${absent} was loaded`);
   });
 
   it('reports each image a tag held when it was pushed twice in the job', async function () {

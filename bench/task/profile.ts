@@ -1,0 +1,182 @@
+/**
+ * `npm run bench:task:profile`: where the push path's time goes. Pushes `PROFILE_PUSHES` images
+ * (default 5) in one job's window, then runs the packaged task (from the `.vsix`) against them
+ * `PROFILE_RUNS` times (default 5) with `node --cpu-prof`, the Azure DevOps stand-in and a
+ * report receiver answering at once, and sums the profiles' samples:
+ * - by where the code comes from (the task's `index.js`, its `collect.js`, Node's own modules by
+ *   name, the engine's idle wait, garbage collection);
+ * - by function (the 25 with the most self time).
+ * `PROFILE_INSTRUCTIONS=N` also counts, N times each, the instructions of `node -e 0` and of the task
+ * under valgrind's callgrind (a count that other processes on the machine do not change), and
+ * `PROFILE_TASK_DIR` profiles another built task folder instead of this checkout's `.vsix`.
+ * Figures are sums over the runs, in ms of samples; they tell where to look, not how fast the task
+ * is (`npm run bench:task` measures that against a floor).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { DOCKER_SOCKET, REGISTRY, requireDocker, requireRegistry } from '../../test/support/services';
+import { AzureDevOpsStandIn } from '../../test/support/azureDevOps';
+import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../../test/support/docker';
+import { ReportReceiver } from '../../test/task/receiver';
+import { agentEnvironment, newJob, nextWholeSecond, taskDirectory } from '../../test/task/runTask';
+
+const PUSHES = Number(process.env.PROFILE_PUSHES ?? 5);
+const RUNS = Number(process.env.PROFILE_RUNS ?? 5);
+
+/** The parts of a `.cpuprofile` read here (V8's Profiler.Profile). */
+interface CpuProfile {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples: number[];
+  timeDeltas: number[];
+}
+
+function run(args: string[], env: Record<string, string>): Promise<number> {
+  return new Promise((ok, fail) => {
+    const started = process.hrtime.bigint();
+    const child = spawn(process.execPath, args, { env, stdio: ['ignore', 'ignore', 'inherit'] });
+    child.on('error', fail);
+    child.on('close', (code) =>
+      code === 0 ? ok(Number(process.hrtime.bigint() - started) / 1e6) : fail(new Error(`the task exited ${code}`)),
+    );
+  });
+}
+
+/**
+ * The instructions a whole `node <args>` process executes, all its threads (valgrind's callgrind,
+ * which counts instructions rather than time: what other processes do on the machine does not
+ * change it, though V8's background threads make it vary a little from run to run).
+ */
+function instructions(args: string[], env: Record<string, string>, outFile = '/dev/null'): Promise<number> {
+  return new Promise((ok, fail) => {
+    const child = spawn('valgrind', ['--tool=callgrind', `--callgrind-out-file=${outFile}`, process.execPath, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const refs = /Collected : (\d+)/.exec(stderr);
+      if (code === 0 && refs) ok(Number(refs[1]));
+      else fail(new Error(`valgrind ended ${code}: ${stderr.slice(-300)}`));
+    });
+  });
+}
+
+/** Where a frame's code comes from: a bundle file by name, `node:<module>`, or V8's own entries. */
+function origin(url: string, functionName: string): string {
+  if (url === '') return `(${functionName || 'anonymous'})`;
+  if (url.startsWith('node:')) return url;
+  return basename(url);
+}
+
+async function main(): Promise<void> {
+  await requireDocker();
+  await requireRegistry(REGISTRY);
+  // PROFILE_TASK_DIR: another built task folder (an earlier commit's build/tasks/ContainerMappingV1, an experiment).
+  const dir = process.env.PROFILE_TASK_DIR ?? (await taskDirectory());
+  const devops = await AzureDevOpsStandIn.start();
+  const receiver = await ReportReceiver.start();
+  const images: string[] = [];
+  const profiles = mkdtempSync(join(tmpdir(), 'cm-profile-'));
+  try {
+    const job = newJob(devops.url);
+    const start = await nextWholeSecond();
+    devops.setTimeline(job.buildId, [{ id: job.jobId, startTime: new Date(start).toISOString() }]);
+    const repo = uniqueRepository('profile');
+    for (let i = 0; i < PUSHES; i++) {
+      const ref = `${REGISTRY}/${repo}:${i}`;
+      images.push(ref);
+      await buildScratchImage(ref, `profile ${i} ${randomUUID()}`);
+      await pushImage(ref);
+    }
+    // PROFILE_SELF_HOSTED=1: a self-hosted agent, which keeps the collector's code cache from the warm-up run on.
+    const env = agentEnvironment(job, start, {
+      INPUT_SERVICEURL: receiver.url,
+      INPUT_DOCKERHOST: `unix://${DOCKER_SOCKET}`,
+      AGENT_ISSELFHOSTED: process.env.PROFILE_SELF_HOSTED === '1' ? '1' : '0',
+    });
+    // One warm-up run (the engine's and the file cache's), not profiled.
+    await run([join(dir, 'index.js')], env);
+    const walls: number[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      const out = join(profiles, String(i));
+      mkdirSync(out);
+      walls.push(await run(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', out, join(dir, 'index.js')], env));
+    }
+    // Node's own modules the task loads beyond what `node -e 0` has (process.moduleLoadList, read at exit by a preload).
+    const preload = join(profiles, 'modules.cjs');
+    const listed = join(profiles, 'modules.txt');
+    writeFileSync(
+      preload,
+      `const before = new Set(process.moduleLoadList);\nprocess.on('exit', () => require('fs').writeFileSync(${JSON.stringify(listed)}, process.moduleLoadList.filter((m) => !before.has(m)).join('\\n')));\n`,
+    );
+    await run(['--require', preload, join(dir, 'index.js')], env);
+    const modules = readFileSync(listed, 'utf8')
+      .split('\n')
+      .filter((m) => m.startsWith('NativeModule '));
+    // PROFILE_INSTRUCTIONS=N: N runs each of `node -e 0` and the task under callgrind, medians.
+    const instructionRuns = Number(process.env.PROFILE_INSTRUCTIONS ?? 0);
+    let counted = '';
+    if (instructionRuns > 0) {
+      const floor: number[] = [];
+      const task: number[] = [];
+      for (let i = 0; i < instructionRuns; i++) {
+        floor.push(await instructions(['-e', '0'], env));
+        // PROFILE_CALLGRIND_OUT: the first task run's callgrind output, for callgrind_annotate.
+        task.push(await instructions([join(dir, 'index.js')], env, (i === 0 && process.env.PROFILE_CALLGRIND_OUT) || '/dev/null'));
+      }
+      const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
+      const m = (n: number) => `${(n / 1e6).toFixed(1)} M`;
+      counted = `instructions (callgrind, median of ${instructionRuns}): node -e 0 ${m(mid(floor))}, the task ${m(mid(task))}, over the floor ${m(mid(task) - mid(floor))} (${((mid(task) / mid(floor) - 1) * 100).toFixed(1)} %); task runs ${task.map(m).join(', ')}`;
+    }
+    const byOrigin = new Map<string, number>();
+    const byFunction = new Map<string, number>();
+    for (const d of readdirSync(profiles).filter((d) => /^\d+$/.test(d))) {
+      for (const f of readdirSync(join(profiles, d))) {
+        const profile = JSON.parse(readFileSync(join(profiles, d, f), 'utf8')) as CpuProfile;
+        const nodes = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+        profile.samples.forEach((id, i) => {
+          const frame = nodes.get(id);
+          const ms = (profile.timeDeltas[i] ?? 0) / 1000;
+          if (!frame) return;
+          const o = origin(frame.url, frame.functionName);
+          byOrigin.set(o, (byOrigin.get(o) ?? 0) + ms);
+          const fn = `${frame.functionName || '(anonymous)'} ${o}:${frame.lineNumber + 1}`;
+          byFunction.set(fn, (byFunction.get(fn) ?? 0) + ms);
+        });
+      }
+    }
+    const top = (m: Map<string, number>, n: number) => [...m].sort((a, b) => b[1] - a[1]).slice(0, n);
+    const total = [...byOrigin.values()].reduce((a, b) => a + b, 0);
+    console.log(
+      `\n${PUSHES} pushes, ${RUNS} profiled runs (wall ${walls.map((w) => w.toFixed(0)).join(', ')} ms); ${total.toFixed(0)} ms of samples in all\n`,
+    );
+    console.log('by origin (ms, summed over the runs)');
+    for (const [k, v] of top(byOrigin, 30)) console.log(`  ${v.toFixed(1).padStart(8)}  ${k}`);
+    console.log('\nby function, self time (ms, summed over the runs)');
+    for (const [k, v] of top(byFunction, 25)) console.log(`  ${v.toFixed(1).padStart(8)}  ${k}`);
+    console.log(
+      `\nNode's own modules loaded beyond node -e 0's (${modules.length}): ${modules.map((m) => m.slice('NativeModule '.length)).join(', ')}`,
+    );
+    if (counted) console.log(`\n${counted}`);
+    const reports = receiver.received.filter((r) => (r.body as { pipeline?: { jobId?: string } }).pipeline?.jobId === job.jobId);
+    // PROFILE_PUSHES=0 profiles the path of a job that pushed nothing: no report at all.
+    const expected = PUSHES === 0 ? 0 : RUNS + 2 + instructionRuns;
+    if (reports.length !== expected) throw new Error(`expected ${expected} reports, got ${reports.length}`);
+    if (process.env.PROFILE_KEEP) console.log(`\nprofiles kept in ${profiles}`);
+  } finally {
+    if (!process.env.PROFILE_KEEP) rmSync(profiles, { recursive: true, force: true });
+    await devops.close();
+    await receiver.close();
+    await removeImages(images);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exitCode = 1;
+});
