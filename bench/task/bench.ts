@@ -3,7 +3,10 @@
  * `node -e 0` spawned the same way with the same environment in the same run (the floor).
  *
  * Scenarios: no Docker engine; an engine and no push; an engine and 1, 5 and 10 pushes (reported
- * to a local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token).
+ * to a local receiver, with the Azure DevOps stand-in for the timeline and the OIDC token), on a
+ * Microsoft-hosted agent and again on a self-hosted one (its own copy of the task folder, where
+ * the collector's code cache is kept from the first round on); the newer engine's scenarios
+ * (newerEngine.ts) and the GitHub Action's post (action.ts).
  * Runs are interleaved (floor, then each scenario) so drift hits all alike; the first rounds
  * are a warm-up. Medians are printed as a table and written to bench/results/.
  *

@@ -107,6 +107,17 @@ async function main(): Promise<void> {
       mkdirSync(out);
       walls.push(await run(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', out, join(dir, 'index.js')], env));
     }
+    // PROFILE_TRACE_GC=1: one more run with --trace-gc, its lines printed.
+    if (process.env.PROFILE_TRACE_GC === '1') {
+      const traced = await new Promise<string>((ok, fail) => {
+        const child = spawn(process.execPath, ['--trace-gc', join(dir, 'index.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+        let out = '';
+        child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
+        child.on('error', fail);
+        child.on('close', () => ok(out));
+      });
+      console.log(traced.split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep/.test(l)).join('\n'));
+    }
     // Node's own modules the task loads beyond what `node -e 0` has (process.moduleLoadList, read at exit by a preload).
     const preload = join(profiles, 'modules.cjs');
     const listed = join(profiles, 'modules.txt');
@@ -165,7 +176,7 @@ async function main(): Promise<void> {
     if (counted) console.log(`\n${counted}`);
     const reports = receiver.received.filter((r) => (r.body as { pipeline?: { jobId?: string } }).pipeline?.jobId === job.jobId);
     // PROFILE_PUSHES=0 profiles the path of a job that pushed nothing: no report at all.
-    const expected = PUSHES === 0 ? 0 : RUNS + 2 + instructionRuns;
+    const expected = PUSHES === 0 ? 0 : RUNS + 2 + instructionRuns + (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0);
     if (reports.length !== expected) throw new Error(`expected ${expected} reports, got ${reports.length}`);
     if (process.env.PROFILE_KEEP) console.log(`\nprofiles kept in ${profiles}`);
   } finally {
