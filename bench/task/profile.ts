@@ -116,7 +116,12 @@ async function main(): Promise<void> {
         child.on('error', fail);
         child.on('close', () => ok(out));
       });
-      console.log(traced.split('\n').filter((l) => /Scavenge|Mark-Compact|Mark-sweep/.test(l)).join('\n'));
+      console.log(
+        traced
+          .split('\n')
+          .filter((l) => /Scavenge|Mark-Compact|Mark-sweep/.test(l))
+          .join('\n'),
+      );
     }
     // Node's own modules the task loads beyond what `node -e 0` has (process.moduleLoadList, read at exit by a preload).
     const preload = join(profiles, 'modules.cjs');
