@@ -1,14 +1,19 @@
 /**
- * One HTTP(S) request with a deadline, directly or through the host's web proxy: the
- * transport of every request the collector and its hosts send outside the engine (the report to
- * the service, the task's two Azure DevOps calls). node:http(s) directly: cheaper to load than
- * fetch or a REST client library, and every request is bounded. Through a proxy, an `http:`
- * target is asked in absolute form, an `https:` one through a CONNECT tunnel, TLS end to end
- * (so the target's certificate is checked as on a direct connection, `NODE_EXTRA_CA_CERTS` included).
+ * One HTTP(S) request with a deadline, directly or through the host's web proxy: the transport of
+ * every request the collector and its hosts send outside the engine (the report to the service,
+ * the task's two Azure DevOps calls). HTTP/1.1 written on a socket of its own (`node:net`, and
+ * `node:tls` for `https:`), one request a connection (`Connection: close`), the answer read to its
+ * declared end (`Content-Length`, the chunked encoding's last chunk, or the connection's close).
+ *
+ * Why not node:http: counted with valgrind (`npm run bench:task:profile`), loading `node:http` and
+ * its first request cost about as many instructions as a tenth of the whole push path, for three
+ * requests of a known shape; `node:net` is already loaded by the first look. Certificates are
+ * checked by Node's TLS exactly as `https.request` does (its default CA store,
+ * `NODE_EXTRA_CA_CERTS`, the host name). Through a proxy, an `http:` target is asked in absolute
+ * form, an `https:` one through a CONNECT tunnel, TLS end to end (so the target's certificate is
+ * checked as on a direct connection).
  */
-import { request as httpRequest, type ClientRequest, type IncomingMessage } from 'node:http';
-import type { RequestOptions } from 'node:https';
-import { isIP, type Socket } from 'node:net';
+import { connect as netConnect, isIP, type Socket } from 'node:net';
 import type { ConnectionOptions } from 'node:tls';
 import type { ProxySettings } from './proxy';
 import { proxyAuthorization } from './proxy';
@@ -38,18 +43,6 @@ export interface HttpRequestOptions {
   onStart?: (abandon: () => void) => void;
 }
 
-/**
- * `node:https`'s request, loaded at the first HTTPS request: with `node:tls` and `node:crypto` it
- * costs more to load than a plain request takes, and a job whose endpoints are all `http:` (an
- * agent beside its server, a service on the cluster network) never needs it.
- */
-function httpsRequest(options: RequestOptions): ClientRequest;
-function httpsRequest(url: URL, options: RequestOptions): ClientRequest;
-function httpsRequest(first: URL | RequestOptions, options?: RequestOptions): ClientRequest {
-  const https = require('node:https') as typeof import('node:https'); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
-  return first instanceof URL && options !== undefined ? https.request(first, options) : https.request(first);
-}
-
 /** The proxy refused to open a tunnel. */
 export class TunnelRefused extends Error {
   constructor(readonly status: number) {
@@ -57,81 +50,284 @@ export class TunnelRefused extends Error {
   }
 }
 
-/** Sends one request to `url`; settles once, whatever fails first (an error, the deadline, the answer's end). */
+/** The most an answer's head (status line and headers) may take. */
+const MAX_HEAD_BYTES = 64 * 1024;
+/** A header name (RFC 9110 token). */
+const TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Where to connect: host (no brackets), port, and whether TLS. */
+interface Endpoint {
+  host: string;
+  port: number;
+  tls: boolean;
+}
+
+function endpointOf(url: URL): Endpoint {
+  const tls = url.protocol === 'https:';
+  return { host: url.hostname.replace(/^\[|\]$/g, ''), port: Number(url.port) || (tls ? 443 : 80), tls };
+}
+
+/** TLS options for `host`: SNI carries host names only, never addresses. */
+function tlsOptions(host: string, extra: ConnectionOptions): ConnectionOptions {
+  const options: ConnectionOptions = { ...extra, host };
+  if (isIP(host) === 0) options.servername = host;
+  return options;
+}
+
+/** `node:tls`'s connect, loaded at the first HTTPS connection (with `node:crypto`: a job whose endpoints are all `http:` never needs it). */
+function tlsConnect(options: ConnectionOptions): Socket {
+  return (require('node:tls') as typeof import('node:tls')).connect(options); // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
+}
+
+function dial(endpoint: Endpoint): Socket {
+  return endpoint.tls
+    ? tlsConnect(tlsOptions(endpoint.host, { port: endpoint.port }))
+    : netConnect({ host: endpoint.host, port: endpoint.port });
+}
+
+/** The request's head; throws on a header that would break it (a line break in a value, a name that is not a token). */
+export function requestHead(method: string, target: string, host: string, headers: Record<string, string>): string {
+  let head = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
+  for (const [name, value] of Object.entries(headers)) {
+    if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new Error(`invalid header ${JSON.stringify(name)}`);
+    head += `${name}: ${value}\r\n`;
+  }
+  return `${head}Connection: close\r\n\r\n`;
+}
+
+/** A parsed head: status and headers (names lowercase, repeated ones joined with ", "). */
+export interface AnswerHead {
+  status: number;
+  headers: Record<string, string>;
+}
+
+/** Parses a head (without its closing empty line); undefined when it is not an HTTP/1.x status line and headers. */
+export function parseHead(text: string): AnswerHead | undefined {
+  const lines = text.split('\r\n');
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+  if (!status) return undefined;
+  const headers: Record<string, string> = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(':');
+    if (colon <= 0) return undefined;
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    headers[name] = headers[name] === undefined ? value : `${headers[name]}, ${value}`;
+  }
+  return { status: Number(status[1]), headers };
+}
+
+/**
+ * Reads one answer from the bytes a connection delivers, in whatever pieces they come: skips
+ * interim (1xx) answers, then reads the body to its declared end and keeps its first
+ * `maxBodyBytes`. `feed` returns the answer once it is complete; `closed` the answer the
+ * connection's end completes (a body without a declared length), or why it is incomplete.
+ */
+export class AnswerReader {
+  private pending: Buffer = Buffer.alloc(0);
+  private head: AnswerHead | undefined;
+  private mode: 'head' | 'length' | 'chunk-size' | 'chunk-data' | 'chunk-end' | 'trailer' | 'close' | 'done' = 'head';
+  private remaining = 0;
+  private readonly kept: Buffer[] = [];
+  private keptBytes = 0;
+
+  constructor(private readonly maxBodyBytes: number) {}
+
+  /** Takes the next bytes; returns the answer when it is complete, throws when the answer is malformed. */
+  feed(data: Buffer): HttpAnswer | undefined {
+    this.pending = this.pending.length === 0 ? data : Buffer.concat([this.pending, data]);
+    for (;;) {
+      switch (this.mode) {
+        case 'head': {
+          const end = this.pending.indexOf('\r\n\r\n');
+          if (end < 0) {
+            if (this.pending.length > MAX_HEAD_BYTES) throw new Error('the answer has no end of headers');
+            return undefined;
+          }
+          const head = parseHead(this.pending.subarray(0, end).toString('latin1'));
+          if (!head) throw new Error('the answer is not HTTP/1.x');
+          this.pending = this.pending.subarray(end + 4);
+          // An interim answer (100 Continue, 103 Early Hints) is followed by the real one.
+          if (head.status >= 100 && head.status < 200) continue;
+          this.head = head;
+          const length = head.headers['content-length'];
+          if (/(^|,)\s*chunked\s*$/i.test(head.headers['transfer-encoding'] ?? '')) {
+            this.mode = 'chunk-size';
+          } else if (length !== undefined) {
+            if (!/^\d{1,15}$/.test(length)) throw new Error('the answer has an unreadable Content-Length');
+            this.remaining = Number(length);
+            this.mode = 'length';
+          } else if (head.status === 204 || head.status === 304) {
+            this.remaining = 0;
+            this.mode = 'length';
+          } else {
+            // No declared length: the body ends with the connection.
+            this.mode = 'close';
+          }
+          if (this.mode === 'length' && this.remaining === 0) return this.complete();
+          continue;
+        }
+        case 'length': {
+          const take = Math.min(this.remaining, this.pending.length);
+          this.keep(this.pending.subarray(0, take));
+          this.pending = this.pending.subarray(take);
+          this.remaining -= take;
+          return this.remaining === 0 ? this.complete() : undefined;
+        }
+        case 'chunk-size': {
+          const end = this.pending.indexOf('\r\n');
+          if (end < 0) {
+            if (this.pending.length > 1024) throw new Error('the answer has an unreadable chunk size');
+            return undefined;
+          }
+          const size = /^([0-9a-fA-F]{1,12})(?:[ \t]*;.*)?$/.exec(this.pending.subarray(0, end).toString('latin1'));
+          if (!size?.[1]) throw new Error('the answer has an unreadable chunk size');
+          this.pending = this.pending.subarray(end + 2);
+          this.remaining = parseInt(size[1], 16);
+          this.mode = this.remaining === 0 ? 'trailer' : 'chunk-data';
+          continue;
+        }
+        case 'chunk-data': {
+          const take = Math.min(this.remaining, this.pending.length);
+          this.keep(this.pending.subarray(0, take));
+          this.pending = this.pending.subarray(take);
+          this.remaining -= take;
+          if (this.remaining > 0) return undefined;
+          this.mode = 'chunk-end';
+          continue;
+        }
+        case 'chunk-end': {
+          if (this.pending.length < 2) return undefined;
+          if (this.pending[0] !== 13 || this.pending[1] !== 10) throw new Error('the answer has a malformed chunk');
+          this.pending = this.pending.subarray(2);
+          this.mode = 'chunk-size';
+          continue;
+        }
+        case 'trailer': {
+          const end = this.pending.indexOf('\r\n');
+          if (end < 0) return undefined;
+          this.pending = this.pending.subarray(end + 2);
+          if (end === 0) return this.complete();
+          continue;
+        }
+        case 'close':
+          this.keep(this.pending);
+          this.pending = Buffer.alloc(0);
+          return undefined;
+        case 'done':
+          return undefined;
+      }
+    }
+  }
+
+  /** The connection ended: the answer, when a body without a declared length ends with it; otherwise why it is incomplete. */
+  closed(): HttpAnswer | Error {
+    if (this.mode === 'close') return this.complete();
+    return new Error(this.head ? 'the connection closed before the answer ended' : 'the connection closed without an answer');
+  }
+
+  private keep(part: Buffer): void {
+    if (this.keptBytes >= this.maxBodyBytes || part.length === 0) return;
+    const piece = part.length > this.maxBodyBytes - this.keptBytes ? part.subarray(0, this.maxBodyBytes - this.keptBytes) : part;
+    this.kept.push(piece);
+    this.keptBytes += piece.length;
+  }
+
+  private complete(): HttpAnswer {
+    this.mode = 'done';
+    return { status: this.head?.status ?? 0, body: Buffer.concat(this.kept).toString('utf8') };
+  }
+}
+
+/** Sends one request to `url`; settles once, whatever comes first (an error, the deadline, the answer's end). */
 export function sendRequest(url: URL, options: HttpRequestOptions): Promise<HttpAnswer> {
   const { method, body, timeoutMs, proxy } = options;
   const maxBodyBytes = options.maxBodyBytes ?? 64 * 1024;
   return new Promise((resolve, reject) => {
-    const open: { destroy(error?: Error): unknown }[] = [];
+    const open: Socket[] = [];
     let settled = false;
     const finish = (error: Error | undefined, answer?: HttpAnswer) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      if (error || !answer) {
-        for (const stream of open) stream.destroy();
-        reject(error ?? new Error('no answer'));
-      } else {
-        resolve(answer);
-      }
+      for (const socket of open) socket.destroy();
+      if (error || !answer) reject(error ?? new Error('no answer'));
+      else resolve(answer);
     };
     const timer = setTimeout(() => finish(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     options.onStart?.(() => finish(new Error('abandoned')));
-    const send = (req: ClientRequest) => {
-      open.push(req);
-      req.on('error', (err) => finish(err));
-      req.on('response', (res: IncomingMessage) => {
-        const chunks: Buffer[] = [];
-        let kept = 0;
-        res.on('data', (c: Buffer) => {
-          if (kept >= maxBodyBytes) return;
-          const part = c.length > maxBodyBytes - kept ? c.subarray(0, maxBodyBytes - kept) : c;
-          chunks.push(part);
-          kept += part.length;
-        });
-        res.on('error', (err) => finish(err));
-        res.on('end', () => finish(undefined, { status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
-      });
-      req.end(body);
-    };
-    const headers = body !== undefined ? { ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) } : options.headers;
-
-    if (!proxy) {
-      send((url.protocol === 'https:' ? httpsRequest : httpRequest)(url, { method, headers }));
-      return;
-    }
-    const proxyUrl = new URL(proxy.url);
-    const toProxy = proxyUrl.protocol === 'https:' ? httpsRequest : httpRequest;
-    const at = {
-      protocol: proxyUrl.protocol,
-      hostname: proxyUrl.hostname.replace(/^\[|\]$/g, ''),
-      port: proxyUrl.port || (proxyUrl.protocol === 'https:' ? 443 : 80),
-    };
-    const authorization = proxyAuthorization(proxy);
-    const proxyHeaders: Record<string, string> = authorization ? { 'Proxy-Authorization': authorization } : {};
-    if (url.protocol === 'http:') {
-      // A plain-HTTP target: the whole request goes to the proxy, its target in absolute form.
-      send(toProxy({ ...at, method, path: url.href, headers: { ...headers, Host: url.host, ...proxyHeaders } }));
-      return;
-    }
-    // An HTTPS target: a CONNECT tunnel, then TLS with the target itself through it.
-    const authority = `${url.hostname}:${url.port || 443}`;
-    const tunnel = toProxy({ ...at, method: 'CONNECT', path: authority, headers: { Host: authority, ...proxyHeaders } });
-    open.push(tunnel);
-    tunnel.on('error', (err) => finish(err));
-    tunnel.on('connect', (res: IncomingMessage, socket: Socket) => {
+    const watch = (socket: Socket): Socket => {
       open.push(socket);
-      if (res.statusCode !== 200) {
-        finish(new TunnelRefused(res.statusCode ?? 0));
+      socket.on('error', (err) => finish(err));
+      return socket;
+    };
+    /** Writes the request on `socket` and reads its answer. */
+    const exchange = (socket: Socket, target: string, headers: Record<string, string>) => {
+      const reader = new AnswerReader(maxBodyBytes);
+      socket.on('data', (data: Buffer) => {
+        try {
+          const answer = reader.feed(data);
+          if (answer) finish(undefined, answer);
+        } catch (err) {
+          finish(err as Error);
+        }
+      });
+      socket.on('end', () => {
+        const outcome = reader.closed();
+        if (outcome instanceof Error) finish(outcome);
+        else finish(undefined, outcome);
+      });
+      socket.on('close', () => finish(new Error('the connection closed without an answer')));
+      socket.write(requestHead(method, target, url.host, headers));
+      if (body !== undefined) socket.write(body);
+    };
+    try {
+      const headers = body !== undefined ? { ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) } : options.headers;
+      const pathAndQuery = `${url.pathname || '/'}${url.search}`;
+      if (!proxy) {
+        exchange(watch(dial(endpointOf(url))), pathAndQuery, headers);
         return;
       }
-      const host = url.hostname.replace(/^\[|\]$/g, '');
-      const tls: ConnectionOptions = { socket, host };
-      // SNI carries host names only, never addresses.
-      if (isIP(host) === 0) tls.servername = host;
-      const tlsConnect = (require('node:tls') as typeof import('node:tls')).connect; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
-      send(httpsRequest(url, { method, headers, createConnection: () => tlsConnect(tls) }));
-    });
-    tunnel.end();
+      const at = endpointOf(new URL(proxy.url));
+      const authorization = proxyAuthorization(proxy);
+      const proxyHeaders: Record<string, string> = authorization ? { 'Proxy-Authorization': authorization } : {};
+      if (url.protocol === 'http:') {
+        // A plain-HTTP target: the whole request goes to the proxy, its target in absolute form.
+        exchange(watch(dial(at)), url.href, { ...headers, ...proxyHeaders });
+        return;
+      }
+      // An HTTPS target: a CONNECT tunnel, then TLS with the target itself through it.
+      const target = endpointOf(url);
+      const authority = `${url.hostname}:${target.port}`;
+      const tunnel = watch(dial(at));
+      let head = Buffer.alloc(0);
+      const onHead = (data: Buffer) => {
+        head = Buffer.concat([head, data]);
+        const end = head.indexOf('\r\n\r\n');
+        if (end < 0) {
+          if (head.length > MAX_HEAD_BYTES) finish(new Error('the proxy answered CONNECT with no end of headers'));
+          return;
+        }
+        // From here the tunnel's bytes are TLS's (the target waits for its ClientHello, so none is pending).
+        tunnel.removeListener('data', onHead);
+        tunnel.removeListener('end', onEnd);
+        const answer = parseHead(head.subarray(0, end).toString('latin1'));
+        if (!answer) {
+          finish(new Error('the proxy did not answer CONNECT in HTTP/1.x'));
+          return;
+        }
+        if (answer.status !== 200) {
+          finish(new TunnelRefused(answer.status));
+          return;
+        }
+        exchange(watch(tlsConnect(tlsOptions(target.host, { socket: tunnel }))), pathAndQuery, headers);
+      };
+      const onEnd = () => finish(new Error('the proxy closed the connection before answering CONNECT'));
+      tunnel.on('data', onHead);
+      tunnel.on('end', onEnd);
+      tunnel.write(requestHead('CONNECT', authority, authority, proxyHeaders).replace('Connection: close\r\n', ''));
+    } catch (err) {
+      finish(err as Error);
+    }
   });
 }

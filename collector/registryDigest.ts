@@ -12,7 +12,7 @@
  * those the agent's Docker or Podman login already stored are used, read-only and never logged:
  * see `authFilePaths`.
  */
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders } from 'node:http';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { formatImageReference, type ImageReference } from '../common/imageReference';
@@ -61,8 +61,12 @@ function send(
   body?: string,
 ): Promise<Answer> {
   return new Promise((resolve, reject) => {
-    // node:https (with node:tls and node:crypto) is loaded only when a registry is asked over HTTPS.
-    const request = url.protocol === 'https:' ? (require('node:https') as typeof import('node:https')).request : httpRequest; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
+    // node:http(s) are loaded only when a registry is asked (Podman's pushes, an ambiguous digest),
+    // and node:https (with node:tls and node:crypto) only over HTTPS.
+    const request =
+      url.protocol === 'https:'
+        ? (require('node:https') as typeof import('node:https')).request // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only for HTTPS
+        : (require('node:http') as typeof import('node:http')).request; // eslint-disable-line @typescript-eslint/no-require-imports -- loaded only when a registry is asked
     const req = request(url, { method, headers: { 'User-Agent': 'container-mapping-task', ...headers }, timeout: timeoutMs }, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;

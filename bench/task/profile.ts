@@ -107,6 +107,28 @@ async function main(): Promise<void> {
       mkdirSync(out);
       walls.push(await run(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', out, join(dir, 'index.js')], env));
     }
+    // PROFILE_HEAP=1: one more run with V8's sampling heap profiler; what allocated the most, by origin and function.
+    if (process.env.PROFILE_HEAP === '1') {
+      const out = join(profiles, 'heap');
+      mkdirSync(out);
+      await run(['--heap-prof', '--heap-prof-interval', '256', '--heap-prof-dir', out, join(dir, 'index.js')], env);
+      interface HeapNode {
+        callFrame: { functionName: string; url: string; lineNumber: number };
+        selfSize: number;
+        children: HeapNode[];
+      }
+      const allocated = new Map<string, number>();
+      const visit = (node: HeapNode) => {
+        const key = `${node.callFrame.functionName || '(anonymous)'} ${origin(node.callFrame.url, node.callFrame.functionName)}:${node.callFrame.lineNumber + 1}`;
+        allocated.set(key, (allocated.get(key) ?? 0) + node.selfSize);
+        node.children.forEach(visit);
+      };
+      for (const f of readdirSync(out)) visit((JSON.parse(readFileSync(join(out, f), 'utf8')) as { head: HeapNode }).head);
+      const all = [...allocated.values()].reduce((a, b) => a + b, 0);
+      console.log(`\nallocated (sampled, live at the end or not): ${(all / 1024).toFixed(0)} KiB; by function:`);
+      for (const [k, v] of [...allocated].sort((a, b) => b[1] - a[1]).slice(0, 20))
+        console.log(`  ${(v / 1024).toFixed(1).padStart(8)} KiB  ${k}`);
+    }
     // PROFILE_TRACE_GC=1: one more run with --trace-gc, its lines printed.
     if (process.env.PROFILE_TRACE_GC === '1') {
       const traced = await new Promise<string>((ok, fail) => {
@@ -181,7 +203,10 @@ async function main(): Promise<void> {
     if (counted) console.log(`\n${counted}`);
     const reports = receiver.received.filter((r) => (r.body as { pipeline?: { jobId?: string } }).pipeline?.jobId === job.jobId);
     // PROFILE_PUSHES=0 profiles the path of a job that pushed nothing: no report at all.
-    const expected = PUSHES === 0 ? 0 : RUNS + 2 + instructionRuns + (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0);
+    const expected =
+      PUSHES === 0
+        ? 0
+        : RUNS + 2 + instructionRuns + (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0) + (process.env.PROFILE_HEAP === '1' ? 1 : 0);
     if (reports.length !== expected) throw new Error(`expected ${expected} reports, got ${reports.length}`);
     if (process.env.PROFILE_KEEP) console.log(`\nprofiles kept in ${profiles}`);
   } finally {

@@ -23,6 +23,9 @@ import {
   uniqueRepository,
 } from '../support/docker';
 import { waitFor } from '../support/waitFor';
+import { loopbackCertificate } from '../support/certificate';
+import { createServer as createHttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
 import { ReportReceiver } from './receiver';
 import { hungDaemon } from './hungDaemon';
 import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
@@ -263,7 +266,54 @@ describe('The injected task, run as the agent runs it', function () {
     }
   });
 
-  it('loads neither TLS nor HTTP/2 on a push job whose endpoints are plain HTTP on Docker 20.10', async function () {
+  it('delivers over HTTPS to a service whose certificate the agent trusts (NODE_EXTRA_CA_CERTS), and not to one it does not', async function () {
+    const repo = uniqueRepository('https');
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `https ${randomUUID()}`);
+    await pushImage(reference);
+    const tls = loopbackCertificate('127.0.0.1');
+    const posts: { path: string; authorization: string; body: string }[] = [];
+    const server = createHttpsServer({ key: tls.key, cert: tls.certificate }, (req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        posts.push({ path: req.url ?? '', authorization: req.headers.authorization ?? '', body });
+        res.writeHead(201, { 'Content-Type': 'application/json' }).end('{"stored":1}');
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+    const serviceUrl = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const trusted = await runTask(
+        dir,
+        env(pipelineStart, { INPUT_SERVICEURL: serviceUrl, NODE_EXTRA_CA_CERTS: join(tls.folder, 'cert.pem') }),
+      );
+      assertSucceeded(trusted);
+      assert.equal(posts.length, 1, trusted.stdout);
+      assert.equal(posts[0]?.path, '/api/v1/reports');
+      assert.equal(posts[0]?.authorization, `Bearer ${devops.mintedTokens[0]}`);
+      const report = JSON.parse(posts[0]?.body ?? '{}') as Report;
+      assert.deepEqual(
+        imagesIn(report, [repo]).map((i) => i.digest),
+        [await registryDigest(REGISTRY, repo, '1')],
+      );
+      assert.match(trusted.stdout, /Mapped 1 pushed image/);
+
+      // The same service, its certificate not trusted: nothing is posted, the report is attached.
+      const untrusted = await runTask(dir, env(pipelineStart, { INPUT_SERVICEURL: serviceUrl }));
+      assertSucceeded(untrusted);
+      assert.equal(posts.length, 1, 'a report was posted to a service whose certificate is not trusted');
+      assert.match(untrusted.stdout, /could not be reached \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+      assert.match(untrusted.stdout, /##vso\[task\.addattachment /);
+    } finally {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      rmSync(tls.folder, { recursive: true, force: true });
+    }
+  });
+
+  it('loads neither node:http, TLS nor HTTP/2 on a push job whose endpoints are plain HTTP on Docker 20.10', async function () {
     const repo = uniqueRepository('modules');
     const { pipelineStart } = await startJob();
     const reference = `${REGISTRY}/${repo}:1`;
@@ -283,10 +333,11 @@ describe('The injected task, run as the agent runs it', function () {
       [await registryDigest(REGISTRY, repo, '1')],
     );
     const modules = readFileSync(listed, 'utf8').split('\n');
-    assert.ok(modules.includes('NativeModule http'), 'the report was not sent with node:http');
+    assert.ok(modules.includes('NativeModule net'), 'node:net was not loaded: the list is not the task run');
     // A build on an engine with no build history (API 1.41) opens no BuildKit session (node:http2),
-    // and plain-HTTP endpoints need no TLS.
-    for (const absent of ['http2', 'https', 'tls']) assert.ok(!modules.includes(`NativeModule ${absent}`), `node:${absent} was loaded`);
+    // plain-HTTP endpoints need no TLS, and the requests are written on sockets (collector/http.ts).
+    for (const absent of ['http', 'http2', 'https', 'tls'])
+      assert.ok(!modules.includes(`NativeModule ${absent}`), `node:${absent} was loaded`);
   });
 
   it('reports each image a tag held when it was pushed twice in the job', async function () {
