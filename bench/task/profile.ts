@@ -9,6 +9,10 @@
  * `PROFILE_INSTRUCTIONS=N` also counts, N times each, the instructions of `node -e 0` and of the task
  * under valgrind's callgrind (a count that other processes on the machine do not change), and
  * `PROFILE_TASK_DIR` profiles another built task folder instead of this checkout's `.vsix`.
+ * `PROFILE_SELF_HOSTED=1` runs as a self-hosted agent (the code cache kept from the warm-up run),
+ * `PROFILE_HEAP=1` adds the sampling heap profiler's top allocators, `PROFILE_TRACE_GC=1` the GC
+ * lines, and `PROFILE_COMPARE_ARGS='<node flags>'` times the task without and with those flags in
+ * turns (an experiment: the agent runs `node index.js` with no flags).
  * Figures are sums over the runs, in ms of samples; they tell where to look, not how fast the task
  * is (`npm run bench:task` measures that against a floor).
  */
@@ -106,6 +110,21 @@ async function main(): Promise<void> {
       const out = join(profiles, String(i));
       mkdirSync(out);
       walls.push(await run(['--cpu-prof', '--cpu-prof-interval', '100', '--cpu-prof-dir', out, join(dir, 'index.js')], env));
+    }
+    // PROFILE_COMPARE_ARGS='<node flags>': an experiment, not a product setting: 15 rounds of the task
+    // without and with those flags, in turns; median wall times (whole process, as bench:task).
+    const compareArgs = process.env.PROFILE_COMPARE_ARGS?.split(' ').filter(Boolean) ?? [];
+    if (compareArgs.length > 0) {
+      const plain: number[] = [];
+      const flagged: number[] = [];
+      for (let i = 0; i < 15; i++) {
+        plain.push(await run([join(dir, 'index.js')], env));
+        flagged.push(await run([...compareArgs, join(dir, 'index.js')], env));
+      }
+      const mid = (v: number[]) => [...v].sort((a, b) => a - b)[7] ?? 0;
+      console.log(
+        `\nwall, median of 15 in turns: ${mid(plain).toFixed(1)} ms plain, ${mid(flagged).toFixed(1)} ms with ${compareArgs.join(' ')}`,
+      );
     }
     // PROFILE_HEAP=1: one more run with V8's sampling heap profiler; what allocated the most, by origin and function.
     if (process.env.PROFILE_HEAP === '1') {
@@ -206,7 +225,12 @@ async function main(): Promise<void> {
     const expected =
       PUSHES === 0
         ? 0
-        : RUNS + 2 + instructionRuns + (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0) + (process.env.PROFILE_HEAP === '1' ? 1 : 0);
+        : RUNS +
+          2 +
+          instructionRuns +
+          (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0) +
+          (process.env.PROFILE_HEAP === '1' ? 1 : 0) +
+          (compareArgs.length > 0 ? 30 : 0);
     if (reports.length !== expected) throw new Error(`expected ${expected} reports, got ${reports.length}`);
     if (process.env.PROFILE_KEEP) console.log(`\nprofiles kept in ${profiles}`);
   } finally {
