@@ -85,14 +85,18 @@ function dial(endpoint: Endpoint): Socket {
     : netConnect({ host: endpoint.host, port: endpoint.port });
 }
 
-/** The request's head; throws on a header that would break it (a line break in a value, a name that is not a token). */
-export function requestHead(method: string, target: string, host: string, headers: Record<string, string>): string {
+/**
+ * The request's head, ending the connection after the answer unless `keepOpen` (a CONNECT, whose
+ * connection becomes the tunnel); throws on a header that would break it (a line break in a value,
+ * a name that is not a token).
+ */
+export function requestHead(method: string, target: string, host: string, headers: Record<string, string>, keepOpen = false): string {
   let head = `${method} ${target} HTTP/1.1\r\nHost: ${host}\r\n`;
   for (const [name, value] of Object.entries(headers)) {
     if (!TOKEN.test(name) || /[\r\n\0]/.test(value)) throw new Error(`invalid header ${JSON.stringify(name)}`);
     head += `${name}: ${value}\r\n`;
   }
-  return `${head}Connection: close\r\n\r\n`;
+  return keepOpen ? `${head}\r\n` : `${head}Connection: close\r\n\r\n`;
 }
 
 /** A parsed head: status and headers (names lowercase, repeated ones joined with ", "). */
@@ -167,13 +171,9 @@ export class AnswerReader {
           if (this.mode === 'length' && this.remaining === 0) return this.complete();
           continue;
         }
-        case 'length': {
-          const take = Math.min(this.remaining, this.pending.length);
-          this.keep(this.pending.subarray(0, take));
-          this.pending = this.pending.subarray(take);
-          this.remaining -= take;
+        case 'length':
+          this.takeBody();
           return this.remaining === 0 ? this.complete() : undefined;
-        }
         case 'chunk-size': {
           const end = this.pending.indexOf('\r\n');
           if (end < 0) {
@@ -187,15 +187,11 @@ export class AnswerReader {
           this.mode = this.remaining === 0 ? 'trailer' : 'chunk-data';
           continue;
         }
-        case 'chunk-data': {
-          const take = Math.min(this.remaining, this.pending.length);
-          this.keep(this.pending.subarray(0, take));
-          this.pending = this.pending.subarray(take);
-          this.remaining -= take;
+        case 'chunk-data':
+          this.takeBody();
           if (this.remaining > 0) return undefined;
           this.mode = 'chunk-end';
           continue;
-        }
         case 'chunk-end': {
           if (this.pending.length < 2) return undefined;
           if (this.pending[0] !== 13 || this.pending[1] !== 10) throw new Error('the answer has a malformed chunk');
@@ -224,6 +220,14 @@ export class AnswerReader {
   closed(): HttpAnswer | Error {
     if (this.mode === 'close') return this.complete();
     return new Error(this.head ? 'the connection closed before the answer ended' : 'the connection closed without an answer');
+  }
+
+  /** Takes up to `remaining` bytes of body from what is pending. */
+  private takeBody(): void {
+    const take = Math.min(this.remaining, this.pending.length);
+    this.keep(this.pending.subarray(0, take));
+    this.pending = this.pending.subarray(take);
+    this.remaining -= take;
   }
 
   private keep(part: Buffer): void {
@@ -325,7 +329,7 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       const onEnd = () => finish(new Error('the proxy closed the connection before answering CONNECT'));
       tunnel.on('data', onHead);
       tunnel.on('end', onEnd);
-      tunnel.write(requestHead('CONNECT', authority, authority, proxyHeaders).replace('Connection: close\r\n', ''));
+      tunnel.write(requestHead('CONNECT', authority, authority, proxyHeaders, true));
     } catch (err) {
       finish(err as Error);
     }

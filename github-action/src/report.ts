@@ -6,6 +6,7 @@ import type { GitHubReport, GitHubRun, GitHubRunner } from '../../common/githubR
 import type { PushedImage, ReportCollector, ReportWarning } from '../../common/report';
 import { GITHUB_REPORT_SCHEMA_VERSION } from '../../common/contract';
 import { computeGitHubIdempotencyKey } from '../../common/idempotency';
+import { withinReportLimits } from '../../collector/report';
 
 /** The collector's name in every report the action sends. */
 export const ACTION_NAME = 'container-mapping-action';
@@ -18,18 +19,9 @@ export interface GitHubReportParts {
   warnings: ReportWarning[];
 }
 
-const MAX_WARNINGS = 100;
-const MAX_IMAGES = 1000;
-
 /** Builds the report; the schema's limits are kept (the first 1,000 images, 100 warnings). */
 export function buildGitHubReport(run: GitHubRun, runner: GitHubRunner, parts: GitHubReportParts): GitHubReport {
-  const warnings = parts.warnings.slice(0, MAX_WARNINGS).map((w) => ({ code: w.code.slice(0, 100), message: w.message.slice(0, 2000) }));
-  if (parts.images.length > MAX_IMAGES && warnings.length < MAX_WARNINGS) {
-    warnings.push({
-      code: 'images-truncated',
-      message: `${parts.images.length} images were pushed; the first ${MAX_IMAGES} are reported.`,
-    });
-  }
+  const { images, warnings } = withinReportLimits(parts);
   return {
     schemaVersion: GITHUB_REPORT_SCHEMA_VERSION,
     provider: 'github',
@@ -38,7 +30,7 @@ export function buildGitHubReport(run: GitHubRun, runner: GitHubRunner, parts: G
     github: run,
     runner,
     window: parts.window,
-    images: parts.images.slice(0, MAX_IMAGES),
+    images,
     warnings,
   };
 }

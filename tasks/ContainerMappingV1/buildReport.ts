@@ -6,7 +6,7 @@ import type { Report, ReportAgent, ReportPipeline, ReportSource } from '../../co
 import { REPORT_SCHEMA_VERSION } from '../../common/contract';
 import { computeIdempotencyKey } from '../../common/idempotency';
 import type { RunIdentity } from './settings';
-import type { ReportParts } from '../../collector/report';
+import { withinReportLimits, type ReportParts } from '../../collector/report';
 
 /** Raised when the agent did not give the variables that identify the run. */
 export class IncompleteRunError extends Error {
@@ -15,9 +15,6 @@ export class IncompleteRunError extends Error {
     this.name = 'IncompleteRunError';
   }
 }
-
-const MAX_WARNINGS = 100;
-const MAX_IMAGES = 1000;
 
 function clip(text: string | undefined, max: number): string | undefined {
   const t = text?.trim();
@@ -129,13 +126,7 @@ function agentOf(run: RunIdentity): ReportAgent {
 /** Builds the report. Throws `IncompleteRunError` when the run cannot be identified. */
 export function buildReport(run: RunIdentity, parts: ReportParts): Report {
   const pipeline = pipelineOf(run);
-  const warnings = parts.warnings.slice(0, MAX_WARNINGS).map((w) => ({ code: w.code.slice(0, 100), message: w.message.slice(0, 2000) }));
-  if (parts.images.length > MAX_IMAGES && warnings.length < MAX_WARNINGS) {
-    warnings.push({
-      code: 'images-truncated',
-      message: `${parts.images.length} images were pushed; the first ${MAX_IMAGES} are reported.`,
-    });
-  }
+  const { images, warnings } = withinReportLimits(parts);
   return {
     schemaVersion: REPORT_SCHEMA_VERSION,
     idempotencyKey: computeIdempotencyKey({
@@ -151,7 +142,7 @@ export function buildReport(run: RunIdentity, parts: ReportParts): Report {
     source: sourceOf(run),
     agent: agentOf(run),
     window: parts.window,
-    images: parts.images.slice(0, MAX_IMAGES),
+    images,
     warnings,
   };
 }

@@ -46,6 +46,28 @@ describe("the action's run identity", () => {
     assert.equal(runUrl(outcome.run), 'https://github.com/contoso/shop/actions/runs/22259804324/attempts/1');
   });
 
+  it('keeps the schema limits in its report: the first 1,000 images, and says the others were left out', () => {
+    const { env } = newGitHubJob({});
+    const outcome = readGitHubRun(env, 'null');
+    assert.ok(outcome.ok);
+    const image = {
+      digest: `sha256:${'a'.repeat(64)}`,
+      registry: '127.0.0.1:5000',
+      repository: 'contoso/shop',
+      pushedAt: '2026-03-01T10:00:00.000Z',
+      origin: 'docker-events' as const,
+    };
+    const report = buildGitHubReport(outcome.run, outcome.runner, {
+      collector: { name: ACTION_NAME, version: '1.0.0' },
+      window: { since: '2026-03-01T09:59:00.000Z', until: '2026-03-01T10:01:00.000Z', sinceSource: 'pre-step' },
+      images: Array.from({ length: 1200 }, (_, i) => ({ ...image, tag: `v${i}` })),
+      warnings: [],
+    });
+    assert.equal(validateGitHubReport(report), report);
+    assert.equal(report.images.length, 1000);
+    assert.deepEqual(report.warnings, [{ code: 'images-truncated', message: '1200 images were pushed; the first 1000 are reported.' }]);
+  });
+
   it('names every missing or malformed variable instead of guessing', () => {
     const { env } = newGitHubJob({ GITHUB_REPOSITORY_ID: '', GITHUB_SHA: 'main', GITHUB_RUN_ID: '12x' });
     const outcome = readGitHubRun(env);

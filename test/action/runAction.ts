@@ -6,12 +6,13 @@
  * and GITHUB_STEP_SUMMARY file per run (FileCommandManager.cs), and in later runs `STATE_<name>`
  * for what earlier runs of the same action saved (ActionRunner.cs).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
+import { runNode, type NodeRun } from '../support/runNode';
 
 const root = join(__dirname, '..', '..');
 
@@ -71,16 +72,11 @@ export function parseFileCommands(text: string): Record<string, string> {
 }
 
 /** One run of pre, main or post. */
-export interface StepRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
+export interface StepRun extends NodeRun {
   /** What the run wrote with core.saveState, setOutput, and to the step summary. */
   state: Record<string, string>;
   outputs: Record<string, string>;
   summary: string;
-  elapsedMs: number;
 }
 
 /** The identity of one simulated GitHub job; defaults are a run of contoso/shop. */
@@ -135,7 +131,7 @@ export function newGitHubJob(overrides: Record<string, string> = {}, inputs: Rec
  * Runs `node <directory>/<step>.js` for `job` (killed after `killAfterMs`); what it saved with
  * saveState is added to the job's state, for its later runs.
  */
-export function runStep(
+export async function runStep(
   job: SimulatedGitHubJob,
   step: 'pre' | 'main' | 'post',
   directory: string = actionDirectory(),
@@ -152,32 +148,13 @@ export function runStep(
   const env: Record<string, string> = { ...job.env, ...files };
   for (const [name, value] of Object.entries(job.inputs)) env[inputVariable(name)] = value;
   for (const [name, value] of Object.entries(job.state)) env[`STATE_${name}`] = value;
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, [join(directory, `${step}.js`)], { cwd: job.temp, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      reject(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      const state = parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'));
-      Object.assign(job.state, state);
-      resolve({
-        code,
-        signal,
-        stdout,
-        stderr,
-        state,
-        outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
-        summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
-        elapsedMs: Date.now() - started,
-      });
-    });
-  });
+  const run = await runNode(process.execPath, join(directory, `${step}.js`), job.temp, env, killAfterMs);
+  const state = parseFileCommands(readFileSync(files.GITHUB_STATE, 'utf8'));
+  Object.assign(job.state, state);
+  return {
+    ...run,
+    state,
+    outputs: parseFileCommands(readFileSync(files.GITHUB_OUTPUT, 'utf8')),
+    summary: readFileSync(files.GITHUB_STEP_SUMMARY, 'utf8'),
+  };
 }

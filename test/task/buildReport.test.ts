@@ -55,6 +55,20 @@ const PARTS = {
 };
 
 describe('Report building', function () {
+  it('keeps the schema limits: the first 1,000 images and 100 warnings, clipped, and says images were left out', function () {
+    const image = PARTS.images[0]!;
+    const images = Array.from({ length: 1001 }, (_, i) => ({ ...image, tag: `t${i}` }));
+    const many = Array.from({ length: 99 }, (_, i) => ({ code: `c${i}`, message: 'm' }));
+    const report = buildReport(BUILD, { ...PARTS, images, warnings: [{ code: 'x'.repeat(150), message: 'y'.repeat(3000) }, ...many] });
+    assert.ok(validate(report), ajv.errorsText(validate.errors));
+    assert.equal(report.images.length, 1000);
+    assert.equal(report.images[999]?.tag, 't999');
+    assert.equal(report.warnings.length, 100, 'no room for the truncation warning past 100');
+    assert.deepEqual([report.warnings[0]?.code.length, report.warnings[0]?.message.length], [100, 2000]);
+    const roomy = buildReport(BUILD, { ...PARTS, images, warnings: [] });
+    assert.deepEqual(roomy.warnings, [{ code: 'images-truncated', message: '1001 images were pushed; the first 1000 are reported.' }]);
+  });
+
   it('builds a report that the shared schema accepts, keyed to the job attempt', function () {
     const report = buildReport(BUILD, PARTS);
     assert.ok(validate(report), ajv.errorsText(validate.errors));

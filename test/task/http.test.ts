@@ -95,6 +95,13 @@ describe('The HTTP client of the report and the Azure DevOps calls', function ()
       );
     });
 
+    it('writes a CONNECT head without Connection: close, since its connection becomes the tunnel', function () {
+      assert.equal(
+        requestHead('CONNECT', 'contoso.example:443', 'contoso.example:443', { 'Proxy-Authorization': 'Basic eDp5' }, true),
+        'CONNECT contoso.example:443 HTTP/1.1\r\nHost: contoso.example:443\r\nProxy-Authorization: Basic eDp5\r\n\r\n',
+      );
+    });
+
     it('refuses a header value with a line break or a name that is not a token, which would split the request', function () {
       assert.throws(() => requestHead('GET', '/', 'h', { Authorization: 'Bearer a\r\nX-Evil: 1' }), /invalid header "Authorization"/);
       assert.throws(() => requestHead('GET', '/', 'h', { 'Bad Name': 'x' }), /invalid header/);

@@ -2,12 +2,12 @@
  * Runs the bundled task the way the agent does: `node <task>/index.js` in a fresh process
  * whose environment holds only what the agent sets (inputs, variables, the job's connection).
  */
-import { spawn } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAndExtractTask } from '../support/vsix';
 import { waitFor } from '../support/waitFor';
+import { runNode, type NodeRun } from '../support/runNode';
 import { randomUUID } from 'node:crypto';
 
 /**
@@ -100,14 +100,7 @@ export function agentEnvironment(job: SimulatedJob, pipelineStartMs: number, ext
 }
 
 /** How one run of the task ended. */
-export interface TaskRun {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  /** Wall time of the run, for the benchmark (`bench/task`); tests assert no timings. */
-  elapsedMs: number;
-}
+export type TaskRun = NodeRun;
 
 /**
  * Spawns `node index.js` in `directory` with exactly `env`; kills it after `killAfterMs`.
@@ -119,27 +112,7 @@ export function runTask(
   killAfterMs = 60000,
   node: string = process.execPath,
 ): Promise<TaskRun> {
-  return new Promise((ok, fail) => {
-    const started = Date.now();
-    const child = spawn(node, [join(directory, 'index.js')], {
-      cwd: env.AGENT_TEMPDIRECTORY ?? directory,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    const timer = setTimeout(() => child.kill('SIGKILL'), killAfterMs);
-    child.on('error', (err) => {
-      clearTimeout(timer);
-      fail(err);
-    });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      ok({ code, signal, stdout, stderr, elapsedMs: Date.now() - started });
-    });
-  });
+  return runNode(node, join(directory, 'index.js'), env.AGENT_TEMPDIRECTORY ?? directory, env, killAfterMs);
 }
 
 /**

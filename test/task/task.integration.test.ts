@@ -107,6 +107,16 @@ describe('The injected task, run as the agent runs it', function () {
     return { pipelineStart, jobStart };
   }
 
+  /** Starts a job (startJob) and pushes one new image, `<registry>/<prefix-…>:1`, in it. */
+  async function startJobWithPush(prefix: string): Promise<{ repo: string; pipelineStart: number; reference: string }> {
+    const repo = uniqueRepository(prefix);
+    const { pipelineStart } = await startJob();
+    const reference = `${REGISTRY}/${repo}:1`;
+    await build(reference, `${prefix} ${randomUUID()}`);
+    await pushImage(reference);
+    return { repo, pipelineStart, reference };
+  }
+
   function env(pipelineStart: number, extra: Record<string, string> = {}): Record<string, string> {
     return agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: DOCKER_HOST, INPUT_SERVICEURL: receiver.url, ...extra });
   }
@@ -224,11 +234,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it("keeps the collector's code cache on a self-hosted agent and reads it in its next jobs; a Microsoft-hosted agent writes none", async function () {
-    const repo = uniqueRepository('cache');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `cache ${randomUUID()}`);
-    await pushImage(reference);
+    const { repo, pipelineStart } = await startJobWithPush('cache');
     const digest = await registryDigest(REGISTRY, repo, '1');
     // A task folder of its own: the cache it keeps must not reach the other tests' runs.
     const folder = mkdtempSync(join(tmpdir(), 'cm-task-folder-'));
@@ -267,11 +273,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it('delivers over HTTPS to a service whose certificate the agent trusts (NODE_EXTRA_CA_CERTS), and not to one it does not', async function () {
-    const repo = uniqueRepository('https');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `https ${randomUUID()}`);
-    await pushImage(reference);
+    const { repo, pipelineStart } = await startJobWithPush('https');
     const tls = loopbackCertificate('127.0.0.1');
     const posts: { path: string; authorization: string; body: string }[] = [];
     const server = createHttpsServer({ key: tls.key, cert: tls.certificate }, (req, res) => {
@@ -314,11 +316,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it('loads neither node:http, TLS nor HTTP/2 on a push job whose endpoints are plain HTTP on Docker 20.10', async function () {
-    const repo = uniqueRepository('modules');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `modules ${randomUUID()}`);
-    await pushImage(reference);
+    const { repo, pipelineStart } = await startJobWithPush('modules');
     // Node's own list of the modules it loaded, read when the process ends (a preload, as NODE_OPTIONS allows).
     const listed = join(job.tempDirectory, 'modules.txt');
     const preload = join(job.tempDirectory, 'modules.cjs');
@@ -392,11 +390,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it('does nothing when the pipeline opted out with ContainerMapping.Disabled at run time', async function () {
-    const repo = uniqueRepository('optout');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `optout ${randomUUID()}`);
-    await pushImage(reference);
+    const { pipelineStart } = await startJobWithPush('optout');
 
     const run = await runTask(dir, env(pipelineStart, { CONTAINERMAPPING_DISABLED: 'true' }));
     assertSucceeded(run);
@@ -406,11 +400,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it('attaches the report to the run, and succeeds, when the service is down', async function () {
-    const repo = uniqueRepository('down');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `down ${randomUUID()}`);
-    await pushImage(reference);
+    const { repo, pipelineStart } = await startJobWithPush('down');
     const closed = await ReportReceiver.start();
     const downUrl = closed.url;
     await closed.close();
@@ -432,11 +422,7 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   it("does not attach a release job's undelivered report, which backfill would never collect, and prints it in the log instead", async function () {
-    const repo = uniqueRepository('release');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `release ${randomUUID()}`);
-    await pushImage(reference);
+    const { repo, pipelineStart } = await startJobWithPush('release');
     const closed = await ReportReceiver.start();
     const downUrl = closed.url;
     await closed.close();
@@ -477,11 +463,7 @@ describe('The injected task, run as the agent runs it', function () {
   it('sends the report again after the service answers 500, and is done when it answers 200', async function () {
     await receiver.close();
     receiver = await ReportReceiver.start([500, 200]);
-    const repo = uniqueRepository('retry');
-    const { pipelineStart } = await startJob();
-    const reference = `${REGISTRY}/${repo}:1`;
-    await build(reference, `retry ${randomUUID()}`);
-    await pushImage(reference);
+    const { pipelineStart } = await startJobWithPush('retry');
 
     const run = await runTask(dir, env(pipelineStart));
     assertSucceeded(run);
