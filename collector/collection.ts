@@ -19,7 +19,7 @@ import { engineRestarted, mayBeTruncated, pushEvents } from './events';
 import { planPushes, resolvePushes, untaggedRepositories, type InspectImage } from './pushes';
 import type { RegistryDigestLookup } from './registryDigest';
 import { imagesFromMetadata, type MetadataFile } from './buildx';
-import { describeCredential, type Credential, type DeliveryOptions, type DeliveryResult } from './deliver';
+import { describeCredential, type Credential, type CredentialKind, type DeliveryOptions, type DeliveryResult } from './deliver';
 import type { ProxySettings } from './proxy';
 import { buildSigns } from './buildkitSigns';
 import { collectBuildHistory, mergeImages, unresolvedWarnings, type ReadBuildHistory } from './buildkitCollection';
@@ -89,6 +89,8 @@ export interface CollectionHost<R extends { warnings: ReportWarning[] }> {
   credentials(): Promise<ServiceCredentials>;
   /** The report from what was found; or, when the run cannot be identified, why (logged as "Nothing reported: <reason>."). */
   buildReport(parts: ReportParts): { report: R } | { unknown: string };
+  /** How the log names each kind of credential; default the task's (`describeCredential`: "the static token (ContainerMapping.Token)"). */
+  credentialName?: (kind: CredentialKind) => string;
   /** The run as the log's summary names it ("run 20261128.3"). */
   runLabel(report: R): string;
   /**
@@ -99,6 +101,8 @@ export interface CollectionHost<R extends { warnings: ReportWarning[] }> {
 }
 
 const INSPECT_TIMEOUT_MS = 5000;
+/** At most this many images are inspected ahead of the job's window (see `inspectAhead`). */
+const INSPECT_AHEAD_LIMIT = 20;
 const REGISTRY_TIMEOUT_MS = 5000;
 const DELIVERY_ATTEMPT_TIMEOUT_MS = 10000;
 const BUILD_HISTORY_TIMEOUT_MS = 5000;
@@ -106,6 +110,44 @@ const BUILD_HISTORY_TIMEOUT_MS = 5000;
 /** The time a step may take, at most `capMs`, leaving half a second before the deadline (never under 200 ms). */
 export function timeLeft(look: Pick<EngineLook, 'deadlineMs'>, capMs: number, now: () => number): number {
   return Math.max(200, Math.min(capMs, look.deadlineMs - now() - 500));
+}
+
+/**
+ * The engine's image lookups, started at once for the pushes of the first look's window, while
+ * the host reads the job's own window (the timeline, a round trip to the organisation). The job's
+ * window starts at or after the first look's, so its pushes are among these; a lookup asked here
+ * is handed over when the collection asks for the same image, and any other is asked then. At
+ * most `INSPECT_AHEAD_LIMIT` are asked ahead: more pushes than that in the first look's window
+ * means earlier jobs of the run pushed on this engine, whose images need no lookup.
+ * `--all-tags` pushes are not planned here (their tags are listed first), nor asked ahead.
+ */
+function inspectAhead(look: EngineLook, deps: CollectionDependencies): InspectImage {
+  // Each lookup's time budget is what is left when it is asked.
+  const inspector = () => deps.inspector(look.endpoint, timeLeft(look, INSPECT_TIMEOUT_MS, deps.now), look.engine?.apiVersion);
+  const asked = new Map<string, ReturnType<InspectImage>>();
+  const pushes = pushEvents(look.events, look.probeSinceMs);
+  if (pushes.length > 0 && pushes.length <= INSPECT_AHEAD_LIMIT) {
+    const inspect = inspector();
+    for (const push of planPushes(look.events, pushes).pushes) {
+      const key = push.imageId ?? push.name;
+      if (asked.has(key)) continue;
+      const answer = inspect(key);
+      // Never used when the job's window leaves that push out: its failure must not count as unhandled.
+      answer.catch(() => undefined);
+      asked.set(key, answer);
+    }
+  }
+  let later: InspectImage | undefined;
+  return (nameOrId) => {
+    const answer = asked.get(nameOrId);
+    if (answer) {
+      // Handed over once; the same image asked again goes to the engine again, as it did before.
+      asked.delete(nameOrId);
+      return answer;
+    }
+    later ??= inspector();
+    return later(nameOrId);
+  };
 }
 
 /** A few lines at most: the report carries every warning. */
@@ -123,6 +165,7 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
   const { log } = host;
   const warnings: ReportWarning[] = [];
   if (look.engineProblem) warnings.push({ code: 'engine-unavailable', message: `Docker engine: ${look.engineProblem}.` });
+  const inspect = inspectAhead(look, deps);
   const windowed = await host.jobWindow(new Date(look.untilMs).toISOString(), warnings);
   if ('unknown' in windowed) {
     log.info(`Nothing reported: ${windowed.unknown}.`);
@@ -173,11 +216,7 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
     const localTags = new Map(await Promise.all(untagged.map(async (r) => [r, listTags ? await listTags(r) : []] as const)));
     const plan = planPushes(look.events, pushes, localTags);
     warnings.push(...plan.warnings);
-    const resolved = await resolvePushes(
-      plan.pushes,
-      deps.inspector(look.endpoint, timeLeft(look, INSPECT_TIMEOUT_MS, deps.now), look.engine?.apiVersion),
-      deps.registryDigest(timeLeft(look, REGISTRY_TIMEOUT_MS, deps.now)),
-    );
+    const resolved = await resolvePushes(plan.pushes, inspect, deps.registryDigest(timeLeft(look, REGISTRY_TIMEOUT_MS, deps.now)));
     images = resolved.images;
     warnings.push(...resolved.warnings);
   }
@@ -219,6 +258,7 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
     problem = host.service.missing;
   } else {
     const { credentials = [], note } = (await credentialsRequest) ?? {};
+    const credentialName = host.credentialName ?? describeCredential;
     const result = await deps.deliverReport({
       serviceUrl: host.service.url,
       credentials,
@@ -226,13 +266,14 @@ export async function collectAndReport<R extends { warnings: ReportWarning[] }>(
       attemptTimeoutMs: DELIVERY_ATTEMPT_TIMEOUT_MS,
       deadlineMs: look.deadlineMs - 1000,
       proxy: host.service.proxy,
+      credentialName,
     });
     if (result.delivered) {
       log.info(`${summary}.`);
       // Which credential the service took, when it refused the first: never the token itself.
       if (result.refused && result.credential) {
         log.info(
-          `The service refused ${describeCredential(result.refused.credential)} (${result.refused.status}) and accepted ${describeCredential(result.credential)}.`,
+          `The service refused ${credentialName(result.refused.credential)} (${result.refused.status}) and accepted ${credentialName(result.credential)}.`,
         );
       }
       printNotes(report.warnings, log);

@@ -1,6 +1,8 @@
 /**
  * Sends the report to the mapping service: `POST {serviceUrl}/api/v1/reports`, within a time
- * budget, with one retry on network errors, 429 and 5xx. When the service refuses a credential
+ * budget, with one retry on network errors, 429 and 5xx: after `Retry-After` when the answer
+ * says how long to wait and that wait is short (`MAX_RETRY_AFTER_MS`) and fits in the budget,
+ * otherwise not at all (the host keeps the report). When the service refuses a credential
  * (401/403) and another one is left (the job's OIDC token first, then the static
  * `ContainerMapping.Token`), the report is sent once more with the next credential. Through
  * the host's web proxy when it has one and the service is not in its bypass list (http.ts).
@@ -19,7 +21,7 @@ export interface Credential {
   token: string;
 }
 
-/** How the log names a credential. */
+/** How the log names a credential: the task's names (a host with other settings gives its own, `DeliveryOptions.credentialName`). */
 export function describeCredential(kind: CredentialKind): string {
   return kind === 'oidc' ? "the job's OIDC token" : 'the static token (ContainerMapping.Token)';
 }
@@ -53,6 +55,30 @@ export interface DeliveryOptions {
   retryDelayMs?: number;
   /** The agent's web proxy; its bypass list decides whether the service is reached through it. */
   proxy?: ProxySettings;
+  /** How the problem names a credential; default `describeCredential` (the task's settings). */
+  credentialName?: (kind: CredentialKind) => string;
+}
+
+/**
+ * The longest `Retry-After` the one retry waits for. The service asks for 2 s when its database
+ * does not answer; a longer wait (a proxy's rate limit, a maintenance window) would hold every
+ * job that pushed for that long, while a report not delivered is kept by the host and collected
+ * later, so the step gives up at once instead.
+ */
+export const MAX_RETRY_AFTER_MS = 5000;
+
+/**
+ * The wait an answer's `Retry-After` asks for, in ms (RFC 9110 §10.2.3: a number of seconds or
+ * an HTTP date); undefined when there is none or it cannot be read.
+ */
+export function retryAfterMs(value: string | undefined, nowMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  // Only an IMF-fixdate or an obsolete HTTP date (they name a weekday or a month); a bare number was handled above.
+  if (Number.isNaN(date) || !/[A-Za-z]{3}/.test(text)) return undefined;
+  return Math.max(0, date - nowMs);
 }
 
 /** Whether a failed attempt is worth one more try. */
@@ -95,6 +121,7 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
     return { delivered: false, problem: 'the service URL is not an http(s) URL', attempts: 0 };
   }
   const credentials = options.credentials ?? [];
+  const nameOf = options.credentialName ?? describeCredential;
   const proxy = proxyFor(options.proxy, url.href);
   const via = proxy ? ' through the proxy' : '';
   let result: DeliveryResult = { delivered: false, problem: 'no time left to send', attempts: 0 };
@@ -112,6 +139,7 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
     if (credential) sent.credential = credential.kind;
     if (refused) sent.refused = refused;
     let status: number | undefined;
+    let asked: number | undefined;
     try {
       const answer = await sendRequest(url, {
         method: 'POST',
@@ -122,13 +150,14 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
       });
       status = answer.status;
       if (status >= 200 && status < 300) return { delivered: true, status, attempts: attempt, ...sent };
+      asked = retryAfterMs(answer.headers['retry-after'], Date.now());
       if (proxy && status === 407) {
         result = { delivered: false, status, problem: 'the proxy refused its credentials (407)', attempts: attempt, ...sent };
         break;
       }
       const notAccepted =
         status === 401 || status === 403
-          ? ` (the service did not accept ${credential ? describeCredential(credential.kind) : 'a request without a token'})`
+          ? ` (the service did not accept ${credential ? nameOf(credential.kind) : 'a request without a token'})`
           : '';
       result = {
         delivered: false,
@@ -153,12 +182,18 @@ export async function deliverReport(options: DeliveryOptions): Promise<DeliveryR
     if (step === 'give-up') break;
     if (step === 'next-credential' && credential && status !== undefined) {
       refused = { credential: credential.kind, status };
-      refusedProblem = `${result.problem ?? ''}; then, with ${describeCredential(credentials[index + 1]?.kind ?? 'static')}, `;
+      refusedProblem = `${result.problem ?? ''}; then, with ${nameOf(credentials[index + 1]?.kind ?? 'static')}, `;
       index++;
       continue;
     }
     retried = true;
-    await new Promise((r) => setTimeout(r, options.retryDelayMs ?? 250));
+    const wait = asked ?? options.retryDelayMs ?? 250;
+    // A wait longer than asked for is not allowed, nor one that leaves no time for the attempt: no retry then.
+    if (asked !== undefined && (asked > MAX_RETRY_AFTER_MS || Date.now() + asked > options.deadlineMs - 100)) {
+      result.problem = `${result.problem ?? ''}; it asked to be sent again after ${Math.ceil(asked / 1000)} s, longer than this step waits`;
+      break;
+    }
+    await new Promise((r) => setTimeout(r, wait));
   }
   return result;
 }

@@ -18,9 +18,10 @@ import type { ConnectionOptions } from 'node:tls';
 import type { ProxySettings } from './proxy';
 import { proxyAuthorization } from './proxy';
 
-/** An answer: its status and the start of its body. */
+/** An answer: its status, its headers (names lowercase) and the start of its body. */
 export interface HttpAnswer {
   status: number;
+  headers: Record<string, string>;
   body: string;
 }
 
@@ -239,7 +240,7 @@ export class AnswerReader {
 
   private complete(): HttpAnswer {
     this.mode = 'done';
-    return { status: this.head?.status ?? 0, body: Buffer.concat(this.kept).toString('utf8') };
+    return { status: this.head?.status ?? 0, headers: this.head?.headers ?? {}, body: Buffer.concat(this.kept).toString('utf8') };
   }
 }
 

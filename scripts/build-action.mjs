@@ -64,6 +64,16 @@ await build({
 await build({ ...common, entryPoints: [join(source, 'collect.ts')], outdir: out });
 // The artifact fallback (@actions/artifact and its storage client: large), loaded by collect.js
 // only when a report could not be delivered.
-if (existsSync(join(source, 'artifact.ts'))) await build({ ...common, entryPoints: [join(source, 'artifact.ts')], outdir: out });
+// Some of its ESM dependencies call createRequire(import.meta.url) at load; in a CommonJS bundle
+// esbuild leaves `import.meta` empty, so `import.meta.url` is set to this file's own URL.
+if (existsSync(join(source, 'artifact.ts'))) {
+  await build({
+    ...common,
+    entryPoints: [join(source, 'artifact.ts')],
+    outdir: out,
+    banner: { js: 'var __cmImportMetaUrl = require("node:url").pathToFileURL(__filename).href;' },
+    define: { ...common.define, 'import.meta.url': '__cmImportMetaUrl' },
+  });
+}
 const files = readdirSync(out).map((f) => `${f} (${Math.round(statSync(join(out, f)).size / 1024)} KiB)`);
 console.log(`build-action: ${version} → ${out}: ${files.join(', ')}`);

@@ -11,8 +11,12 @@
  * `PROFILE_TASK_DIR` profiles another built task folder instead of this checkout's `.vsix`.
  * `PROFILE_SELF_HOSTED=1` runs as a self-hosted agent (the code cache kept from the warm-up run),
  * `PROFILE_HEAP=1` adds the sampling heap profiler's top allocators, `PROFILE_TRACE_GC=1` the GC
- * lines, and `PROFILE_COMPARE_ARGS='<node flags>'` times the task without and with those flags in
- * turns (an experiment: the agent runs `node index.js` with no flags).
+ * lines (`PROFILE_TRACE_GC_FLAGS`, default `--trace-gc`: e.g. `--trace-gc-nvp` for every phase),
+ * and `PROFILE_COMPARE_ARGS='<node flags>'` times the task without and with those flags in turns
+ * (an experiment: the agent runs `node index.js` with no flags). `PROFILE_TIME=N` times `node -e 0`
+ * and the task N times each in turns under time(1) (wall, user, system, minor faults, peak RSS);
+ * `PROFILE_HOLD=seconds` writes the job's environment to `profile-env.json` in the profiles folder
+ * and keeps the stand-ins up that long, for other tools (strace, perf) on the same job.
  * Figures are sums over the runs, in ms of samples; they tell where to look, not how fast the task
  * is (`npm run bench:task` measures that against a floor).
  */
@@ -45,6 +49,34 @@ function run(args: string[], env: Record<string, string>): Promise<number> {
     child.on('close', (code) =>
       code === 0 ? ok(Number(process.hrtime.bigint() - started) / 1e6) : fail(new Error(`the task exited ${code}`)),
     );
+  });
+}
+
+/** One whole `node <args>` process under time(1). */
+interface TimedRun {
+  wallMs: number;
+  userMs: number;
+  sysMs: number;
+  minorFaults: number;
+  maxRssKiB: number;
+}
+
+function timed(args: string[], env: Record<string, string>): Promise<TimedRun> {
+  return new Promise((ok, fail) => {
+    const started = process.hrtime.bigint();
+    const child = spawn('/usr/bin/time', ['-f', 'CMTIME %U %S %R %M', process.execPath, ...args], {
+      env,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
+      const m = /CMTIME ([\d.]+) ([\d.]+) (\d+) (\d+)/.exec(stderr);
+      if (code !== 0 || !m) fail(new Error(`run failed (${code}): ${stderr.slice(-300)}`));
+      else ok({ wallMs, userMs: Number(m[1]) * 1000, sysMs: Number(m[2]) * 1000, minorFaults: Number(m[3]), maxRssKiB: Number(m[4]) });
+    });
   });
 }
 
@@ -126,6 +158,34 @@ async function main(): Promise<void> {
         `\nwall, median of 15 in turns: ${mid(plain).toFixed(1)} ms plain, ${mid(flagged).toFixed(1)} ms with ${compareArgs.join(' ')}`,
       );
     }
+    // PROFILE_HOLD=seconds: the job's environment written to profile-env.json in the profiles folder (kept),
+    // and the stand-ins held that long, for a look with other tools (strace, time(1)) at the same job.
+    const holdSeconds = Number(process.env.PROFILE_HOLD ?? 0);
+    if (holdSeconds > 0) {
+      const envFile = join(profiles, 'profile-env.json');
+      writeFileSync(envFile, JSON.stringify({ entry: join(dir, 'index.js'), env }));
+      console.log(`\nthe job's environment is in ${envFile}; holding ${holdSeconds} s`);
+      await new Promise((resolve) => setTimeout(resolve, holdSeconds * 1000));
+    }
+    // PROFILE_TIME=N: N rounds of `node -e 0` and the task in turns under time(1): medians of wall,
+    // user and system CPU, minor page faults and peak RSS, and the task's excess over the floor.
+    const timeRounds = Number(process.env.PROFILE_TIME ?? 0);
+    if (timeRounds > 0) {
+      const floorRuns: TimedRun[] = [];
+      const taskRuns: TimedRun[] = [];
+      for (let i = 0; i < timeRounds; i++) {
+        floorRuns.push(await timed(['-e', '0'], env));
+        taskRuns.push(await timed([join(dir, 'index.js')], env));
+      }
+      const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
+      console.log(`
+time(1), median of ${timeRounds} in turns:      floor     task     over`);
+      for (const key of ['wallMs', 'userMs', 'sysMs', 'minorFaults', 'maxRssKiB'] as const) {
+        const f = mid(floorRuns.map((r) => r[key]));
+        const t = mid(taskRuns.map((r) => r[key]));
+        console.log(`  ${key.padEnd(38)} ${f.toFixed(0).padStart(8)} ${t.toFixed(0).padStart(8)} ${(t - f).toFixed(0).padStart(8)}`);
+      }
+    }
     // PROFILE_HEAP=1: one more run with V8's sampling heap profiler; what allocated the most, by origin and function.
     if (process.env.PROFILE_HEAP === '1') {
       const out = join(profiles, 'heap');
@@ -151,7 +211,10 @@ async function main(): Promise<void> {
     // PROFILE_TRACE_GC=1: one more run with --trace-gc, its lines printed.
     if (process.env.PROFILE_TRACE_GC === '1') {
       const traced = await new Promise<string>((ok, fail) => {
-        const child = spawn(process.execPath, ['--trace-gc', join(dir, 'index.js')], { env, stdio: ['ignore', 'pipe', 'inherit'] });
+        const child = spawn(process.execPath, [...(process.env.PROFILE_TRACE_GC_FLAGS ?? '--trace-gc').split(' '), join(dir, 'index.js')], {
+          env,
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
         let out = '';
         child.stdout.on('data', (c: Buffer) => (out += c.toString('utf8')));
         child.on('error', fail);
@@ -160,7 +223,7 @@ async function main(): Promise<void> {
       console.log(
         traced
           .split('\n')
-          .filter((l) => /Scavenge|Mark-Compact|Mark-sweep/.test(l))
+          .filter((l) => /Scavenge|Mark-Compact|Mark-sweep|gc=/.test(l))
           .join('\n'),
       );
     }
@@ -230,8 +293,11 @@ async function main(): Promise<void> {
           instructionRuns +
           (process.env.PROFILE_TRACE_GC === '1' ? 1 : 0) +
           (process.env.PROFILE_HEAP === '1' ? 1 : 0) +
-          (compareArgs.length > 0 ? 30 : 0);
-    if (reports.length !== expected) throw new Error(`expected ${expected} reports, got ${reports.length}`);
+          (compareArgs.length > 0 ? 30 : 0) +
+          timeRounds;
+    // Runs made by hand during PROFILE_HOLD add reports of their own.
+    if (holdSeconds > 0 ? reports.length < expected : reports.length !== expected)
+      throw new Error(`expected ${expected} reports, got ${reports.length}`);
     if (process.env.PROFILE_KEEP) console.log(`\nprofiles kept in ${profiles}`);
   } finally {
     if (!process.env.PROFILE_KEEP) rmSync(profiles, { recursive: true, force: true });

@@ -26,7 +26,7 @@ import type { GitHubReport } from '../../common/githubReport';
 /** The longest the upload may take before the step gives up on it (its own retries included: 5 tries, 3 s apart and more). */
 export const ARTIFACT_TIME_LIMIT_MS = 30_000;
 
-/** Where the action's messages go: `core.info` / `core.warning` in the action. */
+/** Where the action's messages go: `core.info` / `core.warning` in the action (only the kept artifact's name is written here; a failure is the caller's to say). */
 export interface ArtifactLog {
   info(line: string): void;
   warning(line: string): void;
@@ -85,10 +85,8 @@ export async function keepReportAsArtifact(report: GitHubReport, log: ArtifactLo
   // @actions/artifact reads the runner's variables from process.env itself.
   const env = process.env;
   const name = reportArtifactName(report);
-  const refuse = (reason: string): KeptReport => {
-    log.warning(`Container mapping: the report could not be kept as artifact ${name}: ${reason}`);
-    return { kept: false, reason };
-  };
+  // The caller warns once, with the reason (a second warning here would be a second annotation on the run).
+  const refuse = (reason: string): KeptReport => ({ kept: false, reason });
   const missing = missingArtifactService(env);
   if (missing) return refuse(missing);
 

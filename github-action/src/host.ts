@@ -138,6 +138,7 @@ export function gitHubHost(
       outcome.report = report;
       return { report };
     },
+    credentialName: (kind) => (kind === 'oidc' ? "the job's OIDC token" : 'the static token (the `token` input)'),
     runLabel(report) {
       return `${report.github.repository} run ${report.github.runId} (attempt ${report.github.runAttempt})`;
     },

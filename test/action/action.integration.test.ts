@@ -14,6 +14,9 @@ import { main } from '../../service/src/cli/main';
 import { hashToken } from '../../service/src/auth/staticTokens';
 import { validateGitHubReport } from '../../service/src/validation';
 import { GitHubIssuerStandIn, claimsFromGitHubEnvironment } from '../support/githubIssuer';
+import { startGitHubArtifacts } from '../support/githubArtifacts';
+import AdmZip from 'adm-zip';
+import { GITHUB_REPORT_ARTIFACT_FILE } from '../../common/contract';
 import { REGISTRY, requireDocker, requireRegistry } from '../support/services';
 import { buildScratchImage, pushImage, registryDigest, removeImages, uniqueRepository } from '../support/docker';
 import { NEWER_DOCKER_CONTAINERD, engineCli, requireEngine } from '../support/engines';
@@ -266,6 +269,76 @@ describe('the GitHub Action, run as the runner runs it', function () {
     assert.deepEqual(printedJwts(post.stdout), []);
   });
 
+  it("keeps the report with the bundled artifact.js in the run's artifact service when the service is down, with one warning", async () => {
+    const artifacts = await startGitHubArtifacts();
+    try {
+      const job = oidcJob({ 'service-url': 'http://127.0.0.1:9' });
+      const e = job.env;
+      Object.assign(
+        job.env,
+        artifacts.addRun({
+          owner: 'contoso',
+          ownerId: Number(e.GITHUB_REPOSITORY_OWNER_ID),
+          repository: e.GITHUB_REPOSITORY ?? '',
+          repositoryId: Number(e.GITHUB_REPOSITORY_ID),
+          runId: Number(e.GITHUB_RUN_ID),
+          runNumber: Number(e.GITHUB_RUN_NUMBER),
+          runAttempt: Number(e.GITHUB_RUN_ATTEMPT),
+          headSha: e.GITHUB_SHA ?? '',
+          headBranch: 'main',
+          event: 'push',
+          path: '.github/workflows/ci.yml',
+        }),
+      );
+      assertSucceeded(await runStep(job, 'pre'), 'pre');
+      const { repository } = await pushNewImage('action-artifact');
+      const post = await runStep(job, 'post');
+      assertSucceeded(post, 'post');
+      const warnings = post.stdout.split('\n').filter((line) => line.startsWith('::warning'));
+      assert.equal(warnings.length, 1, post.stdout);
+      assert.match(warnings[0] ?? '', /not delivered \(.*could not be reached.*\); it is kept as a container-mapping-report artifact/);
+      // Uploaded through the results service's calls by the real client the action bundles.
+      const stored = [...artifacts.artifacts.values()];
+      assert.equal(stored.length, 1, artifacts.requests.join('\n'));
+      assert.match(stored[0]?.name ?? '', /^container-mapping-report-[0-9a-f]{16}$/);
+      assert.ok(artifacts.requests.includes('POST /twirp/github.actions.results.api.v1.ArtifactService/FinalizeArtifact'));
+      assert.match(post.stdout, new RegExp(`kept as artifact ${stored[0]?.name ?? '?'} of this run`));
+      // The zip holds the one report file: this job's report, with the pushed image in it.
+      const entries = new AdmZip(stored[0]?.bytes ?? Buffer.alloc(0)).getEntries();
+      assert.deepEqual(
+        entries.map((entry) => entry.entryName),
+        [GITHUB_REPORT_ARTIFACT_FILE],
+      );
+      const kept = JSON.parse(entries[0]?.getData().toString('utf8') ?? '{}') as {
+        github: { runId: number };
+        images: { repository: string }[];
+      };
+      assert.equal(kept.github.runId, Number(job.env.GITHUB_RUN_ID));
+      assert.ok(
+        kept.images.some((image) => image.repository === repository),
+        JSON.stringify(kept.images),
+      );
+      assert.deepEqual(printedJwts(post.stdout), []);
+      assert.deepEqual(leaks(post.stdout, job.env.ACTIONS_RUNTIME_TOKEN ?? '?'), []);
+    } finally {
+      await artifacts.close();
+    }
+  });
+
+  it('warns once, with the reason, when the report can be neither delivered nor kept (no artifact service)', async () => {
+    const job = oidcJob({ 'service-url': 'http://127.0.0.1:9' });
+    assertSucceeded(await runStep(job, 'pre'), 'pre');
+    await pushNewImage('action-no-artifact');
+    const post = await runStep(job, 'post');
+    assertSucceeded(post, 'post');
+    const warnings = post.stdout.split('\n').filter((line) => line.startsWith('::warning'));
+    assert.deepEqual(warnings.length, 1, post.stdout);
+    assert.match(
+      warnings[0] ?? '',
+      /not delivered \(.*\) and could not be kept as an artifact \(the runner gave this step no artifact service/,
+    );
+  });
+
   it('is refused with a token minted for another repository, stores nothing, and the step still succeeds', async () => {
     const copy = actionCopy();
     const job = oidcJob();
@@ -277,6 +350,19 @@ describe('the GitHub Action, run as the runner runs it', function () {
     assert.match(post.stdout, /::warning::Container mapping: the report was not delivered \(the service answered 403/);
     assert.notEqual((await queryImage(url, digest)).code, 0);
     assert.equal(copy.kept().length, 1);
+  });
+
+  it("names the token input, not the task's variable, when the service refuses the OIDC token and accepts the token input", async () => {
+    const job = oidcJob({ 'service-url': url, token: INGEST });
+    github.setJob(claimsFromGitHubEnvironment({ ...job.env, GITHUB_REPOSITORY: 'contoso/other', GITHUB_REPOSITORY_ID: '777' }));
+    assertSucceeded(await runStep(job, 'pre'), 'pre');
+    const { digest } = await pushNewImage('action-second-credential');
+    const post = await runStep(job, 'post');
+    assertSucceeded(post, 'post');
+    assert.match(post.stdout, /^The service refused the job's OIDC token \(403\) and accepted the static token \(the `token` input\)\.$/m);
+    assert.doesNotMatch(post.stdout, /ContainerMapping\.Token/);
+    assert.deepEqual(leaks(post.stdout + post.stderr, INGEST), []);
+    assert.equal((await queryImage(url, digest)).code, 0);
   });
 
   it("maps docker build --push on the containerd image store (build-push-action's docker driver), which logs no push, from BuildKit's history", async () => {

@@ -229,6 +229,51 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.deepEqual(output(s), [`Mapped 1 pushed image to run 20261128.1: ${PUSHED} → ${DIGEST}.`]);
   });
 
+  it("asks ahead for a push of an earlier job of the run too, reports only the job's own, and lets that unused lookup fail unheard", async function () {
+    const s = stubs();
+    const earlierImage = `sha256:${'c'.repeat(64)}`;
+    const earlierPush = '127.0.0.1:5000/shop/earlier:1';
+    // Pushed two minutes after the pipeline started, before this job's timeline start.
+    const earlier: EngineEvent[] = [
+      { type: 'image', action: 'tag', actorId: earlierImage, attributes: { name: earlierPush }, timeNano: seconds(JOB_START, -200) },
+      { type: 'image', action: 'push', actorId: earlierPush, attributes: {}, timeNano: seconds(JOB_START, -180) },
+    ];
+    s.inspect.withArgs(earlierImage).rejects(new Error('the engine closed the connection'));
+    await runCollection(probe(context(), { events: [...earlier, ...PUSH_EVENTS] }), dependencies(s));
+    sinon.assert.calledWith(s.inspect, earlierImage);
+    sinon.assert.calledWith(s.inspect, IMAGE_ID);
+    sinon.assert.calledTwice(s.inspect);
+    const report = deliveredReport(s);
+    assert.deepEqual(
+      report.images.map((i) => i.repository),
+      ['shop/app'],
+    );
+    assert.deepEqual(report.warnings, []);
+  });
+
+  it("asks nothing ahead when the first look holds more than 20 pushes (earlier jobs of the run pushed there), and still resolves the job's own", async function () {
+    const s = stubs();
+    const earlier: EngineEvent[] = Array.from({ length: 20 }, (_, i) => ({
+      type: 'image',
+      action: 'push',
+      actorId: `127.0.0.1:5000/shop/earlier:${i}`,
+      attributes: {},
+      timeNano: seconds(JOB_START, -200 + i),
+    }));
+    let timelineAnswers: (start: Outcome<string>) => void = () => undefined;
+    s.jobStartTime.returns(new Promise<Outcome<string>>((resolve) => (timelineAnswers = resolve)));
+    const done = runCollection(probe(context(), { events: [...earlier, ...PUSH_EVENTS] }), dependencies(s));
+    await Promise.resolve();
+    sinon.assert.notCalled(s.inspect);
+    timelineAnswers({ ok: true, value: JOB_START });
+    await done;
+    sinon.assert.calledOnceWithExactly(s.inspect, IMAGE_ID);
+    assert.deepEqual(
+      deliveredReport(s).images.map((i) => i.repository),
+      ['shop/app'],
+    );
+  });
+
   it('neither lists images nor asks a registry for a push whose image holds one digest in the repository', async function () {
     const s = stubs();
     await runCollection(probe(context()), dependencies(s));
@@ -270,23 +315,28 @@ describe('Collector flow (dependencies stubbed)', function () {
     assert.deepEqual(report.warnings, []);
   });
 
-  it('asks for the OIDC token and reads the timeline at once, before either has answered', async function () {
+  it('asks for the OIDC token, reads the timeline and looks up the pushed image at once, before any has answered, and uses that lookup once the window is known', async function () {
     const s = stubs();
     let answerTimeline: (outcome: Outcome<string>) => void = () => undefined;
     s.jobStartTime.returns(new Promise<Outcome<string>>((resolve) => (answerTimeline = resolve)));
     const running = runCollection(probe(context()), dependencies(s));
     await Promise.resolve();
-    // The timeline has not answered, and the token is already being asked for: the two overlap.
+    // The timeline has not answered; the token and the image are already being asked for: the three overlap.
     sinon.assert.calledOnce(s.jobStartTime);
     sinon.assert.calledOnce(s.createOidcToken);
-    sinon.assert.notCalled(s.inspector);
+    sinon.assert.calledOnceWithExactly(s.inspect, IMAGE_ID);
+    sinon.assert.notCalled(s.deliverReport);
     answerTimeline({ ok: true, value: JOB_START });
     await running;
     sinon.assert.calledOnce(s.createOidcToken);
-    assert.deepEqual((s.deliverReport.firstCall.args[0] as Parameters<typeof deliverReport>[0]).credentials?.[0], {
-      kind: 'oidc',
-      token: OIDC_TOKEN,
-    });
+    // Not asked a second time: the early answer is the one reported.
+    sinon.assert.calledOnce(s.inspect);
+    const options = s.deliverReport.firstCall.args[0] as Parameters<typeof deliverReport>[0];
+    assert.deepEqual(options.credentials?.[0], { kind: 'oidc', token: OIDC_TOKEN });
+    assert.deepEqual(
+      deliveredReport(s).images.map((i) => [i.repository, i.tag, i.digest]),
+      [['shop/app', '1', DIGEST]],
+    );
   });
 
   it('abandons the OIDC token asked for at once when the job turns out to have nothing to report', async function () {
@@ -469,7 +519,9 @@ describe('Collector flow (dependencies stubbed)', function () {
     await running;
     // Each budget is what is left before the deadline (less a margin), never more than its cap.
     assert.equal((s.jobStartTime.firstCall.args[0] as { timeoutMs: number }).timeoutMs, 2500);
-    assert.equal(s.inspector.firstCall.args[1], 200);
+    // The image was looked up ahead of the late timeline, with what was left then (3 s less the margin).
+    assert.equal(s.inspector.firstCall.args[1], 2500);
+    sinon.assert.calledOnce(s.inspector);
     assert.equal((s.deliverReport.firstCall.args[0] as { deadlineMs: number }).deadlineMs, NOW + 2000);
     assert.deepEqual(await (s.deliverReport.firstCall.returnValue as Promise<DeliveryResult>), {
       delivered: false,

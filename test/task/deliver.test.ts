@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { deliverReport, isRetryable, nextStep, type Credential } from '../../collector/deliver';
+import { deliverReport, isRetryable, MAX_RETRY_AFTER_MS, nextStep, retryAfterMs, type Credential } from '../../collector/deliver';
 import { ReportReceiver } from './receiver';
 import { ForwardProxy } from './forwardProxy';
 import { loopbackCertificate } from '../support/certificate';
@@ -41,6 +41,57 @@ describe('Report delivery', function () {
       assert.deepEqual(result, { delivered: true, status: 200, attempts: 2, credential: 'oidc' });
     });
   }
+
+  it("waits as long as the service's Retry-After asks before the one retry (its 503 when the database does not answer says 2 s)", async function () {
+    receiver = await ReportReceiver.start([503, 201], { 503: { 'Retry-After': '1' } });
+    const result = await deliverReport({
+      serviceUrl: receiver.url,
+      credentials: [{ kind: 'oidc', token: 'tok' }],
+      body: '{"a":1}',
+      attemptTimeoutMs: 2000,
+      deadlineMs: Date.now() + 5000,
+      retryDelayMs: 10,
+    });
+    assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'oidc' });
+    const [first = 0, second = 0] = receiver.arrivals;
+    // Not the 10 ms of the plain retry: at least the second asked for (a timer never fires early).
+    assert.ok(second - first >= 990, `sent again ${second - first} ms after the 503`);
+  });
+
+  it(`does not retry when Retry-After asks for more than ${MAX_RETRY_AFTER_MS / 1000} s, or for more than the time left, and says so`, async function () {
+    for (const [retryAfter, deadlineInMs] of [
+      ['60', 30000],
+      ['3', 2000],
+    ] as const) {
+      receiver = await ReportReceiver.start([429, 201], { 429: { 'Retry-After': retryAfter } });
+      const result = await deliverReport({
+        serviceUrl: receiver.url,
+        credentials: [{ kind: 'oidc', token: 'tok' }],
+        body: '{"a":1}',
+        attemptTimeoutMs: 2000,
+        deadlineMs: Date.now() + deadlineInMs,
+        retryDelayMs: 10,
+      });
+      assert.equal(result.delivered, false);
+      assert.equal(result.attempts, 1);
+      assert.equal(receiver.received.length, 1);
+      assert.match(
+        result.problem ?? '',
+        new RegExp(`answered 429: receiver says no; it asked to be sent again after ${retryAfter} s, longer than this step waits$`),
+      );
+      await receiver.close();
+      receiver = undefined;
+    }
+  });
+
+  it('reads Retry-After as seconds or as an HTTP date, and ignores what is neither', function () {
+    const now = Date.parse('2026-11-29T12:00:00Z');
+    assert.equal(retryAfterMs('2', now), 2000);
+    assert.equal(retryAfterMs(' 120 ', now), 120000);
+    assert.equal(retryAfterMs('Sun, 29 Nov 2026 12:00:03 GMT', now), 3000);
+    assert.equal(retryAfterMs('Sun, 29 Nov 2026 11:59:00 GMT', now), 0);
+    for (const value of [undefined, '', '-1', '1.5', 'soon', 'in 5 s']) assert.equal(retryAfterMs(value, now), undefined, String(value));
+  });
 
   it('gives up after the one retry', async function () {
     const result = await deliver([502]);

@@ -26,7 +26,11 @@ describe('The HTTP client of the report and the Azure DevOps calls', function ()
       it(`completes a Content-Length answer at its last byte, in pieces of ${piece}, without waiting for the connection's end`, function () {
         const raw = 'HTTP/1.1 201 Created\r\nContent-Type: application/json\r\nContent-Length: 11\r\n\r\n{"ok":true}';
         const { answer, at } = feedInPieces(`${raw}GARBAGE AFTER THE END`, piece);
-        assert.deepEqual(answer, { status: 201, body: '{"ok":true}' });
+        assert.deepEqual(answer, {
+          status: 201,
+          headers: { 'content-type': 'application/json', 'content-length': '11' },
+          body: '{"ok":true}',
+        });
         assert.ok(at >= raw.length && at < raw.length + piece + 1, `completed after ${at} bytes`);
       });
 
@@ -37,28 +41,32 @@ describe('The HTTP client of the report and the Azure DevOps calls', function ()
           '1\r\n \r\n' +
           'a\r\nworld, 10!\r\n' +
           '0\r\nX-Trailer: 1\r\n\r\n';
-        assert.deepEqual(feedInPieces(raw, piece).answer, { status: 200, body: 'hello world, 10!' });
+        assert.deepEqual(feedInPieces(raw, piece).answer, {
+          status: 200,
+          headers: { 'transfer-encoding': 'chunked' },
+          body: 'hello world, 10!',
+        });
       });
     }
 
     it('skips interim answers (100 Continue, 103 Early Hints) and reads the final one', function () {
       const raw =
         'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}';
-      assert.deepEqual(feedInPieces(raw, 3).answer, { status: 202, body: '{}' });
+      assert.deepEqual(feedInPieces(raw, 3).answer, { status: 202, headers: { 'content-length': '2' }, body: '{}' });
     });
 
     it('reads a body with no declared length to the connection’s end, and a 204 with none at once', function () {
       const reader = new AnswerReader(1024);
       assert.equal(reader.feed(Buffer.from('HTTP/1.0 200 OK\r\nServer: old\r\n\r\npart one, ')), undefined);
       assert.equal(reader.feed(Buffer.from('part two')), undefined);
-      assert.deepEqual(reader.closed(), { status: 200, body: 'part one, part two' });
-      assert.deepEqual(new AnswerReader(1024).feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n')), { status: 204, body: '' });
+      assert.deepEqual(reader.closed(), { status: 200, headers: { server: 'old' }, body: 'part one, part two' });
+      assert.deepEqual(new AnswerReader(1024).feed(Buffer.from('HTTP/1.1 204 No Content\r\n\r\n')), { status: 204, headers: {}, body: '' });
     });
 
     it('keeps only the first maxBodyBytes of the body and still reads it to its end', function () {
       const body = 'x'.repeat(5000);
       const { answer } = feedInPieces(`HTTP/1.1 500 Internal Server Error\r\nContent-Length: ${body.length}\r\n\r\n${body}`, 999, 100);
-      assert.deepEqual(answer, { status: 500, body: 'x'.repeat(100) });
+      assert.deepEqual(answer, { status: 500, headers: { 'content-length': '5000' }, body: 'x'.repeat(100) });
     });
 
     it('refuses what is not an HTTP/1.x answer, an unreadable length or chunk, and says when the connection ended too soon', function () {
@@ -148,7 +156,7 @@ describe('The HTTP client of the report and the Azure DevOps calls', function ()
         timeoutMs: 5000,
         proxy: undefined,
       });
-      assert.deepEqual(result, { status: 201, body: '{}' });
+      assert.deepEqual(result, { status: 201, headers: { 'content-length': '2' }, body: '{}' });
       assert.match(
         seen,
         /^POST \/api\/v1\/reports\?x=1 HTTP\/1\.1\r\nHost: 127\.0\.0\.1:\d+\r\nAuthorization: Bearer t\r\nContent-Length: 8\r\nConnection: close\r\n\r\n\{"é":1\}$/,
@@ -163,6 +171,7 @@ describe('The HTTP client of the report and the Azure DevOps calls', function ()
       };
       assert.deepEqual(await sendRequest(new URL(url), { method: 'GET', headers: {}, timeoutMs: 5000, proxy: undefined }), {
         status: 200,
+        headers: { 'transfer-encoding': 'chunked' },
         body: '{"a":1}',
       });
     });

@@ -17,6 +17,8 @@ export interface ReceivedReport {
 /** A report receiver on 127.0.0.1. */
 export class ReportReceiver {
   readonly received: ReceivedReport[] = [];
+  /** When each of `received` arrived (epoch ms). */
+  readonly arrivals: number[] = [];
 
   private constructor(
     private readonly server: Server,
@@ -26,8 +28,12 @@ export class ReportReceiver {
 
   /**
    * Starts a receiver. `statuses` are answered in turn (the last one repeats); default 201.
+   * `headersFor` adds headers to the answers of a status (e.g. `Retry-After` to a 503).
    */
-  static async start(statuses: number[] = [201]): Promise<ReportReceiver> {
+  static async start(
+    statuses: number[] = [201],
+    headersFor: Partial<Record<number, Record<string, string>>> = {},
+  ): Promise<ReportReceiver> {
     const server = createServer();
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
     const { port } = server.address() as AddressInfo;
@@ -43,13 +49,14 @@ export class ReportReceiver {
         } catch {
           // kept as text: a test will say it is not JSON
         }
+        receiver.arrivals.push(Date.now());
         const entry: ReceivedReport = { path: req.url ?? '', body };
         if (req.headers.authorization) entry.authorization = req.headers.authorization;
         if (req.headers['content-type']) entry.contentType = req.headers['content-type'];
         receiver.received.push(entry);
         const status = receiver.statuses.length > 1 ? (receiver.statuses.shift() ?? 201) : (receiver.statuses[0] ?? 201);
         const problem = status >= 400;
-        res.writeHead(status, { 'Content-Type': problem ? 'application/problem+json' : 'application/json' });
+        res.writeHead(status, { 'Content-Type': problem ? 'application/problem+json' : 'application/json', ...headersFor[status] });
         res.end(JSON.stringify(problem ? { type: 'about:blank', title: 'receiver says no', status } : { stored: true }));
       });
     });
