@@ -6,7 +6,7 @@
  * where its window starts) stays in the host: the task's probe.ts.
  */
 import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DockerEndpoint } from './dockerHost';
 import { engineGet, identityFromHeaders, type EngineIdentity } from './engine';
 import { engineRestarted, eventsPath, mayBeTruncated, parseEvents, pushEvents, type EngineEvent } from './events';
@@ -42,9 +42,9 @@ export interface EngineLook {
   events: EngineEvent[];
   eventsRead: boolean;
   /**
-   * When the Docker engine started, in epoch ms, as far as it can be told: the time its unix socket
-   * was created (dockerd re-creates it at every start). Unknown for other endpoints, for a socket
-   * that systemd holds across restarts (docker.socket), and for Podman, whose events outlive it.
+   * When the Docker engine started, in epoch ms, as far as it can be told (`engineStartTime`): the
+   * later of its unix socket's time and that of the `docker.pid` beside it. Unknown for other
+   * endpoints, and for Podman, whose events outlive it.
    */
   engineStartedMs?: number;
   /** The start of what was asked: `LookRequest.sinceMs`. */
@@ -68,8 +68,22 @@ function listMetadataFiles(folder: string | undefined): string[] {
   }
 }
 
-/** The modification time of a unix socket (its creation: nothing writes to a socket's inode), or undefined when there is none. */
-function socketTime(path: string): number | undefined {
+/**
+ * When dockerd behind the unix socket `socketPath` started, as far as its files tell: the later of
+ * the socket's time (dockerd creates it at each start, and nothing writes to a socket's inode) and
+ * that of `docker.pid` in the same folder (dockerd writes its pid file at each start: the default
+ * `/var/run/docker.pid` beside `/var/run/docker.sock`, and a rootless daemon's beside its socket in
+ * `$XDG_RUNTIME_DIR`). The pid file is what tells when systemd holds the socket across restarts
+ * (`docker.socket` with `-H fd://`, how Docker's own packages run it): the socket then keeps the
+ * time systemd created it.
+ */
+export function engineStartTime(socketPath: string, socketModifiedMs: number): number {
+  const pidFileMs = fileTime(join(dirname(socketPath), 'docker.pid'));
+  return pidFileMs === undefined ? socketModifiedMs : Math.max(socketModifiedMs, pidFileMs);
+}
+
+/** A file's modification time (a socket's: its creation), or undefined when there is none. */
+function fileTime(path: string): number | undefined {
   try {
     return statSync(path).mtimeMs;
   } catch {
@@ -95,7 +109,7 @@ export async function lookAtEngine(request: LookRequest): Promise<EngineLook> {
   let socketModifiedMs: number | undefined;
   if (endpoint.kind === 'unsupported') {
     result.engineProblem = `Docker host ${endpoint.display}: ${endpoint.reason}`;
-  } else if (endpoint.kind === 'unix' && (socketModifiedMs = socketTime(endpoint.socketPath)) === undefined) {
+  } else if (endpoint.kind === 'unix' && (socketModifiedMs = fileTime(endpoint.socketPath)) === undefined) {
     // The commonest case of all, decided without even loading node:net.
     result.engineProblem = `no Docker engine at ${endpoint.display} answered (ENOENT)`;
   } else {
@@ -110,8 +124,10 @@ export async function lookAtEngine(request: LookRequest): Promise<EngineLook> {
         totalMs: Math.min(EVENTS_TIMEOUT_MS, budget()),
       });
       result.engine = identityFromHeaders(answer.headers);
-      // Only dockerd keeps its events in memory (Podman's outlive the service): its socket's time is its start.
-      if (socketModifiedMs !== undefined && result.engine.serverVersion !== undefined) result.engineStartedMs = socketModifiedMs;
+      // Only dockerd keeps its events in memory (Podman's outlive the service): its files' times tell its start.
+      if (endpoint.kind === 'unix' && socketModifiedMs !== undefined && result.engine.serverVersion !== undefined) {
+        result.engineStartedMs = engineStartTime(endpoint.socketPath, socketModifiedMs);
+      }
       if (answer.status !== 200) throw new Error(`/events answered ${answer.status}`);
       result.events = parseEvents(answer.body).events;
       result.eventsRead = true;

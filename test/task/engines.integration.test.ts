@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+import { rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -406,6 +406,33 @@ describe('The injected task on newer engines and image stores', function () {
       assertSucceeded(run);
       const report = onlyReport(receiver, run);
       assert.deepEqual(report.images, []);
+      assert.deepEqual(
+        report.warnings.map((w) => w.code),
+        ['engine-restarted'],
+      );
+      assert.match(run.stdout, /Note: The Docker engine started at .*, after the job started/);
+    } finally {
+      await engine.destroy();
+    }
+  });
+
+  it("sees a restart behind a socket that outlives the daemon (systemd's docker.socket) by the docker.pid beside it", async function () {
+    const engine = await PrivateEngine.create();
+    try {
+      await engine.start();
+      const socketBefore = statSync(engine.socket);
+      const pipelineStart = await startJob();
+      await engine.stop();
+      await engine.start();
+      // systemd creates docker.socket once and hands it to each dockerd it starts (-H fd://): the
+      // socket keeps its first time. This engine re-created its own, so its time is set back to
+      // the one it had before the job; the pid file dockerd wrote at this start is left as it is.
+      utimesSync(engine.socket, socketBefore.atime, socketBefore.mtime);
+      assert.ok(statSync(engine.socket).mtimeMs < pipelineStart);
+      assert.ok(statSync(join(engine.directory, 'docker.pid')).mtimeMs > pipelineStart);
+      const run = await runOn(engine.socket, pipelineStart);
+      assertSucceeded(run);
+      const report = onlyReport(receiver, run);
       assert.deepEqual(
         report.warnings.map((w) => w.code),
         ['engine-restarted'],
