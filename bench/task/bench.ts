@@ -15,7 +15,6 @@
  * an engine timeout fires first; its own figure, not a ratio: the limit is the baseline). The tests check that it ends Succeeded; this
  * is where the time it takes is measured.
  */
-import { spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,10 +27,10 @@ import { agentEnvironment, newJob, runTask, taskDirectory } from '../../test/tas
 import { hungDaemon } from '../../test/task/hungDaemon';
 import { actionScenarios } from './action';
 import { newerEngineScenarios, type NewerEngineBench } from './newerEngine';
+import { timedRun, type TimedRun } from './timed';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 15);
 const WARMUP = 3;
-const TIME = '/usr/bin/time';
 const HUNG_RUNS = Number(process.env.BENCH_HUNG_RUNS ?? 3);
 const HUNG_LIMIT_SECONDS = 4;
 /** How far past its time limit the task may end: the bound the integration tests used to assert. */
@@ -66,30 +65,6 @@ async function nextWholeSecond(): Promise<number> {
   const next = Math.ceil((now + 1) / 1000) * 1000;
   await new Promise((r) => setTimeout(r, next - now));
   return next;
-}
-
-interface Sample {
-  wallMs: number;
-  maxRssKiB: number;
-  /** User + system CPU time (time(1), 10 ms resolution): far less sensitive than wall time to other processes on the machine. */
-  cpuMs: number;
-}
-
-/** Spawns `node <args>` under /usr/bin/time; wall time measured here, peak RSS from time(1). */
-function measure(args: string[], env: Record<string, string>): Promise<Sample> {
-  return new Promise((ok, fail) => {
-    const started = process.hrtime.bigint();
-    const child = spawn(TIME, ['-f', 'CMBENCH %M %U %S', process.execPath, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const rss = /CMBENCH (\d+) ([\d.]+) ([\d.]+)/.exec(stderr);
-      if (code !== 0 || !rss) fail(new Error(`run failed (${code}): ${stderr.slice(-500)}`));
-      else ok({ wallMs, maxRssKiB: Number(rss[1]), cpuMs: (Number(rss[2]) + Number(rss[3])) * 1000 });
-    });
-  });
 }
 
 /** One row of the time-limit table. */
@@ -277,14 +252,14 @@ async function main(): Promise<void> {
         ? [{ ...s, name: `${s.name} [baseline]`, entry: join(baseline, 'index.js') }]
         : []),
     ]);
-    const floor: Sample[] = [];
-    const samples = new Map<string, Sample[]>(runs.map((s) => [s.name, []]));
+    const floor: TimedRun[] = [];
+    const samples = new Map<string, TimedRun[]>(runs.map((s) => [s.name, []]));
     const before = receiver.received.length;
     for (let round = 0; round < WARMUP + RUNS; round++) {
-      const f = await measure(['-e', '0'], floorEnv);
+      const f = await timedRun(['-e', '0'], floorEnv);
       if (round >= WARMUP) floor.push(f);
       for (const s of runs) {
-        const sample = await measure([s.entry], s.env);
+        const sample = await timedRun([s.entry], s.env);
         if (round >= WARMUP) samples.get(s.name)?.push(sample);
       }
     }

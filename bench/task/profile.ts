@@ -30,6 +30,7 @@ import { AzureDevOpsStandIn } from '../../test/support/azureDevOps';
 import { buildScratchImage, pushImage, removeImages, uniqueRepository } from '../../test/support/docker';
 import { ReportReceiver } from '../../test/task/receiver';
 import { agentEnvironment, newJob, nextWholeSecond, taskDirectory } from '../../test/task/runTask';
+import { timedRun, type TimedRun } from './timed';
 
 const PUSHES = Number(process.env.PROFILE_PUSHES ?? 5);
 const RUNS = Number(process.env.PROFILE_RUNS ?? 5);
@@ -49,34 +50,6 @@ function run(args: string[], env: Record<string, string>): Promise<number> {
     child.on('close', (code) =>
       code === 0 ? ok(Number(process.hrtime.bigint() - started) / 1e6) : fail(new Error(`the task exited ${code}`)),
     );
-  });
-}
-
-/** One whole `node <args>` process under time(1). */
-interface TimedRun {
-  wallMs: number;
-  userMs: number;
-  sysMs: number;
-  minorFaults: number;
-  maxRssKiB: number;
-}
-
-function timed(args: string[], env: Record<string, string>): Promise<TimedRun> {
-  return new Promise((ok, fail) => {
-    const started = process.hrtime.bigint();
-    const child = spawn('/usr/bin/time', ['-f', 'CMTIME %U %S %R %M', process.execPath, ...args], {
-      env,
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      const wallMs = Number(process.hrtime.bigint() - started) / 1e6;
-      const m = /CMTIME ([\d.]+) ([\d.]+) (\d+) (\d+)/.exec(stderr);
-      if (code !== 0 || !m) fail(new Error(`run failed (${code}): ${stderr.slice(-300)}`));
-      else ok({ wallMs, userMs: Number(m[1]) * 1000, sysMs: Number(m[2]) * 1000, minorFaults: Number(m[3]), maxRssKiB: Number(m[4]) });
-    });
   });
 }
 
@@ -174,12 +147,11 @@ async function main(): Promise<void> {
       const floorRuns: TimedRun[] = [];
       const taskRuns: TimedRun[] = [];
       for (let i = 0; i < timeRounds; i++) {
-        floorRuns.push(await timed(['-e', '0'], env));
-        taskRuns.push(await timed([join(dir, 'index.js')], env));
+        floorRuns.push(await timedRun(['-e', '0'], env));
+        taskRuns.push(await timedRun([join(dir, 'index.js')], env));
       }
       const mid = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] ?? 0;
-      console.log(`
-time(1), median of ${timeRounds} in turns:      floor     task     over`);
+      console.log(`\ntime(1), median of ${timeRounds} in turns:      floor     task     over`);
       for (const key of ['wallMs', 'userMs', 'sysMs', 'minorFaults', 'maxRssKiB'] as const) {
         const f = mid(floorRuns.map((r) => r[key]));
         const t = mid(taskRuns.map((r) => r[key]));

@@ -15,14 +15,18 @@ describe('Report delivery', function () {
     receiver = undefined;
   });
 
-  async function deliver(statuses: number[], credentials: Credential[] = [{ kind: 'oidc', token: 'tok' }]) {
-    receiver = await ReportReceiver.start(statuses);
+  async function deliver(
+    statuses: number[],
+    credentials: Credential[] = [{ kind: 'oidc', token: 'tok' }],
+    answers: { headersFor?: Partial<Record<number, Record<string, string>>>; deadlineInMs?: number } = {},
+  ) {
+    receiver = await ReportReceiver.start(statuses, answers.headersFor);
     return deliverReport({
       serviceUrl: `${receiver.url}/`,
       credentials,
       body: '{"a":1}',
       attemptTimeoutMs: 2000,
-      deadlineMs: Date.now() + 5000,
+      deadlineMs: Date.now() + (answers.deadlineInMs ?? 5000),
       retryDelayMs: 10,
     });
   }
@@ -43,17 +47,9 @@ describe('Report delivery', function () {
   }
 
   it("waits as long as the service's Retry-After asks before the one retry (its 503 when the database does not answer says 2 s)", async function () {
-    receiver = await ReportReceiver.start([503, 201], { 503: { 'Retry-After': '1' } });
-    const result = await deliverReport({
-      serviceUrl: receiver.url,
-      credentials: [{ kind: 'oidc', token: 'tok' }],
-      body: '{"a":1}',
-      attemptTimeoutMs: 2000,
-      deadlineMs: Date.now() + 5000,
-      retryDelayMs: 10,
-    });
+    const result = await deliver([503, 201], undefined, { headersFor: { 503: { 'Retry-After': '1' } } });
     assert.deepEqual(result, { delivered: true, status: 201, attempts: 2, credential: 'oidc' });
-    const [first = 0, second = 0] = receiver.arrivals;
+    const [first = 0, second = 0] = receiver?.arrivals ?? [];
     // Not the 10 ms of the plain retry: at least the second asked for (a timer never fires early).
     assert.ok(second - first >= 990, `sent again ${second - first} ms after the 503`);
   });
@@ -63,23 +59,15 @@ describe('Report delivery', function () {
       ['60', 30000],
       ['3', 2000],
     ] as const) {
-      receiver = await ReportReceiver.start([429, 201], { 429: { 'Retry-After': retryAfter } });
-      const result = await deliverReport({
-        serviceUrl: receiver.url,
-        credentials: [{ kind: 'oidc', token: 'tok' }],
-        body: '{"a":1}',
-        attemptTimeoutMs: 2000,
-        deadlineMs: Date.now() + deadlineInMs,
-        retryDelayMs: 10,
-      });
+      const result = await deliver([429, 201], undefined, { headersFor: { 429: { 'Retry-After': retryAfter } }, deadlineInMs });
       assert.equal(result.delivered, false);
       assert.equal(result.attempts, 1);
-      assert.equal(receiver.received.length, 1);
+      assert.equal(receiver?.received.length, 1);
       assert.match(
         result.problem ?? '',
         new RegExp(`answered 429: receiver says no; it asked to be sent again after ${retryAfter} s, longer than this step waits$`),
       );
-      await receiver.close();
+      await receiver?.close();
       receiver = undefined;
     }
   });

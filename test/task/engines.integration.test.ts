@@ -110,6 +110,18 @@ describe('The injected task on newer engines and image stores', function () {
     return pipelineStart;
   }
 
+  /** The run reported no image and the `engine-restarted` warning, and said so in its log. */
+  function assertRestartReported(run: TaskRun): void {
+    assertSucceeded(run);
+    const report = onlyReport(receiver, run);
+    assert.deepEqual(report.images, []);
+    assert.deepEqual(
+      report.warnings.map((w) => w.code),
+      ['engine-restarted'],
+    );
+    assert.match(run.stdout, /Note: The Docker engine started at .*, after the job started/);
+  }
+
   function runOn(socket: string, pipelineStart: number): Promise<TaskRun> {
     return runTask(dir, agentEnvironment(job, pipelineStart, { INPUT_DOCKERHOST: `unix://${socket}`, INPUT_SERVICEURL: receiver.url }));
   }
@@ -402,15 +414,7 @@ describe('The injected task on newer engines and image stores', function () {
       // Restarted: its events from before are gone, and the report says so.
       await engine.stop();
       await engine.start();
-      const run = await runOn(engine.socket, pipelineStart);
-      assertSucceeded(run);
-      const report = onlyReport(receiver, run);
-      assert.deepEqual(report.images, []);
-      assert.deepEqual(
-        report.warnings.map((w) => w.code),
-        ['engine-restarted'],
-      );
-      assert.match(run.stdout, /Note: The Docker engine started at .*, after the job started/);
+      assertRestartReported(await runOn(engine.socket, pipelineStart));
     } finally {
       await engine.destroy();
     }
@@ -430,14 +434,7 @@ describe('The injected task on newer engines and image stores', function () {
       utimesSync(engine.socket, socketBefore.atime, socketBefore.mtime);
       assert.ok(statSync(engine.socket).mtimeMs < pipelineStart);
       assert.ok(statSync(join(engine.directory, 'docker.pid')).mtimeMs > pipelineStart);
-      const run = await runOn(engine.socket, pipelineStart);
-      assertSucceeded(run);
-      const report = onlyReport(receiver, run);
-      assert.deepEqual(
-        report.warnings.map((w) => w.code),
-        ['engine-restarted'],
-      );
-      assert.match(run.stdout, /Note: The Docker engine started at .*, after the job started/);
+      assertRestartReported(await runOn(engine.socket, pipelineStart));
     } finally {
       await engine.destroy();
     }
