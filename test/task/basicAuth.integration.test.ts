@@ -18,7 +18,16 @@ import { BasicAuthRegistry } from '../support/basicAuthRegistry';
 import { docker, removeImages, tagImage, uniqueRepository } from '../support/docker';
 import { podman, podmanSocket } from '../support/podman';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import {
+  agentEnvironment,
+  nextWholeSecond,
+  runTask,
+  taskDirectory,
+  type SimulatedJob,
+  type TaskRun,
+  startTaskRig,
+  closeTaskRig,
+} from './runTask';
 
 const USER = 'pipeline';
 const PASSWORD = `pw-${randomUUID()}`;
@@ -77,15 +86,11 @@ describe('The injected task against a registry that requires a Basic login', fun
   });
 
   beforeEach(async function () {
-    devops = await AzureDevOpsStandIn.start();
-    receiver = await ReportReceiver.start();
-    job = newJob(devops.url);
+    ({ devops, receiver, job } = await startTaskRig());
   });
 
   afterEach(async function () {
-    await devops.close();
-    await receiver.close();
-    rmSync(job.tempDirectory, { recursive: true, force: true });
+    await closeTaskRig({ devops, receiver, job });
   });
 
   after(async function () {

@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { rmSync, statSync, utimesSync } from 'node:fs';
+import { statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -31,7 +31,16 @@ import {
 } from '../support/engines';
 import { ApiVersionGate } from '../support/apiVersionGate';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import {
+  agentEnvironment,
+  nextWholeSecond,
+  runTask,
+  taskDirectory,
+  type SimulatedJob,
+  type TaskRun,
+  startTaskRig,
+  closeTaskRig,
+} from './runTask';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -93,15 +102,11 @@ describe('The injected task on newer engines and image stores', function () {
   });
 
   beforeEach(async function () {
-    devops = await AzureDevOpsStandIn.start();
-    receiver = await ReportReceiver.start();
-    job = newJob(devops.url);
+    ({ devops, receiver, job } = await startTaskRig());
   });
 
   afterEach(async function () {
-    await devops.close();
-    await receiver.close();
-    rmSync(job.tempDirectory, { recursive: true, force: true });
+    await closeTaskRig({ devops, receiver, job });
   });
 
   async function startJob(): Promise<number> {

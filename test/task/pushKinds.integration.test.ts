@@ -6,7 +6,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { rmSync } from 'node:fs';
+
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
@@ -16,7 +16,16 @@ import { AzureDevOpsStandIn } from '../support/azureDevOps';
 import { buildScratchImage, docker, registryDigest, removeImages, tagImage, uniqueRepository } from '../support/docker';
 import { podman, podmanSocket } from '../support/podman';
 import { ReportReceiver } from './receiver';
-import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import {
+  agentEnvironment,
+  nextWholeSecond,
+  runTask,
+  taskDirectory,
+  type SimulatedJob,
+  type TaskRun,
+  startTaskRig,
+  closeTaskRig,
+} from './runTask';
 
 function assertSucceeded(run: TaskRun): void {
   assert.equal(run.code, 0, `exit code ${run.code}; stdout:\n${run.stdout}\nstderr:\n${run.stderr}`);
@@ -56,15 +65,11 @@ describe('The injected task on pushes beyond a plain docker push', function () {
   });
 
   beforeEach(async function () {
-    devops = await AzureDevOpsStandIn.start();
-    receiver = await ReportReceiver.start();
-    job = newJob(devops.url);
+    ({ devops, receiver, job } = await startTaskRig());
   });
 
   afterEach(async function () {
-    await devops.close();
-    await receiver.close();
-    rmSync(job.tempDirectory, { recursive: true, force: true });
+    await closeTaskRig({ devops, receiver, job });
   });
 
   after(async function () {

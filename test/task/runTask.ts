@@ -2,13 +2,15 @@
  * Runs the bundled task the way the agent does: `node <task>/index.js` in a fresh process
  * whose environment holds only what the agent sets (inputs, variables, the job's connection).
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAndExtractTask } from '../support/vsix';
 import { waitFor } from '../support/waitFor';
 import { runNode, type NodeRun } from '../support/runNode';
 import { randomUUID } from 'node:crypto';
+import { AzureDevOpsStandIn } from '../support/azureDevOps';
+import { ReportReceiver } from './receiver';
 
 /**
  * The folder holding the task's `index.js`, extracted from the `.vsix` that `npm run package`
@@ -132,4 +134,25 @@ export async function nextWholeSecond(): Promise<number> {
   const next = currentWholeSecond() + 1000;
   await waitFor('the clock to pass into the next whole second', () => Date.now() >= next);
   return next;
+}
+
+/** What a packaged-task test runs against: the Azure DevOps stand-in, a report receiver, and a job of that organisation. */
+export interface TaskRig {
+  devops: AzureDevOpsStandIn;
+  receiver: ReportReceiver;
+  job: SimulatedJob;
+}
+
+/** Starts a rig: a new stand-in and receiver, and a new job (its own temp folder). */
+export async function startTaskRig(): Promise<TaskRig> {
+  const devops = await AzureDevOpsStandIn.start();
+  const receiver = await ReportReceiver.start();
+  return { devops, receiver, job: newJob(devops.url) };
+}
+
+/** Closes a rig's stand-in and receiver and removes the job's temp folder. */
+export async function closeTaskRig(rig: TaskRig): Promise<void> {
+  await rig.devops.close();
+  await rig.receiver.close();
+  rmSync(rig.job.tempDirectory, { recursive: true, force: true });
 }

@@ -28,7 +28,16 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { ReportReceiver } from './receiver';
 import { hungDaemon } from './hungDaemon';
-import { agentEnvironment, nextWholeSecond, newJob, runTask, taskDirectory, type SimulatedJob, type TaskRun } from './runTask';
+import {
+  agentEnvironment,
+  nextWholeSecond,
+  runTask,
+  taskDirectory,
+  type SimulatedJob,
+  type TaskRun,
+  startTaskRig,
+  closeTaskRig,
+} from './runTask';
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 addFormats(ajv);
@@ -81,15 +90,11 @@ describe('The injected task, run as the agent runs it', function () {
   });
 
   beforeEach(async function () {
-    devops = await AzureDevOpsStandIn.start();
-    receiver = await ReportReceiver.start();
-    job = newJob(devops.url);
+    ({ devops, receiver, job } = await startTaskRig());
   });
 
   afterEach(async function () {
-    await devops.close();
-    await receiver.close();
-    rmSync(job.tempDirectory, { recursive: true, force: true });
+    await closeTaskRig({ devops, receiver, job });
   });
 
   after(async function () {
