@@ -13,6 +13,7 @@ import type { DockerEndpoint } from './dockerHost';
 import { tlsMaterial } from './engine';
 import {
   encodeContentRead,
+  completedSinceFilter,
   encodeHistoryRequest,
   grpcFrame,
   GrpcFrameReader,
@@ -352,18 +353,23 @@ export async function openBuildKit(dial: BuildKitDialer, deadlineMs: number): Pr
 
 /**
  * Lists the build history BuildKit holds (completed and running builds; `EarlyExit`, so the
- * stream ends after them). Rejects with `BuildKitUnavailableError` when BuildKit cannot say:
- * no history API, no connection, past `deadlineMs`.
+ * stream ends after them): with `completedSinceMs`, BuildKit 0.20 and later (Docker 28) send
+ * only the builds completed since then (to the second), where an older one sends them all; the
+ * caller still applies its own window. A history keeps at least the last 50 builds of 48 hours
+ * (BuildKit's defaults): measured on Docker 28.5 with 334 records, the whole history was 574 KB
+ * and 108 ms to list, the last hour's 43 records 74 KB and 22 ms. Rejects with
+ * `BuildKitUnavailableError` when BuildKit cannot say: no history API, no connection, past `deadlineMs`.
  */
-export async function readHistory(session: BuildKitSession): Promise<HistoryEvent[]> {
-  return (await session.call(HISTORY_METHOD, encodeHistoryRequest(), 'list its build history')).map(readHistoryEvent);
+export async function readHistory(session: BuildKitSession, completedSinceMs?: number): Promise<HistoryEvent[]> {
+  const request = encodeHistoryRequest({ filters: completedSinceMs === undefined ? [] : [completedSinceFilter(completedSinceMs)] });
+  return (await session.call(HISTORY_METHOD, request, 'list its build history')).map(readHistoryEvent);
 }
 
 /** `readHistory` on a session of its own. */
-export async function listBuildHistory(dial: BuildKitDialer, deadlineMs: number): Promise<HistoryEvent[]> {
+export async function listBuildHistory(dial: BuildKitDialer, deadlineMs: number, completedSinceMs?: number): Promise<HistoryEvent[]> {
   const session = await openBuildKit(dial, deadlineMs);
   try {
-    return await readHistory(session);
+    return await readHistory(session, completedSinceMs);
   } finally {
     session.close();
   }

@@ -19,14 +19,23 @@ export type HistoryOutcome =
   { ok: true; events: HistoryEvent[]; contents: Map<string, Buffer> } | { ok: false; reason: string; unsupported: boolean };
 
 /**
- * Reads the build history of the engine's BuildKit, then the blobs `wanted` names from its content
+ * Reads the build history of the engine's BuildKit (the builds completed since `completedSinceMs`
+ * where BuildKit can filter it, else all of it), then the blobs `wanted` names from its content
  * store, on one connection, by `deadlineMs` (epoch ms); never throws.
  */
 export type ReadBuildHistory = (
   endpoint: DockerEndpoint,
   deadlineMs: number,
   wanted: (events: readonly HistoryEvent[]) => string[],
+  completedSinceMs: number,
 ) => Promise<HistoryOutcome>;
+
+/**
+ * How long before the window's start BuildKit is asked for builds: the window itself is applied
+ * here to the millisecond, so the margin only keeps the engine's filter (whole seconds, the
+ * engine's clock) from being the one that decides.
+ */
+export const HISTORY_FILTER_MARGIN_MS = 60_000;
 
 /** `registry/repository:tag@digest`: one push of one image under one name. */
 export function imageKey(image: PushedImage): string {
@@ -78,7 +87,12 @@ export async function collectBuildHistory(
   if (signs.engineBuild && readBuildHistory) {
     const pushesOf = (events: readonly HistoryEvent[]) => pushesFromHistory(events, window.sinceMs, window.untilMs);
     // The pushed indexes are read from BuildKit's content store for their platform manifests.
-    const history = await readBuildHistory(endpoint, deadlineMs, (events) => [...pushesOf(events).indexes.keys()]);
+    const history = await readBuildHistory(
+      endpoint,
+      deadlineMs,
+      (events) => [...pushesOf(events).indexes.keys()],
+      window.sinceMs - HISTORY_FILTER_MARGIN_MS,
+    );
     if (history.ok) {
       const pushes = pushesOf(history.events);
       for (const image of pushes.images) {

@@ -254,12 +254,28 @@ function varint(value: number): number[] {
 /**
  * `BuildHistoryRequest` with `EarlyExit` (3) set: the stream sends the records the history
  * holds and ends, instead of staying open for builds to come (`buildx history ls` asks the same,
- * docker/buildx commands/history/utils.go). `limit` (5) caps the records sent.
+ * docker/buildx commands/history/utils.go). Each of `filters` is a `Filter` (4), which BuildKit
+ * 0.20 and later apply before sending (`completedSinceFilter`); an older BuildKit does not know the
+ * field and, as protobuf decoders do, skips it: it sends every record. `limit` (5) caps the records sent.
  */
-export function encodeHistoryRequest(limit?: number): Buffer {
+export function encodeHistoryRequest(options: { filters?: readonly string[]; limit?: number } = {}): Buffer {
   const bytes = [(3 << 3) | 0, 1];
-  if (limit !== undefined && limit > 0) bytes.push((5 << 3) | 0, ...varint(limit));
+  for (const filter of options.filters ?? []) {
+    const text = Buffer.from(filter, 'utf8');
+    bytes.push((4 << 3) | 2, ...varint(text.length), ...text);
+  }
+  if (options.limit !== undefined && options.limit > 0) bytes.push((5 << 3) | 0, ...varint(options.limit));
   return Buffer.from(bytes);
+}
+
+/**
+ * The history filter for builds completed at or after `sinceMs`: `completedAt>=<RFC 3339, whole
+ * seconds>`, as BuildKit's time-based history filters read it (`time.Parse(time.RFC3339, …)`,
+ * compared in whole seconds; solver/llbsolver/history in BuildKit 0.20, where filters came).
+ * Rounded down to the second, so it never leaves out a build completed in the window.
+ */
+export function completedSinceFilter(sinceMs: number): string {
+  return `completedAt>=${new Date(Math.floor(Math.max(0, sinceMs) / 1000) * 1000).toISOString().replace(/\.000Z$/, 'Z')}`;
 }
 
 /** A gRPC message on the wire: a compressed flag (0), a 4-byte big-endian length, the message. */

@@ -17,11 +17,11 @@ import { dockerInspector, dockerRepositoryTags } from './dockerImages';
 import { authFilePaths, readAuthFiles, registryDigestLookup } from './registryDigest';
 
 /** BuildKit's build history and the blobs asked for, on one session (buildkitClient.ts); never throws. */
-export const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted) => {
+export const readBuildHistory: ReadBuildHistory = async (endpoint, deadlineMs, wanted, completedSinceMs) => {
   try {
     const session = await openBuildKit(engineDialer(endpoint), deadlineMs);
     try {
-      const events = await readHistory(session);
+      const events = await readHistory(session, completedSinceMs);
       const contents = new Map<string, Buffer>();
       for (const digest of wanted(events)) {
         const blob = await readContent(session, digest).catch(() => undefined);

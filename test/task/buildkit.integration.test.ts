@@ -90,6 +90,32 @@ describe('BuildKit build history on real engines', function () {
     );
   });
 
+  it("is sent only the builds completed since the window's start by Docker 28's BuildKit (0.20+), where the whole history is asked for none", async function () {
+    await requireNewerEngine(NEWER_DOCKER_CONTAINERD);
+    const dial = engineDialer(unix(NEWER_DOCKER_CONTAINERD.socket));
+    const before = uniqueRepository('bk-filter-before');
+    await buildAndPush(NEWER_DOCKER_CONTAINERD, before);
+    // The filter counts whole seconds: the next build starts in a later second than the first one ended.
+    await nextWholeSecond();
+    const since = Date.now();
+    const after = uniqueRepository('bk-filter-after');
+    await buildAndPush(NEWER_DOCKER_CONTAINERD, after);
+    const repositoriesOf = (events: Awaited<ReturnType<typeof listBuildHistory>>) =>
+      pushesFromHistory(events, 0, Date.now() + 1000).images.map((i) => i.repository);
+
+    const all = await listBuildHistory(dial, Date.now() + 10_000);
+    const recent = await listBuildHistory(dial, Date.now() + 10_000, since);
+    assert.ok(repositoriesOf(all).includes(before) && repositoriesOf(all).includes(after));
+    assert.ok(repositoriesOf(recent).includes(after), JSON.stringify(repositoriesOf(recent)));
+    assert.ok(!repositoriesOf(recent).includes(before), 'the build completed before the window was sent');
+    const completed = recent.filter((e) => e.record?.completedAtMs !== undefined);
+    assert.ok(
+      completed.every((e) => (e.record?.completedAtMs ?? 0) >= Math.floor(since / 1000) * 1000),
+      'every record sent completed in or after the second the window started',
+    );
+    assert.ok(recent.length < all.length);
+  });
+
   it('names the classic store’s push without a digest (the history holds the image config), and the engine logged the push', async function () {
     const version = await requireNewerEngine(NEWER_DOCKER_CLASSIC);
     console.log(`      (${NEWER_DOCKER_CLASSIC.label}: Docker ${version})`);

@@ -9,7 +9,13 @@ import sinon from 'sinon';
 import type { PushedImage } from '../../common/report';
 import { platformsOfIndex, pushesFromHistory } from '../../collector/buildkitHistory';
 import { HISTORY_COMPLETE, HISTORY_STARTED, type HistoryEvent, type HistoryRecord } from '../../collector/buildkitProto';
-import { collectBuildHistory, mergeImages, unresolvedWarnings, type HistoryOutcome } from '../../collector/buildkitCollection';
+import {
+  collectBuildHistory,
+  HISTORY_FILTER_MARGIN_MS,
+  mergeImages,
+  unresolvedWarnings,
+  type HistoryOutcome,
+} from '../../collector/buildkitCollection';
 import type { EngineEvent } from '../../collector/events';
 import { buildSigns, mayKeepBuildHistory } from '../../collector/buildkitSigns';
 import { nothingToReport, type EngineLook } from '../../collector/firstLook';
@@ -223,7 +229,8 @@ describe('The collection’s BuildKit step', function () {
     const events = [complete(record())];
     const read = sinon.stub().resolves({ ok: true, events, contents: new Map([[INDEX, INDEX_BLOB]]) } satisfies HistoryOutcome);
     const result = await collectBuildHistory([tagEvent], { sinceMs: SINCE, untilMs: UNTIL }, ENDPOINT, UNTIL - 1, read);
-    sinon.assert.calledOnceWithExactly(read, ENDPOINT, UNTIL - 1, sinon.match.func);
+    // Only the builds completed since a minute before the window's start, where BuildKit can filter its history.
+    sinon.assert.calledOnceWithExactly(read, ENDPOINT, UNTIL - 1, sinon.match.func, SINCE - HISTORY_FILTER_MARGIN_MS);
     // It asks for the pushed index, whose platforms it then reports.
     assert.deepEqual((read.firstCall.args[2] as (e: HistoryEvent[]) => string[])(events), [INDEX]);
     assert.deepEqual(

@@ -6,6 +6,7 @@
 import { strict as assert } from 'node:assert';
 import {
   encodeContentRead,
+  completedSinceFilter,
   encodeHistoryRequest,
   grpcFrame,
   GrpcFrameReader,
@@ -58,9 +59,20 @@ describe('BuildKit protobuf reader and gRPC framing', function () {
     assert.throws(() => readFields(Buffer.from([0x0b])), /unsupported wire type 3/);
   });
 
-  it('encodes the request with EarlyExit (field 3) and an optional Limit (field 5)', function () {
+  it('encodes the request with EarlyExit (field 3), optional Filters (field 4, repeated) and an optional Limit (field 5)', function () {
     assert.deepEqual([...encodeHistoryRequest()], [0x18, 0x01]);
-    assert.deepEqual([...encodeHistoryRequest(300)], [0x18, 0x01, 0x28, 0xac, 0x02]);
+    assert.deepEqual([...encodeHistoryRequest({ limit: 300 })], [0x18, 0x01, 0x28, 0xac, 0x02]);
+    const filter = 'completedAt>=2026-11-29T12:59:00Z';
+    assert.deepEqual(
+      [...encodeHistoryRequest({ filters: [filter, 'status=completed'] })],
+      [0x18, 0x01, 0x22, filter.length, ...Buffer.from(filter), 0x22, 16, ...Buffer.from('status=completed')],
+    );
+  });
+
+  it('writes the completed-since filter in whole seconds, rounded down, as BuildKit parses RFC 3339', function () {
+    assert.equal(completedSinceFilter(Date.parse('2026-11-29T12:59:00.999Z')), 'completedAt>=2026-11-29T12:59:00Z');
+    assert.equal(completedSinceFilter(Date.parse('2026-11-29T12:59:01.000Z')), 'completedAt>=2026-11-29T12:59:01Z');
+    assert.equal(completedSinceFilter(-5), 'completedAt>=1970-01-01T00:00:00Z');
   });
 
   it("reads a completed build's record: exporter, times, the exporter's result and the provenance attestation", function () {
