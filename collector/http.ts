@@ -266,8 +266,8 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       socket.on('error', (err) => finish(err));
       return socket;
     };
-    /** Writes the request on `socket` and reads its answer. */
-    const exchange = (socket: Socket, target: string, headers: Record<string, string>) => {
+    /** Writes the request (its head already checked by `requestHead`) on `socket` and reads its answer. */
+    const exchange = (socket: Socket, head: string) => {
       const reader = new AnswerReader(maxBodyBytes);
       socket.on('data', (data: Buffer) => {
         try {
@@ -283,14 +283,18 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
         else finish(undefined, outcome);
       });
       socket.on('close', () => finish(new Error('the connection closed without an answer')));
-      socket.write(requestHead(method, target, url.host, headers));
+      socket.write(head);
       if (body !== undefined) socket.write(body);
     };
     try {
       const headers = body !== undefined ? { ...options.headers, 'Content-Length': String(Buffer.byteLength(body)) } : options.headers;
       const pathAndQuery = `${url.pathname || '/'}${url.search}`;
+      // Every head is built, and so checked, before any connection is opened: a header that would break the
+      // request (a line break in a token) is refused here, as an error of this request, and never
+      // later, inside a socket's event, where it would escape as an uncaught exception.
       if (!proxy) {
-        exchange(watch(dial(endpointOf(url))), pathAndQuery, headers);
+        const head = requestHead(method, pathAndQuery, url.host, headers);
+        exchange(watch(dial(endpointOf(url))), head);
         return;
       }
       const at = endpointOf(new URL(proxy.url));
@@ -298,12 +302,15 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
       const proxyHeaders: Record<string, string> = authorization ? { 'Proxy-Authorization': authorization } : {};
       if (url.protocol === 'http:') {
         // A plain-HTTP target: the whole request goes to the proxy, its target in absolute form.
-        exchange(watch(dial(at)), url.href, { ...headers, ...proxyHeaders });
+        const head = requestHead(method, url.href, url.host, { ...headers, ...proxyHeaders });
+        exchange(watch(dial(at)), head);
         return;
       }
       // An HTTPS target: a CONNECT tunnel, then TLS with the target itself through it.
       const target = endpointOf(url);
       const authority = `${url.hostname}:${target.port}`;
+      const connectHead = requestHead('CONNECT', authority, authority, proxyHeaders, true);
+      const targetHead = requestHead(method, pathAndQuery, url.host, headers);
       const tunnel = watch(dial(at));
       let head = Buffer.alloc(0);
       const onHead = (data: Buffer) => {
@@ -325,12 +332,16 @@ export function sendRequest(url: URL, options: HttpRequestOptions): Promise<Http
           finish(new TunnelRefused(answer.status));
           return;
         }
-        exchange(watch(tlsConnect(tlsOptions(target.host, { socket: tunnel }))), pathAndQuery, headers);
+        try {
+          exchange(watch(tlsConnect(tlsOptions(target.host, { socket: tunnel }))), targetHead);
+        } catch (err) {
+          finish(err as Error);
+        }
       };
       const onEnd = () => finish(new Error('the proxy closed the connection before answering CONNECT'));
       tunnel.on('data', onHead);
       tunnel.on('end', onEnd);
-      tunnel.write(requestHead('CONNECT', authority, authority, proxyHeaders, true));
+      tunnel.write(connectHead);
     } catch (err) {
       finish(err as Error);
     }

@@ -337,6 +337,26 @@ describe('Report delivery', function () {
         rmSync(folder, { recursive: true, force: true });
       });
 
+      it('refuses a token that would break the request before any connection, naming the header and not the token', async function () {
+        // A secret variable pasted with a line break: through the tunnel, the request head is written
+        // only after the proxy answers, so it must be refused before, not inside that socket event.
+        const token = 'cmt_pasted\r\nX-Injected: 1';
+        const result = await deliverReport({
+          serviceUrl,
+          credentials: [{ kind: 'static', token }],
+          body: '{}',
+          attemptTimeoutMs: 2000,
+          deadlineMs: Date.now() + 5000,
+          retryDelayMs: 10,
+          proxy: { url: proxy.url, username: 'svc', password: 'pw', bypass: [] },
+        });
+        assert.equal(result.delivered, false);
+        assert.match(result.problem ?? '', /through the proxy \(invalid header "Authorization"\)/);
+        assert.ok(!(result.problem ?? '').includes('cmt_pasted'));
+        assert.deepEqual(proxy.requests, []);
+        assert.equal(posts, 0);
+      });
+
       it("opens a CONNECT tunnel with the proxy credentials and checks the service's own certificate through it", async function () {
         const result = await deliverReport({
           serviceUrl,
